@@ -1,0 +1,1 @@
+//! mediacore for mobile (placeholder until the binding lands).

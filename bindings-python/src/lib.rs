@@ -1,0 +1,1 @@
+//! mediacore for Python (placeholder until the binding lands).

@@ -1,0 +1,1 @@
+//! mediacore for the browser (placeholder until the binding lands).

@@ -1,0 +1,170 @@
+//! One error type for the crate, built from one enum per domain.
+//!
+//! Messages say what was wrong with the input and what was expected, so that a binding can
+//! pass them to its user unchanged.
+
+use thiserror::Error;
+
+/// Any error returned by `mediacore`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A codec could not be built or could not code its input.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+    /// An RTP packet was malformed or could not be written.
+    #[error(transparent)]
+    Rtp(#[from] RtpError),
+    /// Audio handed to the engine did not have the expected shape.
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    /// The API was called with arguments that can never be valid.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+}
+
+/// Errors from codec construction, encoding and decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum CodecError {
+    /// The encoding name is not one that this build can code.
+    #[error("codec {name:?} is not supported; supported codecs are {supported}")]
+    UnknownCodec {
+        /// The name that was asked for.
+        name: String,
+        /// The names that are supported, comma-separated.
+        supported: &'static str,
+    },
+    /// The codec does not run at the requested sample rate.
+    #[error("{codec} does not run at {requested} Hz; supported rates: {supported}")]
+    UnsupportedSampleRate {
+        /// The codec's SDP encoding name.
+        codec: &'static str,
+        /// The rate that was asked for.
+        requested: u32,
+        /// The rates that work, as text.
+        supported: &'static str,
+    },
+    /// The codec does not run with the requested channel count.
+    #[error("{codec} does not support {requested} channels; supported: {supported}")]
+    UnsupportedChannels {
+        /// The codec's SDP encoding name.
+        codec: &'static str,
+        /// The channel count that was asked for.
+        requested: u16,
+        /// The channel counts that work, as text.
+        supported: &'static str,
+    },
+    /// The output buffer cannot hold the result.
+    #[error("output buffer holds {capacity} items but {needed} are needed")]
+    OutputTooSmall {
+        /// Items the result needs.
+        needed: usize,
+        /// Items the buffer holds.
+        capacity: usize,
+    },
+}
+
+/// Errors from parsing or writing RTP packets.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum RtpError {
+    /// The datagram is shorter than what its header says it contains.
+    #[error("RTP packet is truncated: {needed} bytes needed, {actual} present")]
+    Truncated {
+        /// Bytes the header implies.
+        needed: usize,
+        /// Bytes present.
+        actual: usize,
+    },
+    /// The version field is not 2.
+    #[error("RTP version {0} is not supported; expected 2")]
+    UnsupportedVersion(u8),
+    /// The padding count is zero or reaches into the header.
+    #[error("RTP padding length {0} is invalid")]
+    InvalidPadding(u8),
+    /// The payload type is not one this session receives.
+    #[error("RTP payload type {got} is not negotiated; expected {expected}")]
+    UnexpectedPayloadType {
+        /// Payload type in the packet.
+        got: u8,
+        /// Payload type the session expects.
+        expected: u8,
+    },
+    /// The payload type does not fit in 7 bits.
+    #[error("RTP payload type {0} is out of range; expected 0..=127")]
+    InvalidPayloadType(u8),
+    /// More than 15 contributing sources were given.
+    #[error("{0} CSRCs do not fit in an RTP header; at most 15")]
+    TooManyCsrcs(usize),
+    /// A header extension whose length is not a multiple of 4 bytes.
+    #[error("RTP header extension of {0} bytes is not a multiple of 4")]
+    ExtensionNotAligned(usize),
+    /// The packet does not fit in the output buffer or in 16-bit lengths.
+    #[error("RTP packet of {needed} bytes does not fit in {capacity} bytes")]
+    PacketTooLarge {
+        /// Bytes the packet needs.
+        needed: usize,
+        /// Bytes available.
+        capacity: usize,
+    },
+    /// The payload length is not a whole number of codec frames.
+    #[error("RTP payload of {len} bytes is not a whole number of {unit}-byte units")]
+    PayloadNotAligned {
+        /// Payload length.
+        len: usize,
+        /// Bytes per unit the codec needs.
+        unit: usize,
+    },
+    /// The payload would decode to more audio than one packet may hold.
+    #[error("RTP payload of {len} bytes exceeds the {max}-byte limit for one packet")]
+    PayloadTooLarge {
+        /// Payload length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// Errors about the shape of audio handed to the engine.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum FrameError {
+    /// The frame's sample rate differs from the session's.
+    #[error("audio at {got} Hz was given where {expected} Hz is expected")]
+    SampleRateMismatch {
+        /// Rate of the frame.
+        got: u32,
+        /// Rate expected.
+        expected: u32,
+    },
+    /// The frame's channel count differs from the session's.
+    #[error("audio with {got} channels was given where {expected} is expected")]
+    ChannelMismatch {
+        /// Channels of the frame.
+        got: u16,
+        /// Channels expected.
+        expected: u16,
+    },
+    /// A frame with zero channels or a zero sample rate.
+    #[error(
+        "audio frame must have at least one channel and a non-zero rate; got {channels} channels at {sample_rate} Hz"
+    )]
+    InvalidShape {
+        /// Sample rate given.
+        sample_rate: u32,
+        /// Channels given.
+        channels: u16,
+    },
+    /// The interleaved sample count is not a multiple of the channel count.
+    #[error("{len} interleaved samples cannot be split into {channels} channels")]
+    PartialSample {
+        /// Number of interleaved samples.
+        len: usize,
+        /// Channel count.
+        channels: u16,
+    },
+}
+
+/// Shorthand for results with [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;

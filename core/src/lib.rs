@@ -1,0 +1,51 @@
+//! `mediacore`: a sans-IO telephony media engine.
+//!
+//! Everything here is a state machine that takes input through `handle_*` calls and gives
+//! output through `poll_*` calls. It owns no socket, clock, thread or file: the host passes
+//! the time (`now`, an [`Instant`]) into each call and moves the bytes. The same code runs in
+//! a browser (WASM), in Python, in mobile apps and in the native media server.
+//!
+//! The whole driving loop, as any host runs it:
+//!
+//! ```
+//! use core::time::Duration;
+//! use mediacore::{AudioFrame, Codec, Instant, MediaSession, SessionConfig};
+//!
+//! let mut session = MediaSession::new(SessionConfig::new(Codec::Pcmu))?;
+//! let mut now = Instant::ZERO;
+//! # let received: Vec<Vec<u8>> = Vec::new();
+//! # let mic = AudioFrame::silence(8000, 1, Duration::from_millis(20))?;
+//! for _tick in 0..3 {
+//!     for datagram in &received {
+//!         // Bad packets are reported and change nothing.
+//!         if let Err(e) = session.handle_rtp(now, datagram) {
+//!             eprintln!("dropped a packet: {e}");
+//!         }
+//!     }
+//!     session.push_capture(now, &mic)?;
+//!     while let Some(datagram) = session.poll_transmit(now) {
+//!         let _ = datagram; // send it
+//!     }
+//!     let _speaker = session.pull_playout(now);
+//!     while let Some(_event) = session.poll_event() {}
+//!     session.handle_timeout(now);
+//!     now = session.poll_timeout().unwrap_or(now + Duration::from_millis(20));
+//! }
+//! # Ok::<(), mediacore::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod codec;
+pub mod error;
+pub mod frame;
+pub mod rng;
+pub mod rtp;
+pub mod session;
+pub mod time;
+
+pub use codec::{Codec, Decoder, Encoder, new_decoder, new_encoder};
+pub use error::{CodecError, Error, FrameError, Result, RtpError};
+pub use frame::AudioFrame;
+pub use session::{Event, MediaSession, SessionConfig, SessionStats};
+pub use time::{Instant, MediaTime};

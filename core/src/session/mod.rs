@@ -1,0 +1,504 @@
+//! `MediaSession`: the per-call pipeline, driven by `handle_*` calls in and `poll_*` calls out.
+//!
+//! Receive: RTP is parsed, checked against the negotiated payload type, decoded and queued
+//! for playout on the sender's timeline. Send: captured audio is cut into ptime frames,
+//! encoded and packetized. The host owns sockets and clocks and passes `now` to every call.
+
+mod playout;
+mod transmit;
+
+use core::time::Duration;
+use std::collections::VecDeque;
+
+use crate::codec::{self, Codec, Decoder, Encoder};
+use crate::error::{Error, FrameError, Result, RtpError};
+use crate::frame::{AudioFrame, samples_in};
+use crate::rtp::{Packetizer, PacketizerConfig, RtpPacket};
+use crate::time::{Instant, SequenceExtender, TimestampExtender};
+use playout::PlayoutQueue;
+use transmit::TransmitQueue;
+
+/// Longest packet time accepted in configuration and in received packets.
+const MAX_PTIME: Duration = Duration::from_millis(120);
+/// Playout queue length, in frames, past which the oldest audio is dropped.
+const PLAYOUT_CAPACITY_FRAMES: usize = 10;
+/// Frames queued before playout starts (one frame of slack for arrival jitter).
+const PLAYOUT_PREFILL_FRAMES: usize = 2;
+/// Timestamp gaps longer than this are a jump of the sender's clock, not lost audio.
+const MAX_GAP_FILL: Duration = Duration::from_millis(200);
+/// Events kept before the oldest are dropped.
+const EVENT_CAPACITY: usize = 64;
+/// Outgoing packets kept before the oldest are dropped.
+const TRANSMIT_CAPACITY: usize = 32;
+
+/// How a [`MediaSession`] codes and sends its media.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// The negotiated codec, used both ways.
+    pub codec: Codec,
+    /// RTP payload type both ways; `None` uses the codec's static type (RFC 3551 table 4).
+    pub payload_type: Option<u8>,
+    /// Audio per outgoing packet and per playout frame; 10 to 120 ms in 10 ms steps.
+    pub ptime: Duration,
+    /// Seed for the SSRC and the initial sequence number and timestamp.
+    pub seed: u64,
+    /// Report [`Event::RtpTimeout`] when no valid RTP arrives for this long; `None` never.
+    pub rtp_timeout: Option<Duration>,
+}
+
+impl SessionConfig {
+    /// A configuration for `codec` with 20 ms packets, seed 0 and a 30 s RTP timeout.
+    pub fn new(codec: Codec) -> Self {
+        SessionConfig {
+            codec,
+            payload_type: None,
+            ptime: Duration::from_millis(20),
+            seed: 0,
+            rtp_timeout: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+/// Something that happened in a session, drained with [`MediaSession::poll_event`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The first valid RTP packet arrived from this synchronisation source.
+    RemoteSourceStarted {
+        /// The sender's SSRC.
+        ssrc: u32,
+    },
+    /// The sender's SSRC changed; receive state was reset for the new source.
+    RemoteSourceChanged {
+        /// The SSRC heard before.
+        old: u32,
+        /// The SSRC heard now.
+        new: u32,
+    },
+    /// No valid RTP arrived for the configured timeout.
+    RtpTimeout {
+        /// How long the session has been without RTP.
+        silent_for: Duration,
+    },
+    /// RTP arrived again after an [`Event::RtpTimeout`].
+    RtpResumed,
+}
+
+impl Event {
+    /// A stable snake_case name for the event kind, used by the bindings and the server.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Event::RemoteSourceStarted { .. } => "remote_source_started",
+            Event::RemoteSourceChanged { .. } => "remote_source_changed",
+            Event::RtpTimeout { .. } => "rtp_timeout",
+            Event::RtpResumed => "rtp_resumed",
+        }
+    }
+}
+
+/// Counters kept by a session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// Valid RTP packets accepted.
+    pub packets_received: u64,
+    /// Payload bytes in accepted packets.
+    pub bytes_received: u64,
+    /// Datagrams rejected: malformed, wrong payload type or oversized.
+    pub packets_rejected: u64,
+    /// Packets dropped because they were duplicates or arrived after later ones.
+    pub packets_late: u64,
+    /// Packets the sender's sequence numbers show were never received.
+    pub packets_lost: u64,
+    /// RTP packets produced for sending.
+    pub packets_sent: u64,
+    /// Payload bytes in packets produced.
+    pub bytes_sent: u64,
+    /// Outgoing packets dropped because the host did not drain them in time.
+    pub packets_send_dropped: u64,
+    /// Playout frames that ran out of received audio while playing.
+    pub playout_underruns: u64,
+    /// Received samples dropped because the playout queue was full.
+    pub playout_samples_dropped: u64,
+    /// Events dropped because the host did not drain them in time.
+    pub events_dropped: u64,
+}
+
+/// One call's media: decode and play what arrives, encode and packetize what is captured.
+///
+/// ```
+/// use core::time::Duration;
+/// use mediacore::{AudioFrame, Codec, Instant, MediaSession, SessionConfig};
+///
+/// let mut alice = MediaSession::new(SessionConfig { seed: 1, ..SessionConfig::new(Codec::Pcmu) })?;
+/// let mut bob = MediaSession::new(SessionConfig { seed: 2, ..SessionConfig::new(Codec::Pcmu) })?;
+/// let tone: Vec<i16> = (0..160).map(|i| ((i as f32 * 0.2).sin() * 8000.0) as i16).collect();
+/// let mut now = Instant::ZERO;
+/// for _ in 0..5 {
+///     alice.push_capture(now, &AudioFrame::new(tone.clone(), 8000, 1)?)?;
+///     while let Some(datagram) = alice.poll_transmit(now) {
+///         let datagram = datagram.to_vec();
+///         bob.handle_rtp(now, &datagram)?;
+///     }
+///     let speaker = bob.pull_playout(now);
+///     assert_eq!(speaker.samples().len(), 160);
+///     while let Some(event) = bob.poll_event() {
+///         println!("{event:?}");
+///     }
+///     now = bob.poll_timeout().unwrap_or(now + Duration::from_millis(20));
+/// }
+/// assert_eq!(bob.stats().packets_received, 5);
+/// # Ok::<(), mediacore::Error>(())
+/// ```
+pub struct MediaSession {
+    config: SessionConfig,
+    payload_type: u8,
+    frame_samples: usize,
+    encoder: Box<dyn Encoder>,
+    decoder: Box<dyn Decoder>,
+    packetizer: Packetizer,
+    // Receive state.
+    remote_ssrc: Option<u32>,
+    sequence: SequenceExtender,
+    timestamp: TimestampExtender,
+    last_sequence: Option<u64>,
+    next_timestamp: Option<u64>,
+    decode_buf: Vec<i16>,
+    playout: PlayoutQueue,
+    playout_frame: AudioFrame,
+    next_playout: Option<Instant>,
+    last_rtp_at: Option<Instant>,
+    timed_out: bool,
+    // Send state.
+    capture_buf: Vec<i16>,
+    capture_len: usize,
+    encode_buf: Vec<u8>,
+    sent_first: bool,
+    transmit: TransmitQueue,
+    // Output.
+    events: VecDeque<Event>,
+    stats: SessionStats,
+}
+
+impl core::fmt::Debug for MediaSession {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MediaSession")
+            .field("config", &self.config)
+            .field("local_ssrc", &self.packetizer.ssrc())
+            .field("remote_ssrc", &self.remote_ssrc)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MediaSession {
+    /// Builds a session; fails when the configuration cannot work.
+    pub fn new(config: SessionConfig) -> Result<Self> {
+        let ms = config.ptime.as_millis();
+        if config.ptime > MAX_PTIME
+            || ms == 0
+            || ms % 10 != 0
+            || config.ptime.subsec_micros() % 1000 != 0
+        {
+            return Err(Error::InvalidArgument(format!(
+                "ptime {} ms is not supported; expected 10 to {} ms in steps of 10 ms",
+                config.ptime.as_secs_f64() * 1000.0,
+                MAX_PTIME.as_millis()
+            )));
+        }
+        let codec = config.codec;
+        let payload_type = match config.payload_type.or(codec.static_payload_type()) {
+            Some(pt) if pt <= 127 => pt,
+            Some(pt) => return Err(RtpError::InvalidPayloadType(pt).into()),
+            None => {
+                return Err(Error::InvalidArgument(format!(
+                    "{codec} has no static payload type; give one in the configuration"
+                )));
+            }
+        };
+        let sample_rate = codec.sample_rates()[0];
+        let encoder = codec::new_encoder(codec, sample_rate, 1)?;
+        let decoder = codec::new_decoder(codec, sample_rate, 1)?;
+        let packetizer = Packetizer::new(PacketizerConfig {
+            payload_type,
+            seed: config.seed,
+        })?;
+        let frame_samples = samples_in(sample_rate, config.ptime);
+        let max_packet_samples = samples_in(sample_rate, MAX_PTIME);
+        Ok(MediaSession {
+            payload_type,
+            frame_samples,
+            decode_buf: vec![
+                0;
+                decoder
+                    .max_decoded_len(max_packet_samples)
+                    .max(max_packet_samples)
+            ],
+            encode_buf: vec![0; encoder.max_payload_len(frame_samples)],
+            encoder,
+            decoder,
+            packetizer,
+            remote_ssrc: None,
+            sequence: SequenceExtender::new(),
+            timestamp: TimestampExtender::new(),
+            last_sequence: None,
+            next_timestamp: None,
+            playout: PlayoutQueue::new(
+                frame_samples * PLAYOUT_CAPACITY_FRAMES,
+                frame_samples * PLAYOUT_PREFILL_FRAMES,
+            ),
+            playout_frame: AudioFrame::silence(sample_rate, 1, config.ptime)?,
+            next_playout: None,
+            last_rtp_at: None,
+            timed_out: false,
+            capture_buf: vec![0; frame_samples],
+            capture_len: 0,
+            sent_first: false,
+            transmit: TransmitQueue::new(TRANSMIT_CAPACITY),
+            events: VecDeque::with_capacity(EVENT_CAPACITY),
+            stats: SessionStats::default(),
+            config,
+        })
+    }
+
+    /// The configuration the session was built with.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// The codec used both ways.
+    pub fn codec(&self) -> Codec {
+        self.config.codec
+    }
+
+    /// The payload type used both ways.
+    pub fn payload_type(&self) -> u8 {
+        self.payload_type
+    }
+
+    /// Sample rate of captured and played audio, in Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.encoder.sample_rate()
+    }
+
+    /// Samples in one ptime frame (the size of [`MediaSession::pull_playout`]'s frames).
+    pub fn frame_samples(&self) -> usize {
+        self.frame_samples
+    }
+
+    /// The SSRC of the stream this session sends.
+    pub fn local_ssrc(&self) -> u32 {
+        self.packetizer.ssrc()
+    }
+
+    /// The SSRC of the stream this session receives, once one has been heard.
+    pub fn remote_ssrc(&self) -> Option<u32> {
+        self.remote_ssrc
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> SessionStats {
+        let mut stats = self.stats;
+        stats.playout_underruns = self.playout.underruns;
+        stats.playout_samples_dropped = self.playout.overflow_samples;
+        stats.packets_send_dropped = self.transmit.dropped;
+        stats
+    }
+
+    /// Takes one received datagram.
+    ///
+    /// A malformed packet, one with another payload type or one too large for a packet
+    /// time of 120 ms is rejected with an error and leaves the session as it was.
+    /// Duplicates and packets older than ones already played are counted and dropped.
+    pub fn handle_rtp(&mut self, now: Instant, datagram: &[u8]) -> Result<()> {
+        let packet = match self.check_packet(datagram) {
+            Ok(p) => p,
+            Err(e) => {
+                self.stats.packets_rejected += 1;
+                return Err(e);
+            }
+        };
+        let ssrc = packet.ssrc();
+        match self.remote_ssrc {
+            None => self.push_event(Event::RemoteSourceStarted { ssrc }),
+            Some(old) if old != ssrc => {
+                self.sequence.reset();
+                self.timestamp.reset();
+                self.last_sequence = None;
+                self.next_timestamp = None;
+                self.push_event(Event::RemoteSourceChanged { old, new: ssrc });
+            }
+            Some(_) => {}
+        }
+        self.remote_ssrc = Some(ssrc);
+        self.last_rtp_at = Some(now);
+        if self.timed_out {
+            self.timed_out = false;
+            self.push_event(Event::RtpResumed);
+        }
+
+        let sequence = self.sequence.extend(packet.sequence_number());
+        let timestamp = self.timestamp.extend(packet.timestamp());
+        if let Some(last) = self.last_sequence {
+            if sequence <= last {
+                self.stats.packets_late += 1;
+                return Ok(());
+            }
+            self.stats.packets_lost += sequence - last - 1;
+        }
+        self.last_sequence = Some(sequence);
+
+        let payload = packet.payload();
+        let decoded = self.decoder.decode(payload, &mut self.decode_buf)?;
+        let clock_rate = u64::from(self.config.codec.clock_rate());
+        let sample_rate = u64::from(self.decoder.sample_rate());
+        if let Some(expected) = self.next_timestamp {
+            let gap_ticks = timestamp.saturating_sub(expected);
+            let max_gap = MAX_GAP_FILL.as_millis() as u64 * clock_rate / 1000;
+            if gap_ticks > 0 && gap_ticks <= max_gap {
+                self.playout
+                    .push_silence((gap_ticks * sample_rate / clock_rate) as usize);
+            }
+        }
+        self.playout.push(&self.decode_buf[..decoded]);
+        self.next_timestamp = Some(timestamp + decoded as u64 * clock_rate / sample_rate);
+        self.stats.packets_received += 1;
+        self.stats.bytes_received += payload.len() as u64;
+        Ok(())
+    }
+
+    fn check_packet<'a>(&self, datagram: &'a [u8]) -> Result<RtpPacket<'a>> {
+        let packet = RtpPacket::parse(datagram)?;
+        if packet.payload_type() != self.payload_type {
+            return Err(RtpError::UnexpectedPayloadType {
+                got: packet.payload_type(),
+                expected: self.payload_type,
+            }
+            .into());
+        }
+        let max = self.decode_buf.len();
+        if self.decoder.max_decoded_len(packet.payload().len()) > max {
+            return Err(RtpError::PayloadTooLarge {
+                len: packet.payload().len(),
+                max,
+            }
+            .into());
+        }
+        Ok(packet)
+    }
+
+    /// Takes captured audio (any length) at the session's rate, mono; every full ptime
+    /// frame is encoded and queued for [`MediaSession::poll_transmit`].
+    pub fn push_capture(&mut self, _now: Instant, frame: &AudioFrame) -> Result<()> {
+        let expected_rate = self.encoder.sample_rate();
+        if frame.sample_rate() != expected_rate {
+            return Err(FrameError::SampleRateMismatch {
+                got: frame.sample_rate(),
+                expected: expected_rate,
+            }
+            .into());
+        }
+        if frame.channels() != 1 {
+            return Err(FrameError::ChannelMismatch {
+                got: frame.channels(),
+                expected: 1,
+            }
+            .into());
+        }
+        let mut input = frame.samples();
+        while !input.is_empty() {
+            let n = (self.frame_samples - self.capture_len).min(input.len());
+            self.capture_buf[self.capture_len..self.capture_len + n].copy_from_slice(&input[..n]);
+            self.capture_len += n;
+            input = &input[n..];
+            if self.capture_len == self.frame_samples {
+                self.capture_len = 0;
+                self.send_frame()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn send_frame(&mut self) -> Result<()> {
+        let len = self
+            .encoder
+            .encode(&self.capture_buf, &mut self.encode_buf)?;
+        let ticks = (self.frame_samples as u64 * u64::from(self.config.codec.clock_rate())
+            / u64::from(self.encoder.sample_rate())) as u32;
+        // RFC 3551 §4.1: the marker bit flags the first packet of a talkspurt.
+        let marker = !self.sent_first;
+        let slot = self.transmit.slot();
+        let written = self
+            .packetizer
+            .packetize(&self.encode_buf[..len], ticks, marker, slot)?;
+        self.transmit.commit(written);
+        self.sent_first = true;
+        self.stats.packets_sent += 1;
+        self.stats.bytes_sent += len as u64;
+        Ok(())
+    }
+
+    /// The next datagram to send, oldest first; `None` when there is nothing to send.
+    #[must_use]
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<&[u8]> {
+        self.transmit.pop()
+    }
+
+    /// One ptime frame of received audio for the speaker (silence where none arrived).
+    pub fn pull_playout(&mut self, now: Instant) -> &AudioFrame {
+        self.playout.pull(self.playout_frame.samples_mut());
+        self.next_playout = Some(now + self.config.ptime);
+        &self.playout_frame
+    }
+
+    /// Samples waiting to be played.
+    pub fn playout_queued(&self) -> usize {
+        self.playout.len()
+    }
+
+    /// Drops all queued playout audio; playout restarts after the prefill.
+    pub fn reset_playout(&mut self) {
+        self.playout.clear();
+    }
+
+    /// Lets the session act on time passing (the RTP inactivity timeout).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if let (Some(timeout), Some(last)) = (self.config.rtp_timeout, self.last_rtp_at) {
+            let silent_for = now.saturating_duration_since(last);
+            if !self.timed_out && silent_for >= timeout {
+                self.timed_out = true;
+                self.push_event(Event::RtpTimeout { silent_for });
+            }
+        }
+    }
+
+    /// The next event, oldest first.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When the host should next call: the next playout frame is due, or the RTP timeout
+    /// would fire. Calling earlier is harmless.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let rtp_deadline = match (self.config.rtp_timeout, self.last_rtp_at, self.timed_out) {
+            (Some(timeout), Some(last), false) => Some(last + timeout),
+            _ => None,
+        };
+        match (self.next_playout, rtp_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn push_event(&mut self, event: Event) {
+        if self.events.len() == EVENT_CAPACITY {
+            self.events.pop_front();
+            self.stats.events_dropped += 1;
+        }
+        self.events.push_back(event);
+    }
+}
+
+#[cfg(test)]
+mod tests;

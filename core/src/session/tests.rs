@@ -1,0 +1,242 @@
+use super::*;
+use crate::codec::g711::{linear_to_ulaw, ulaw_to_linear};
+use crate::rtp::RtpHeader;
+
+fn ms(n: u64) -> Instant {
+    Instant::from_millis(n)
+}
+
+fn pcmu_packet(seq: u16, ts: u32, ssrc: u32, samples: &[i16]) -> Vec<u8> {
+    let payload: Vec<u8> = samples.iter().map(|&s| linear_to_ulaw(s)).collect();
+    let header = RtpHeader {
+        payload_type: 0,
+        sequence_number: seq,
+        timestamp: ts,
+        ssrc,
+        ..RtpHeader::default()
+    };
+    let mut buf = vec![0; header.packet_len(payload.len())];
+    header.write(&payload, &mut buf).unwrap();
+    buf
+}
+
+fn ramp(start: i16) -> Vec<i16> {
+    (0..160).map(|i| (start + i) * 64).collect()
+}
+
+fn quantized(samples: &[i16]) -> Vec<i16> {
+    samples
+        .iter()
+        .map(|&s| ulaw_to_linear(linear_to_ulaw(s)))
+        .collect()
+}
+
+#[test]
+fn capture_becomes_packets_that_another_session_plays_back() {
+    let mut a = MediaSession::new(SessionConfig {
+        seed: 1,
+        ..SessionConfig::new(Codec::Pcma)
+    })
+    .unwrap();
+    let mut b = MediaSession::new(SessionConfig {
+        seed: 2,
+        ..SessionConfig::new(Codec::Pcma)
+    })
+    .unwrap();
+    let tone: Vec<i16> = (0..480)
+        .map(|i| ((i as f32 * 0.3).sin() * 10_000.0) as i16)
+        .collect();
+    // 30 ms pushed: one 20 ms packet now, the rest waits for more audio.
+    a.push_capture(
+        ms(0),
+        &AudioFrame::new(tone[..240].to_vec(), 8000, 1).unwrap(),
+    )
+    .unwrap();
+    let first = a.poll_transmit(ms(0)).unwrap().to_vec();
+    assert!(a.poll_transmit(ms(0)).is_none());
+    let p = RtpPacket::parse(&first).unwrap();
+    assert!(p.marker());
+    assert_eq!(p.payload_type(), 8);
+    assert_eq!(p.ssrc(), a.local_ssrc());
+    assert_eq!(p.payload().len(), 160);
+    a.push_capture(
+        ms(30),
+        &AudioFrame::new(tone[240..].to_vec(), 8000, 1).unwrap(),
+    )
+    .unwrap();
+    let mut packets = vec![first];
+    while let Some(d) = a.poll_transmit(ms(30)) {
+        packets.push(d.to_vec());
+    }
+    assert_eq!(packets.len(), 3);
+    for d in &packets {
+        b.handle_rtp(ms(40), d).unwrap();
+    }
+    assert_eq!(
+        b.poll_event(),
+        Some(Event::RemoteSourceStarted {
+            ssrc: a.local_ssrc()
+        })
+    );
+    let mut heard = Vec::new();
+    for i in 0..3 {
+        heard.extend_from_slice(b.pull_playout(ms(40 + 20 * i)).samples());
+    }
+    let expected: Vec<i16> = tone
+        .iter()
+        .map(|&s| crate::codec::g711::alaw_to_linear(crate::codec::g711::linear_to_alaw(s)))
+        .collect();
+    assert_eq!(heard, expected);
+}
+
+#[test]
+fn reordered_and_duplicate_packets_are_counted_and_gaps_become_silence() {
+    let mut s = MediaSession::new(SessionConfig::new(Codec::Pcmu)).unwrap();
+    s.handle_rtp(ms(0), &pcmu_packet(65535, 4_294_967_000, 9, &ramp(0)))
+        .unwrap();
+    // Sequence 1 skips sequence 0 (lost) and wraps both counters.
+    s.handle_rtp(
+        ms(40),
+        &pcmu_packet(1, 4_294_967_000u32.wrapping_add(320), 9, &ramp(1)),
+    )
+    .unwrap();
+    s.handle_rtp(
+        ms(41),
+        &pcmu_packet(0, 4_294_967_000u32.wrapping_add(160), 9, &ramp(2)),
+    )
+    .unwrap();
+    s.handle_rtp(
+        ms(42),
+        &pcmu_packet(1, 4_294_967_000u32.wrapping_add(320), 9, &ramp(1)),
+    )
+    .unwrap();
+    let stats = s.stats();
+    assert_eq!(stats.packets_received, 2);
+    assert_eq!(stats.packets_late, 2);
+    assert_eq!(stats.packets_lost, 1);
+    assert_eq!(s.pull_playout(ms(60)).samples(), &quantized(&ramp(0))[..]);
+    assert!(s.pull_playout(ms(80)).samples().iter().all(|&x| x == 0));
+    assert_eq!(s.pull_playout(ms(100)).samples(), &quantized(&ramp(1))[..]);
+}
+
+#[test]
+fn bad_datagrams_are_errors_and_leave_the_session_usable() {
+    let mut s = MediaSession::new(SessionConfig::new(Codec::Pcmu)).unwrap();
+    assert!(matches!(
+        s.handle_rtp(ms(0), &[0x80, 0]),
+        Err(Error::Rtp(RtpError::Truncated { .. }))
+    ));
+    let mut wrong_pt = pcmu_packet(1, 0, 5, &ramp(0));
+    wrong_pt[1] = 8;
+    let err = s.handle_rtp(ms(0), &wrong_pt).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "RTP payload type 8 is not negotiated; expected 0"
+    );
+    let huge = pcmu_packet(1, 0, 5, &vec![0; 2000]);
+    assert!(matches!(
+        s.handle_rtp(ms(0), &huge),
+        Err(Error::Rtp(RtpError::PayloadTooLarge { .. }))
+    ));
+    assert_eq!(s.stats().packets_rejected, 3);
+    assert!(s.poll_event().is_none());
+    s.handle_rtp(ms(0), &pcmu_packet(2, 0, 5, &ramp(0)))
+        .unwrap();
+    assert_eq!(s.stats().packets_received, 1);
+}
+
+#[test]
+fn wrong_capture_shapes_are_rejected() {
+    let mut s = MediaSession::new(SessionConfig::new(Codec::Pcmu)).unwrap();
+    let err = s
+        .push_capture(ms(0), &AudioFrame::new(vec![0; 320], 16_000, 1).unwrap())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "audio at 16000 Hz was given where 8000 Hz is expected"
+    );
+    assert!(
+        s.push_capture(ms(0), &AudioFrame::new(vec![0; 320], 8000, 2).unwrap())
+            .is_err()
+    );
+    assert!(s.poll_transmit(ms(0)).is_none());
+}
+
+#[test]
+fn invalid_configurations_are_rejected() {
+    for ptime in [0, 5, 25, 130] {
+        let cfg = SessionConfig {
+            ptime: Duration::from_millis(ptime),
+            ..SessionConfig::new(Codec::Pcmu)
+        };
+        assert!(MediaSession::new(cfg).is_err(), "ptime {ptime}");
+    }
+    let cfg = SessionConfig {
+        payload_type: Some(200),
+        ..SessionConfig::new(Codec::Pcmu)
+    };
+    assert!(MediaSession::new(cfg).is_err());
+    let cfg = SessionConfig {
+        payload_type: Some(101),
+        ptime: Duration::from_millis(30),
+        ..SessionConfig::new(Codec::Pcmu)
+    };
+    let s = MediaSession::new(cfg).unwrap();
+    assert_eq!(s.payload_type(), 101);
+    assert_eq!(s.frame_samples(), 240);
+}
+
+#[test]
+fn ssrc_change_timeout_and_resume_are_events() {
+    let mut s = MediaSession::new(SessionConfig {
+        rtp_timeout: Some(Duration::from_secs(2)),
+        ..SessionConfig::new(Codec::Pcmu)
+    })
+    .unwrap();
+    assert_eq!(s.poll_timeout(), None);
+    s.handle_rtp(ms(0), &pcmu_packet(10, 1000, 1, &ramp(0)))
+        .unwrap();
+    s.handle_rtp(ms(20), &pcmu_packet(500, 77, 2, &ramp(0)))
+        .unwrap();
+    assert_eq!(s.poll_event(), Some(Event::RemoteSourceStarted { ssrc: 1 }));
+    assert_eq!(
+        s.poll_event(),
+        Some(Event::RemoteSourceChanged { old: 1, new: 2 })
+    );
+    assert_eq!(
+        s.stats().packets_received,
+        2,
+        "the new source is not judged by the old one's numbers"
+    );
+    assert_eq!(s.poll_timeout(), Some(ms(2020)));
+    s.handle_timeout(ms(2019));
+    assert!(s.poll_event().is_none());
+    s.handle_timeout(ms(2500));
+    assert_eq!(
+        s.poll_event(),
+        Some(Event::RtpTimeout {
+            silent_for: Duration::from_millis(2480)
+        })
+    );
+    s.handle_timeout(ms(3000));
+    assert!(s.poll_event().is_none(), "the timeout is reported once");
+    s.handle_rtp(ms(3000), &pcmu_packet(501, 237, 2, &ramp(0)))
+        .unwrap();
+    assert_eq!(s.poll_event(), Some(Event::RtpResumed));
+}
+
+#[test]
+fn same_seed_same_packets() {
+    let run = |seed| {
+        let mut s = MediaSession::new(SessionConfig {
+            seed,
+            ..SessionConfig::new(Codec::Pcmu)
+        })
+        .unwrap();
+        s.push_capture(ms(0), &AudioFrame::new(ramp(3), 8000, 1).unwrap())
+            .unwrap();
+        s.poll_transmit(ms(0)).unwrap().to_vec()
+    };
+    assert_eq!(run(7), run(7));
+    assert_ne!(run(7), run(8));
+}

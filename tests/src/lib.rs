@@ -1,0 +1,2 @@
+//! Helpers shared by the cross-crate tests: external oracles (sox, ffmpeg, SpanDSP) and
+//! signal measurements.
