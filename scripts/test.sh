@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Sets up everything (scripts/setup.sh) and runs every suite: formatting and lints, the
+# native Rust tests (unit, property, conformance against sox/ffmpeg/SpanDSP, end to end
+# with the server and ffmpeg), WASM in node and headless Chromium, the Python module and
+# the uniffi bindings. Fails at the first failing step and says which.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+trap 'status=$?; if [ $status -ne 0 ]; then printf "\nFAILED (exit %s) during: %s\n" "$status" "${CURRENT_STEP:-setup}" >&2; fi' EXIT
+run() { CURRENT_STEP="$*"; step "$*"; "$@"; }
+
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+CURRENT_STEP="scripts/setup.sh"
+bash scripts/setup.sh
+
+run cargo fmt --all --check
+run cargo clippy --workspace --all-targets -- -D warnings
+run cargo clippy -p mediacore -p mediacore-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+CURRENT_STEP="core never reads a clock"
+step "$CURRENT_STEP"
+if grep -rnE 'Instant::now|SystemTime::now|std::thread|tokio' core/src; then
+    echo "core must not read a clock, spawn threads or use async" >&2
+    exit 1
+fi
+
+run cargo test --workspace --no-fail-fast
+run bash scripts/test-wasm.sh
+run bash scripts/test-python.sh
+run bash scripts/test-mobile.sh
+
+CURRENT_STEP=""
+step "all suites passed"

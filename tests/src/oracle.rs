@@ -1,0 +1,87 @@
+//! Running external reference implementations.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A fresh scratch directory under the system temp dir, unique to this process and call.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("mediacore-{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// Runs `program` with `args`, feeding `stdin`, and returns its stdout.
+///
+/// Panics with the program's stderr when it fails, and names the Debian package that
+/// provides it when it is missing.
+pub fn run(program: &str, args: &[&str], stdin: &[u8], package: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {program} ({e}); install the Debian package `{package}` (scripts/setup.sh does)")
+        });
+    let mut input = child.stdin.take().expect("stdin is piped");
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("wait for oracle");
+    writer.join().expect("stdin writer");
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Compiles `tests/oracles/<name>.c` against pkg-config package `lib` into a scratch
+/// directory and returns the executable's path.
+pub fn build_c_oracle(name: &str, lib: &str, debian_package: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("oracles")
+        .join(format!("{name}.c"));
+    let flags = run(
+        "pkg-config",
+        &["--cflags", "--libs", lib],
+        &[],
+        "pkg-config",
+    );
+    let flags = String::from_utf8(flags).expect("pkg-config prints text");
+    let flags: Vec<&str> = flags.split_whitespace().collect();
+    if flags.is_empty() && !Path::new("/usr/include").join(format!("{lib}.h")).exists() {
+        panic!("{lib} headers not found; install the Debian package `{debian_package}`");
+    }
+    let exe = scratch_dir(name).join(name);
+    let mut args = vec![
+        "-O2",
+        "-o",
+        exe.to_str().expect("utf-8 path"),
+        src.to_str().expect("utf-8 path"),
+    ];
+    args.extend(flags.iter().copied());
+    run("cc", &args, &[], "gcc");
+    exe
+}
+
+/// Interleaved 16-bit little-endian bytes of `samples`.
+pub fn s16le_bytes(samples: &[i16]) -> Vec<u8> {
+    samples.iter().flat_map(|s| s.to_le_bytes()).collect()
+}
+
+/// Samples from 16-bit little-endian bytes.
+pub fn s16le_samples(bytes: &[u8]) -> Vec<i16> {
+    bytes
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect()
+}
