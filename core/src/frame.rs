@@ -90,6 +90,11 @@ pub(crate) fn check_shape(len: usize, sample_rate: u32, channels: u16) -> Result
         }
         .into());
     }
+    check_interleaved(len, channels)
+}
+
+/// Checks that `len` interleaved samples are whole sample frames of `channels` (non-zero).
+pub(crate) fn check_interleaved(len: usize, channels: u16) -> Result<()> {
     if len % usize::from(channels) != 0 {
         return Err(FrameError::PartialSample { len, channels }.into());
     }

@@ -44,7 +44,7 @@ pub mod rtp;
 pub mod session;
 pub mod time;
 
-pub use codec::{Codec, Decoder, Encoder, new_decoder, new_encoder};
+pub use codec::{Codec, CodecInfo, Decoder, Encoder, new_decoder, new_encoder};
 pub use error::{CodecError, Error, FrameError, Result, RtpError};
 pub use frame::AudioFrame;
 pub use session::{Event, MediaSession, SessionConfig, SessionStats};

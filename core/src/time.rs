@@ -96,76 +96,51 @@ impl MediaTime {
     }
 }
 
-/// Extends wrapping 32-bit RTP timestamps to 64 bits.
+/// Extends a wrapping `BITS`-bit counter (RTP timestamps, sequence numbers) to 64 bits.
 ///
-/// Each new value is placed at the 64-bit position nearest the previous one, so a timestamp
-/// that goes backwards by less than 2^31 ticks (reordering) stays behind, and one that wraps
-/// from `0xFFFF_FFFF` to `0` moves forward.
+/// Each new value is placed at the 64-bit position nearest the previous highest one, so a
+/// value that goes backwards by less than half the counter's range (reordering) stays
+/// behind, and one that wraps from the maximum to 0 moves forward. The first value is
+/// placed at `2^BITS`, so that a slightly earlier value arriving next needs no negative
+/// position.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TimestampExtender {
-    last: Option<u64>,
+pub struct WrapExtender<const BITS: u32> {
+    highest: Option<u64>,
 }
 
-impl TimestampExtender {
-    /// An extender that has seen no timestamp yet.
+/// Extends 32-bit RTP timestamps (RFC 3550 §5.1).
+pub type TimestampExtender = WrapExtender<32>;
+/// Extends 16-bit RTP sequence numbers (RFC 3550 §5.1, appendix A.1).
+pub type SequenceExtender = WrapExtender<16>;
+
+impl<const BITS: u32> WrapExtender<BITS> {
+    /// An extender that has seen no value yet.
     pub const fn new() -> Self {
-        TimestampExtender { last: None }
+        WrapExtender { highest: None }
     }
 
-    /// Extend `ts`; the first value starts at `2^32` so that a slightly earlier timestamp
-    /// arriving afterwards does not need a negative position.
-    pub fn extend(&mut self, ts: u32) -> u64 {
-        let ext = match self.last {
-            None => (1u64 << 32) | u64::from(ts),
-            Some(last) => extend_near(last, u64::from(ts), 32),
+    /// Extends `value`, whose bits above `BITS` are ignored.
+    pub fn extend(&mut self, value: u64) -> u64 {
+        let span = 1u64 << BITS;
+        let low = value & (span - 1);
+        let ext = match self.highest {
+            None => span | low,
+            Some(highest) => extend_near(highest, low, span),
         };
-        match self.last {
-            Some(last) if last >= ext => {}
-            _ => self.last = Some(ext),
+        if self.highest.is_none_or(|h| ext > h) {
+            self.highest = Some(ext);
         }
         ext
     }
 
     /// Forget history; the next value starts a new timeline.
     pub fn reset(&mut self) {
-        self.last = None;
+        self.highest = None;
     }
 }
 
-/// Extends wrapping 16-bit RTP sequence numbers to 64 bits (same rule as timestamps).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SequenceExtender {
-    last: Option<u64>,
-}
-
-impl SequenceExtender {
-    /// An extender that has seen no sequence number yet.
-    pub const fn new() -> Self {
-        SequenceExtender { last: None }
-    }
-
-    /// Extend `seq`; the first value starts at `2^16`.
-    pub fn extend(&mut self, seq: u16) -> u64 {
-        let ext = match self.last {
-            None => (1u64 << 16) | u64::from(seq),
-            Some(last) => extend_near(last, u64::from(seq), 16),
-        };
-        match self.last {
-            Some(last) if last >= ext => {}
-            _ => self.last = Some(ext),
-        }
-        ext
-    }
-
-    /// Forget history; the next value starts a new timeline.
-    pub fn reset(&mut self) {
-        self.last = None;
-    }
-}
-
-/// The value congruent to `low` modulo `2^bits` that lies nearest `reference`.
-fn extend_near(reference: u64, low: u64, bits: u32) -> u64 {
-    let span = 1u64 << bits;
+/// The value congruent to `low` modulo `span` that lies nearest `reference`.
+fn extend_near(reference: u64, low: u64, span: u64) -> u64 {
     let half = span / 2;
     let base = reference & !(span - 1);
     let candidate = base | low;
@@ -205,7 +180,7 @@ mod tests {
         let mut seq: u16 = 0;
         for i in 1..300_000u64 {
             seq = seq.wrapping_add(1);
-            assert_eq!(ext.extend(seq), first + i);
+            assert_eq!(ext.extend(u64::from(seq)), first + i);
         }
     }
 

@@ -8,7 +8,7 @@
 //! differ from G.711 at some decision values (see `tests/tests/g711_conformance.rs`).
 //! Encoding and decoding are table lookups built at compile time.
 
-use super::{Codec, Decoder, Encoder, check_layout};
+use super::{Codec, CodecInfo, Decoder, Encoder, check_layout};
 use crate::error::{CodecError, Result};
 
 /// µ-law code for a non-negative 16-bit magnitude (G.711 table 2a; G.191 `ulaw_compress`).
@@ -159,21 +159,22 @@ impl Law {
     }
 }
 
-/// A G.711 encoder: one byte per sample per channel, channels interleaved (RFC 3551 §4.1).
+/// A G.711 coder: one byte per sample per channel, channels interleaved (RFC 3551 §4.1).
+/// It encodes and decodes; neither direction keeps state.
 #[derive(Debug, Clone)]
-pub struct G711Encoder {
+pub struct G711 {
     law: Law,
     channels: u16,
 }
 
-impl G711Encoder {
-    /// An encoder for `law` with `channels` interleaved channels.
+impl G711 {
+    /// A coder for `law` with `channels` interleaved channels.
     pub fn new(law: Law, channels: u16) -> Self {
-        G711Encoder { law, channels }
+        G711 { law, channels }
     }
 }
 
-impl Encoder for G711Encoder {
+impl CodecInfo for G711 {
     fn codec(&self) -> Codec {
         self.law.codec()
     }
@@ -185,92 +186,51 @@ impl Encoder for G711Encoder {
     fn channels(&self) -> u16 {
         self.channels
     }
+}
 
+/// Checks the layout and returns the part of `out` that one item per input item fills.
+fn output_for<T>(input_len: usize, channels: u16, out: &mut [T]) -> Result<&mut [T]> {
+    check_layout(input_len, channels)?;
+    if out.len() < input_len {
+        return Err(CodecError::OutputTooSmall {
+            needed: input_len,
+            capacity: out.len(),
+        }
+        .into());
+    }
+    Ok(&mut out[..input_len])
+}
+
+impl Encoder for G711 {
     fn max_payload_len(&self, samples: usize) -> usize {
         samples
     }
 
     fn encode(&mut self, pcm: &[i16], out: &mut [u8]) -> Result<usize> {
-        check_layout(pcm.len(), self.channels)?;
-        if out.len() < pcm.len() {
-            return Err(CodecError::OutputTooSmall {
-                needed: pcm.len(),
-                capacity: out.len(),
-            }
-            .into());
-        }
-        let out = &mut out[..pcm.len()];
-        match self.law {
-            Law::Mu => out
-                .iter_mut()
-                .zip(pcm)
-                .for_each(|(o, &s)| *o = linear_to_ulaw(s)),
-            Law::A => out
-                .iter_mut()
-                .zip(pcm)
-                .for_each(|(o, &s)| *o = linear_to_alaw(s)),
-        }
+        let out = output_for(pcm.len(), self.channels, out)?;
+        let table: fn(i16) -> u8 = match self.law {
+            Law::Mu => linear_to_ulaw,
+            Law::A => linear_to_alaw,
+        };
+        out.iter_mut().zip(pcm).for_each(|(o, &s)| *o = table(s));
         Ok(pcm.len())
     }
 }
 
-/// A G.711 decoder.
-#[derive(Debug, Clone)]
-pub struct G711Decoder {
-    law: Law,
-    channels: u16,
-}
-
-impl G711Decoder {
-    /// A decoder for `law` with `channels` interleaved channels.
-    pub fn new(law: Law, channels: u16) -> Self {
-        G711Decoder { law, channels }
-    }
-}
-
-impl Decoder for G711Decoder {
-    fn codec(&self) -> Codec {
-        self.law.codec()
-    }
-
-    fn sample_rate(&self) -> u32 {
-        8000
-    }
-
-    fn channels(&self) -> u16 {
-        self.channels
-    }
-
+impl Decoder for G711 {
     fn max_decoded_len(&self, payload_len: usize) -> usize {
         payload_len
     }
 
     fn decode(&mut self, payload: &[u8], out: &mut [i16]) -> Result<usize> {
-        if payload.len() % usize::from(self.channels) != 0 {
-            return Err(crate::error::RtpError::PayloadNotAligned {
-                len: payload.len(),
-                unit: usize::from(self.channels),
-            }
-            .into());
-        }
-        if out.len() < payload.len() {
-            return Err(CodecError::OutputTooSmall {
-                needed: payload.len(),
-                capacity: out.len(),
-            }
-            .into());
-        }
-        let out = &mut out[..payload.len()];
-        match self.law {
-            Law::Mu => out
-                .iter_mut()
-                .zip(payload)
-                .for_each(|(o, &c)| *o = ulaw_to_linear(c)),
-            Law::A => out
-                .iter_mut()
-                .zip(payload)
-                .for_each(|(o, &c)| *o = alaw_to_linear(c)),
-        }
+        let out = output_for(payload.len(), self.channels, out)?;
+        let table: fn(u8) -> i16 = match self.law {
+            Law::Mu => ulaw_to_linear,
+            Law::A => alaw_to_linear,
+        };
+        out.iter_mut()
+            .zip(payload)
+            .for_each(|(o, &c)| *o = table(c));
         Ok(payload.len())
     }
 }
@@ -323,13 +283,46 @@ mod tests {
 
     #[test]
     fn stereo_needs_whole_sample_frames() {
-        let mut enc = G711Encoder::new(Law::Mu, 2);
+        let mut enc = G711::new(Law::Mu, 2);
         let mut out = [0u8; 4];
         assert!(enc.encode(&[1, 2, 3], &mut out).is_err());
         assert_eq!(enc.encode(&[1, 2, 3, 4], &mut out).unwrap(), 4);
-        let mut dec = G711Decoder::new(Law::Mu, 2);
+        let mut dec = G711::new(Law::Mu, 2);
         let mut pcm = [0i16; 4];
         assert!(dec.decode(&out[..3], &mut pcm).is_err());
         assert!(enc.encode(&[0; 8], &mut out).is_err(), "output too small");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn decoding_any_payload_gives_one_sample_per_byte(payload in proptest::collection::vec(any::<u8>(), 0..400)) {
+            for law in [Law::Mu, Law::A] {
+                let mut out = vec![0i16; payload.len()];
+                let n = G711::new(law, 1).decode(&payload, &mut out).unwrap();
+                prop_assert_eq!(n, payload.len());
+                let mut again = vec![0u8; n];
+                G711::new(law, 1).encode(&out, &mut again).unwrap();
+                let mut twice = vec![0i16; n];
+                G711::new(law, 1).decode(&again, &mut twice).unwrap();
+                prop_assert_eq!(&twice, &out, "decode(encode(decode(p))) == decode(p)");
+            }
+        }
+
+        #[test]
+        fn quantisation_error_is_within_half_the_top_step_or_the_clip(x in any::<i16>()) {
+            for (code, back) in [(linear_to_ulaw(x), ulaw_to_linear(linear_to_ulaw(x))), (linear_to_alaw(x), alaw_to_linear(linear_to_alaw(x)))] {
+                let err = (i32::from(x) - i32::from(back)).abs();
+                // The top segment's step is 1024 for both laws, so half a step is 512 plus
+                // the truncated low bits (3 for µ-law, 7 for A-law); past the top level the
+                // error is at most 32767 - 32124 = 643 (µ-law) or 32767 - 32256 = 511 (A-law).
+                prop_assert!(err <= 643, "x={x} code={code:#04x} back={back}");
+            }
+        }
     }
 }

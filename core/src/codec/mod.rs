@@ -6,7 +6,8 @@
 
 pub mod g711;
 
-use crate::error::{CodecError, FrameError, Result};
+use crate::error::{CodecError, Result};
+pub(crate) use crate::frame::check_interleaved as check_layout;
 
 /// The encoding names this build can code, for error messages.
 const SUPPORTED: &str = "PCMU, PCMA";
@@ -83,14 +84,18 @@ impl core::fmt::Display for Codec {
     }
 }
 
-/// Turns PCM into codec payload.
-pub trait Encoder: Send {
-    /// The codec this encoder produces.
+/// What a coder codes, at which rate and with how many channels.
+pub trait CodecInfo {
+    /// The codec.
     fn codec(&self) -> Codec;
-    /// Input sample rate in Hz.
+    /// Sample rate of the PCM side, in Hz.
     fn sample_rate(&self) -> u32;
-    /// Input channels (interleaved).
+    /// Channels of the PCM side (interleaved).
     fn channels(&self) -> u16;
+}
+
+/// Turns PCM into codec payload.
+pub trait Encoder: CodecInfo + Send {
     /// The largest payload `samples` interleaved input samples can produce.
     fn max_payload_len(&self, samples: usize) -> usize;
     /// Encodes `pcm` into `out`, returning the number of bytes written.
@@ -98,13 +103,7 @@ pub trait Encoder: Send {
 }
 
 /// Turns codec payload into PCM.
-pub trait Decoder: Send {
-    /// The codec this decoder reads.
-    fn codec(&self) -> Codec;
-    /// Output sample rate in Hz.
-    fn sample_rate(&self) -> u32;
-    /// Output channels (interleaved).
-    fn channels(&self) -> u16;
+pub trait Decoder: CodecInfo + Send {
     /// The most interleaved samples a payload of `payload_len` bytes can decode to.
     fn max_decoded_len(&self, payload_len: usize) -> usize;
     /// Decodes `payload` into `out`, returning the number of interleaved samples written.
@@ -115,8 +114,8 @@ pub trait Decoder: Send {
 pub fn new_encoder(codec: Codec, sample_rate: u32, channels: u16) -> Result<Box<dyn Encoder>> {
     check_config(codec, sample_rate, channels)?;
     Ok(match codec {
-        Codec::Pcmu => Box::new(g711::G711Encoder::new(g711::Law::Mu, channels)),
-        Codec::Pcma => Box::new(g711::G711Encoder::new(g711::Law::A, channels)),
+        Codec::Pcmu => Box::new(g711::G711::new(g711::Law::Mu, channels)),
+        Codec::Pcma => Box::new(g711::G711::new(g711::Law::A, channels)),
     })
 }
 
@@ -124,8 +123,8 @@ pub fn new_encoder(codec: Codec, sample_rate: u32, channels: u16) -> Result<Box<
 pub fn new_decoder(codec: Codec, sample_rate: u32, channels: u16) -> Result<Box<dyn Decoder>> {
     check_config(codec, sample_rate, channels)?;
     Ok(match codec {
-        Codec::Pcmu => Box::new(g711::G711Decoder::new(g711::Law::Mu, channels)),
-        Codec::Pcma => Box::new(g711::G711Decoder::new(g711::Law::A, channels)),
+        Codec::Pcmu => Box::new(g711::G711::new(g711::Law::Mu, channels)),
+        Codec::Pcma => Box::new(g711::G711::new(g711::Law::A, channels)),
     })
 }
 
@@ -145,14 +144,6 @@ fn check_config(codec: Codec, sample_rate: u32, channels: u16) -> Result<()> {
             supported: "1 or 2",
         }
         .into());
-    }
-    Ok(())
-}
-
-/// Checks that `len` interleaved samples are whole sample frames of `channels`.
-pub(crate) fn check_layout(len: usize, channels: u16) -> Result<()> {
-    if len % usize::from(channels) != 0 {
-        return Err(FrameError::PartialSample { len, channels }.into());
     }
     Ok(())
 }

@@ -336,8 +336,8 @@ impl MediaSession {
             self.push_event(Event::RtpResumed);
         }
 
-        let sequence = self.sequence.extend(packet.sequence_number());
-        let timestamp = self.timestamp.extend(packet.timestamp());
+        let sequence = self.sequence.extend(u64::from(packet.sequence_number()));
+        let timestamp = self.timestamp.extend(u64::from(packet.timestamp()));
         if let Some(last) = self.last_sequence {
             if sequence <= last {
                 self.stats.packets_late += 1;

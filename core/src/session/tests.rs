@@ -240,3 +240,28 @@ fn same_seed_same_packets() {
     assert_eq!(run(7), run(7));
     assert_ne!(run(7), run(8));
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn arbitrary_datagrams_never_panic_and_valid_audio_still_plays(
+            junk in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..20)
+        ) {
+            let mut s = MediaSession::new(SessionConfig::new(Codec::Pcmu)).unwrap();
+            for (i, d) in junk.iter().enumerate() {
+                let _ = s.handle_rtp(ms(i as u64), d);
+                prop_assert_eq!(s.pull_playout(ms(i as u64)).samples().len(), 160);
+            }
+            // A fresh source after the junk is heard in full.
+            s.reset_playout();
+            let before = s.stats().packets_received;
+            s.handle_rtp(ms(1000), &pcmu_packet(100, 0, 0xABCD, &ramp(0))).unwrap();
+            s.handle_rtp(ms(1020), &pcmu_packet(101, 160, 0xABCD, &ramp(1))).unwrap();
+            prop_assert_eq!(s.stats().packets_received, before + 2);
+            prop_assert_eq!(s.pull_playout(ms(1040)).samples(), &quantized(&ramp(0))[..]);
+        }
+    }
+}
