@@ -1,1 +1,44 @@
-//! mediacore for Python (placeholder until the binding lands).
+//! Python binding of `mediacore`: a pyo3 extension module imported as `mediacore`.
+//!
+//! Thin translation only: Python buffers become `i16`/`u8` slices, engine errors become
+//! `mediacore.MediaError` carrying the engine's message, and times are integer microseconds
+//! on the caller's monotonic clock. Media logic lives in the core crate.
+#![deny(unsafe_code)]
+#![deny(missing_docs)]
+
+mod codec;
+mod pcm;
+mod session;
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+pub use codec::{PyDecoder, PyEncoder};
+pub use session::PyMediaSession;
+
+create_exception!(
+    mediacore,
+    MediaError,
+    PyValueError,
+    "An error reported by the mediacore engine; the message is the engine's own."
+);
+
+/// Turns an engine error into `mediacore.MediaError` with the engine's message unchanged.
+pub(crate) fn media_err(error: ::mediacore::Error) -> PyErr {
+    MediaError::new_err(error.to_string())
+}
+
+/// The `mediacore` extension module.
+#[pymodule(name = "mediacore")]
+pub mod module {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use super::{PyDecoder, PyEncoder, PyMediaSession};
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("MediaError", m.py().get_type::<super::MediaError>())
+    }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the uniffi binding (bindings-mobile), generates its Python, Kotlin and Swift
+# bindings with the crate's own uniffi-bindgen, runs the pytest suite through the generated
+# Python module and checks that the Kotlin and Swift files exist and carry the API (there is
+# no Kotlin or Swift compiler here). Run scripts/setup.sh first; extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV="$PWD/.venv"
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "error: $VENV is missing; run scripts/setup.sh first" >&2
+    exit 1
+fi
+
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+LIB="$TARGET_DIR/debug/libmediacore_mobile.so"
+OUT=bindings-mobile/generated
+
+echo "==> cargo build -p mediacore-mobile --features cli"
+# One feature set for the library and the generator, so neither build undoes the other.
+cargo build -p mediacore-mobile --features cli </dev/null
+
+for lang in python kotlin swift; do
+    echo "==> uniffi-bindgen generate --language $lang"
+    rm -rf "${OUT:?}/$lang"
+    cargo run -q -p mediacore-mobile --features cli --bin uniffi-bindgen -- \
+        generate --library "$LIB" --language "$lang" --out-dir "$OUT/$lang" --no-format </dev/null
+done
+cp "$LIB" "$OUT/python/"
+
+fail() {
+    echo "error: $*" >&2
+    exit 1
+}
+# expect FILE PATTERN...: FILE exists and matches every (extended regex) PATTERN.
+expect() {
+    local file=$1
+    shift
+    [ -s "$file" ] || fail "$file was not generated"
+    local pattern
+    for pattern in "$@"; do
+        grep -Eq -- "$pattern" "$file" || fail "$file does not mention /$pattern/"
+    done
+}
+echo "==> checking the generated Kotlin and Swift"
+expect "$OUT/kotlin/uniffi/mediacore_mobile/mediacore_mobile.kt" \
+    'open class Encoder\b' 'open class Decoder\b' 'open class MediaSession\b' \
+    'sealed class MediaException' 'sealed class MediaEvent' 'data class SessionStats' \
+    'fun `?encode`?\(' 'fun `?decode`?\(' 'fun `?handleRtp`?\(' 'fun `?pushCapture`?\(' \
+    'fun `?pollTransmit`?\(' 'fun `?pullPlayout`?\(' 'fun `?pollEvent`?\(' \
+    'fun `?pollTimeout`?\(' 'fun `?handleTimeout`?\(' 'fun `?stats`?\('
+expect "$OUT/swift/mediacore_mobile.swift" \
+    'open class Encoder\b' 'open class Decoder\b' 'open class MediaSession\b' \
+    'enum MediaError\b' 'enum MediaEvent\b' 'struct SessionStats\b' \
+    'func encode\(' 'func decode\(' 'func handleRtp\(' 'func pushCapture\(' \
+    'func pollTransmit\(' 'func pullPlayout\(' 'func pollEvent\(' \
+    'func pollTimeout\(' 'func handleTimeout\(' 'func stats\('
+expect "$OUT/swift/mediacore_mobileFFI.h" 'uniffi_mediacore_mobile_fn_constructor_mediasession_new'
+expect "$OUT/swift/mediacore_mobileFFI.modulemap" 'mediacore_mobileFFI'
+
+echo "==> pytest bindings-mobile/tests"
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider bindings-mobile/tests "$@" </dev/null
