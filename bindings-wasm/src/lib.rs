@@ -1,1 +1,22 @@
-//! mediacore for the browser (placeholder until the binding lands).
+//! mediacore for the browser: wasm-bindgen classes over the core, for pages and AudioWorklets.
+//!
+//! The classes mirror the core one to one and translate only types and errors: PCM goes in
+//! and out as `Int16Array`, payloads and datagrams as `Uint8Array`, time as a JS number of
+//! microseconds on the caller's monotonic clock (e.g. `performance.now() * 1000`), and every
+//! core error is thrown as a JS `Error` whose message is the core error's text. The binding
+//! never reads a clock: `std::time::Instant::now()` traps on `wasm32-unknown-unknown`.
+//!
+//! - [`Encoder`] / [`Decoder`]: one codec, PCM to payload and back.
+//! - [`MediaSession`]: the per-call pipeline, driven with `handle*` / `poll*` calls.
+//!
+//! `js/` holds what an AudioWorklet needs besides the generated glue (a UTF-8 text codec
+//! polyfill and a complete softphone processor); `docs/api-wasm.md` is the user guide.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod args;
+mod codec;
+mod session;
+
+pub use codec::{Decoder, Encoder};
+pub use session::MediaSession;
