@@ -1,0 +1,159 @@
+// The generated package as a page sees it: camelCase names, optional arguments, BigInt seeds,
+// thrown `Error`s and the TypeScript declarations. Run by scripts/test-wasm.sh after
+// `wasm-bindgen --target web --out-dir <pkg>`:  node bindings-wasm/tests/js/smoke.mjs <pkg>
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const pkg = resolve(process.argv[2] ?? "target/mediacore-wasm-pkg");
+const wasm = await import(pathToFileURL(join(pkg, "mediacore_wasm.js")).href);
+wasm.initSync({ module: readFileSync(join(pkg, "mediacore_wasm_bg.wasm")) });
+const { Encoder, Decoder, MediaSession } = wasm;
+
+const tone = (start, len) =>
+  Int16Array.from({ length: len }, (_, k) =>
+    Math.trunc(8000 * Math.sin((2 * Math.PI * 1000 * (start + k)) / 8000)),
+  );
+
+function throwsCoreError(fn, message) {
+  assert.throws(fn, (err) => {
+    assert.ok(err instanceof Error, "thrown value is an Error");
+    assert.equal(err.message, message);
+    return true;
+  });
+}
+
+test("codecs encode and decode typed arrays", () => {
+  const enc = new Encoder("pcmu", 8000, 1);
+  assert.equal(enc.codec, "PCMU");
+  assert.equal(enc.sampleRate, 8000);
+  assert.equal(enc.channels, 1);
+  assert.deepEqual(enc.encode(new Int16Array([0, 0])), new Uint8Array([0xff, 0xff]));
+  assert.deepEqual(new Encoder("PCMA", 8000, 1).encode([0]), new Uint8Array([0xd5]));
+
+  const dec = new Decoder("PCMU", 8000, 1);
+  const pcm = tone(0, 160);
+  const out = dec.decode(enc.encode(pcm));
+  assert.ok(out instanceof Int16Array);
+  assert.equal(out.length, 160);
+  // G.711 µ-law keeps about 13 bits: the round trip is close, not equal.
+  for (let k = 0; k < pcm.length; k++) assert.ok(Math.abs(out[k] - pcm[k]) <= 256);
+  enc.free();
+  dec[Symbol.dispose]();
+});
+
+test("core errors are thrown as Error with the core message", () => {
+  throwsCoreError(
+    () => new Encoder("G729", 8000, 1),
+    'codec "G729" is not supported; supported codecs are PCMU, PCMA',
+  );
+  throwsCoreError(
+    () => new Decoder("PCMU", 16000, 1),
+    "PCMU does not run at 16000 Hz; supported rates: 8000",
+  );
+  throwsCoreError(
+    () => new MediaSession("PCMU", 1n, undefined, 25),
+    "invalid argument: ptime 25 ms is not supported; expected 10 to 120 ms in steps of 10 ms",
+  );
+  throwsCoreError(
+    () => new Encoder("PCMU", 8000.5, 1),
+    "invalid argument: sampleRate 8000.5 is not a whole number in 0..=4294967295",
+  );
+  const s = new MediaSession("PCMU");
+  throwsCoreError(() => s.handleRtp(0, new Uint8Array([0x80])), "RTP packet is truncated: 12 bytes needed, 1 present");
+  assert.equal(s.stats().packetsRejected, 1);
+});
+
+test("optional session arguments and seeds", () => {
+  const a = new MediaSession("PCMU", 7n);
+  const b = new MediaSession("PCMU", 7);
+  assert.equal(a.localSsrc, b.localSsrc);
+  assert.equal(new MediaSession("PCMU").localSsrc, new MediaSession("PCMU", 0n).localSsrc);
+  assert.equal(a.payloadType, 0);
+  assert.equal(a.sampleRate, 8000);
+  assert.equal(a.frameSamples, 160);
+  const c = new MediaSession("PCMA", 2n ** 64n - 1n, 101, 30, null);
+  assert.equal(c.payloadType, 101);
+  assert.equal(c.frameSamples, 240);
+  assert.throws(() => new MediaSession("PCMU", 2n ** 64n), /invalid argument: seed /);
+  assert.throws(() => new MediaSession("PCMU", -1), /invalid argument: seed /);
+});
+
+test("two sessions in a call, driven like an AudioWorklet loop", () => {
+  const alice = new MediaSession("PCMU", 1n);
+  const bob = new MediaSession("PCMU", 2n, undefined, undefined, 100);
+  const frame = bob.frameSamples;
+  let heard = 0;
+  for (let tick = 0; tick < 6; tick++) {
+    const nowUs = tick * 20_000;
+    alice.pushCapture(nowUs, tone(tick * frame, frame));
+    for (let d; (d = alice.pollTransmit(nowUs)) !== undefined; ) {
+      assert.ok(d instanceof Uint8Array);
+      bob.handleRtp(nowUs, d);
+    }
+    const speaker = bob.pullPlayout(nowUs);
+    assert.ok(speaker instanceof Int16Array);
+    assert.equal(speaker.length, frame);
+    if (speaker.some((s) => s !== 0)) heard++;
+    bob.handleTimeout(nowUs);
+  }
+  assert.ok(heard >= 4, `bob heard ${heard} frames`);
+  assert.equal(bob.codec, "PCMU");
+  assert.equal(bob.remoteSsrc, alice.localSsrc);
+  assert.equal(alice.remoteSsrc, undefined);
+  assert.deepEqual(bob.pollEvent(), { type: "remote_source_started", ssrc: alice.localSsrc });
+  assert.equal(bob.pollEvent(), undefined);
+  assert.equal(bob.pollTimeout(), 120_000);
+  bob.handleTimeout(300_000);
+  assert.deepEqual(bob.pollEvent(), { type: "rtp_timeout", silentForMs: 200 });
+  const stats = bob.stats();
+  assert.equal(stats.packetsReceived, 6);
+  assert.equal(alice.stats().packetsSent, 6);
+  assert.equal(JSON.parse(JSON.stringify(stats)).bytesReceived, 960);
+});
+
+test("TypeScript declarations type the optional arguments and results", () => {
+  const dts = readFileSync(join(pkg, "mediacore_wasm.d.ts"), "utf8");
+  for (const line of [
+    "constructor(codec: string, seed?: bigint | number, payloadType?: number, ptimeMs?: number, rtpTimeoutMs?: number | null);",
+    "constructor(codec: string, sampleRate: number, channels: number);",
+    "pollTransmit(nowUs: number): Uint8Array | undefined;",
+    "pullPlayout(nowUs: number): Int16Array;",
+    "pollEvent(): MediaEvent | undefined;",
+    "pollTimeout(): number | undefined;",
+    "readonly remoteSsrc: number | undefined;",
+    "stats(): SessionStats;",
+    "export type MediaEvent =",
+    "export interface SessionStats {",
+  ]) {
+    assert.ok(dts.includes(line), `d.ts lacks: ${line}`);
+  }
+});
+
+test("the AudioWorklet text codec polyfill matches the built-in UTF-8 codecs", async () => {
+  const native = { TextEncoder: globalThis.TextEncoder, TextDecoder: globalThis.TextDecoder };
+  const polyfill = join(dirname(fileURLToPath(import.meta.url)), "../../js/text-codec-polyfill.js");
+  delete globalThis.TextEncoder;
+  delete globalThis.TextDecoder;
+  let Enc, Dec;
+  try {
+    await import(`${pathToFileURL(polyfill).href}?fresh`);
+    ({ TextEncoder: Enc, TextDecoder: Dec } = globalThis);
+  } finally {
+    Object.assign(globalThis, native);
+  }
+  assert.notEqual(Enc, native.TextEncoder);
+  const enc = new Enc();
+  const dec = new Dec("utf-8", { ignoreBOM: true });
+  assert.equal(dec.decode(), "");
+  for (const text of ["", "PCMU", 'codec "é€" 😀 ok', "lone \ud800 surrogate", "\u07ff\u0800\uffff"]) {
+    const bytes = enc.encode(text);
+    assert.deepEqual(bytes, new native.TextEncoder().encode(text), JSON.stringify(text));
+    assert.equal(dec.decode(bytes), new native.TextDecoder().decode(bytes));
+    const framed = new Uint8Array(bytes.length + 4);
+    framed.set(bytes, 2);
+    assert.equal(dec.decode(framed.subarray(2, 2 + bytes.length)), dec.decode(bytes));
+  }
+});
