@@ -164,6 +164,18 @@ pub enum FrameError {
         /// Channel count.
         channels: u16,
     },
+    /// The sample count is not a whole number of the units a codec takes at a time.
+    #[error(
+        "{codec} codes samples in groups of {unit}; {len} samples is not a whole number of groups"
+    )]
+    PartialCodecUnit {
+        /// The codec's SDP encoding name.
+        codec: &'static str,
+        /// Number of samples given.
+        len: usize,
+        /// Samples per unit.
+        unit: usize,
+    },
 }
 
 /// Shorthand for results with [`Error`].

@@ -5,6 +5,7 @@
 //! not allocate. A codec that cannot be built is reported as an error, never simulated.
 
 pub mod g711;
+pub mod g722;
 
 use crate::error::{CodecError, Result};
 pub(crate) use crate::frame::check_interleaved as check_layout;
@@ -20,6 +21,9 @@ pub enum Codec {
     Pcmu,
     /// ITU-T G.711 A-law.
     Pcma,
+    /// ITU-T G.722, 16 kHz audio at 64 kbit/s. Not yet in [`Codec::ALL`] nor found by
+    /// [`Codec::from_name`]; build it with [`g722::G722Encoder`] and [`g722::G722Decoder`].
+    G722,
 }
 
 impl Codec {
@@ -46,6 +50,7 @@ impl Codec {
         match self {
             Codec::Pcmu => "PCMU",
             Codec::Pcma => "PCMA",
+            Codec::G722 => "G722",
         }
     }
 
@@ -54,6 +59,7 @@ impl Codec {
         match self {
             Codec::Pcmu => Some(0),
             Codec::Pcma => Some(8),
+            Codec::G722 => Some(9),
         }
     }
 
@@ -61,6 +67,8 @@ impl Codec {
     pub const fn clock_rate(self) -> u32 {
         match self {
             Codec::Pcmu | Codec::Pcma => 8000,
+            // RFC 3551 §4.5.2: 8000 for G.722 although it samples at 16 kHz.
+            Codec::G722 => 8000,
         }
     }
 
@@ -68,12 +76,14 @@ impl Codec {
     pub const fn sample_rates(self) -> &'static [u32] {
         match self {
             Codec::Pcmu | Codec::Pcma => &[8000],
+            Codec::G722 => &[g722::SAMPLE_RATE],
         }
     }
 
     fn supported_rates_text(self) -> &'static str {
         match self {
             Codec::Pcmu | Codec::Pcma => "8000",
+            Codec::G722 => "16000",
         }
     }
 }
@@ -116,6 +126,10 @@ pub fn new_encoder(codec: Codec, sample_rate: u32, channels: u16) -> Result<Box<
     Ok(match codec {
         Codec::Pcmu => Box::new(g711::G711::new(g711::Law::Mu, channels)),
         Codec::Pcma => Box::new(g711::G711::new(g711::Law::A, channels)),
+        Codec::G722 => {
+            g722::check_mono(channels)?;
+            Box::new(g722::G722Encoder::new())
+        }
     })
 }
 
@@ -125,6 +139,10 @@ pub fn new_decoder(codec: Codec, sample_rate: u32, channels: u16) -> Result<Box<
     Ok(match codec {
         Codec::Pcmu => Box::new(g711::G711::new(g711::Law::Mu, channels)),
         Codec::Pcma => Box::new(g711::G711::new(g711::Law::A, channels)),
+        Codec::G722 => {
+            g722::check_mono(channels)?;
+            Box::new(g722::G722Decoder::new(g722::Mode::Kbit64))
+        }
     })
 }
 
