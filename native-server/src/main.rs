@@ -1,5 +1,6 @@
 //! The `mediacore-server` binary: parse the configuration, set up logging, run.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -13,6 +14,7 @@ async fn main() -> ExitCode {
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match run(config, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,

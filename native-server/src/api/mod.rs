@@ -1,0 +1,185 @@
+//! The HTTP/JSON control API (axum): health, endpoints and server statistics.
+//!
+//! Every error answers with a 4xx or 5xx status and `{"error": "<what was wrong>"}`,
+//! including malformed bodies (axum's JSON rejections), unknown routes and wrong methods.
+//! The routes are described in `docs/http-api.md`.
+
+use core::time::Duration;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode, Uri, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use mediacore::Codec;
+use serde::{Deserialize, Serialize};
+
+use crate::endpoint::{EndpointDescription, EndpointInfo, EndpointRequest, Endpoints, ServerStats};
+use crate::error::ApiError;
+
+/// Packet time when a request gives none.
+pub const DEFAULT_PTIME_MS: u32 = 20;
+
+/// The body of `POST /v1/endpoints`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEndpoint {
+    /// SDP encoding name: `PCMU` or `PCMA` (case-insensitive).
+    pub codec: String,
+    /// Where to send RTP, `ip:port`; absent latches to the first valid source.
+    #[serde(default)]
+    pub remote: Option<String>,
+    /// Packet time in milliseconds, 10 to 120 in steps of 10; default 20.
+    #[serde(default)]
+    pub ptime_ms: Option<u32>,
+}
+
+impl CreateEndpoint {
+    /// Checks the fields against the server's RTP address family.
+    pub fn validate(&self, rtp_bind: IpAddr) -> Result<EndpointRequest, ApiError> {
+        let codec = Codec::from_name(&self.codec)?;
+        let remote = self
+            .remote
+            .as_deref()
+            .map(|r| parse_remote(r, rtp_bind))
+            .transpose()?;
+        let ptime = Duration::from_millis(u64::from(self.ptime_ms.unwrap_or(DEFAULT_PTIME_MS)));
+        Ok(EndpointRequest {
+            codec,
+            remote,
+            ptime,
+        })
+    }
+}
+
+fn parse_remote(text: &str, rtp_bind: IpAddr) -> Result<SocketAddr, ApiError> {
+    let addr: SocketAddr = text.trim().parse().map_err(|_| {
+        ApiError::InvalidField(format!(
+            "remote {text:?} is not an IP address and port such as 127.0.0.1:4000"
+        ))
+    })?;
+    if addr.port() == 0 {
+        return Err(ApiError::InvalidField(format!(
+            "remote {addr} has port 0; expected a port from 1 to 65535"
+        )));
+    }
+    if addr.ip().is_unspecified() || addr.ip().is_multicast() {
+        return Err(ApiError::InvalidField(format!(
+            "remote {addr} is not a unicast address RTP can be sent to"
+        )));
+    }
+    if addr.is_ipv4() != rtp_bind.is_ipv4() {
+        return Err(ApiError::InvalidField(format!(
+            "remote {addr} is {} but RTP sockets are bound to {} address {rtp_bind}",
+            family(addr.ip()),
+            family(rtp_bind)
+        )));
+    }
+    Ok(addr)
+}
+
+fn family(ip: IpAddr) -> &'static str {
+    if ip.is_ipv4() { "IPv4" } else { "IPv6" }
+}
+
+/// The body of `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Health {
+    /// Always `"ok"` while the server answers.
+    pub status: &'static str,
+}
+
+/// The body of `GET /v1/endpoints`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EndpointList {
+    /// Every endpoint, oldest first.
+    pub endpoints: Vec<EndpointDescription>,
+}
+
+/// The control API's routes over the server's endpoints.
+pub fn router(endpoints: Arc<Endpoints>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/v1/endpoints", get(list_endpoints).post(create_endpoint))
+        .route(
+            "/v1/endpoints/{id}",
+            get(get_endpoint).delete(delete_endpoint),
+        )
+        .route("/v1/stats", get(stats))
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(endpoints)
+}
+
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+async fn create_endpoint(
+    State(endpoints): State<Arc<Endpoints>>,
+    body: Result<Json<CreateEndpoint>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Json(body) = body?;
+    let request = body.validate(endpoints.rtp_bind())?;
+    // Finish the creation even if the client goes away, so no half-made endpoint is left.
+    let info: EndpointInfo = tokio::spawn(async move { endpoints.create(request).await })
+        .await
+        .map_err(|e| ApiError::Io(format!("endpoint creation did not complete: {e}")))??;
+    let location = format!("/v1/endpoints/{}", info.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(info),
+    ))
+}
+
+async fn list_endpoints(
+    State(endpoints): State<Arc<Endpoints>>,
+) -> Result<Json<EndpointList>, ApiError> {
+    Ok(Json(EndpointList {
+        endpoints: endpoints.list().await?,
+    }))
+}
+
+async fn get_endpoint(
+    State(endpoints): State<Arc<Endpoints>>,
+    Path(id): Path<String>,
+) -> Result<Json<EndpointDescription>, ApiError> {
+    Ok(Json(endpoints.describe(&id).await?))
+}
+
+async fn delete_endpoint(
+    State(endpoints): State<Arc<Endpoints>>,
+    Path(id): Path<String>,
+) -> Result<Json<EndpointDescription>, ApiError> {
+    // As for creation: the release completes even if the client goes away.
+    let released = tokio::spawn(async move { endpoints.remove(&id).await })
+        .await
+        .map_err(|e| ApiError::Io(format!("endpoint release did not complete: {e}")))??;
+    Ok(Json(released))
+}
+
+async fn stats(State(endpoints): State<Arc<Endpoints>>) -> Json<ServerStats> {
+    Json(endpoints.stats())
+}
+
+async fn no_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::NoRoute {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    }
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

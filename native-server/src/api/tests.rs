@@ -1,0 +1,359 @@
+//! API tests through the router (tower `oneshot`), with real RTP sockets on loopback.
+
+use core::time::Duration;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use mediacore::{AudioFrame, Codec, Instant, MediaSession, SessionConfig};
+use serde_json::{Value, json};
+use tokio::net::UdpSocket;
+use tower::ServiceExt;
+
+use super::router;
+use crate::clock::MediaClock;
+use crate::config::{Config, PortRange};
+use crate::endpoint::Endpoints;
+
+/// `count` consecutive ports starting at an even port nothing listened on a moment ago.
+fn free_ports(count: u16) -> PortRange {
+    loop {
+        let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = probe.local_addr().unwrap().port();
+        if port % 2 == 0 && port.checked_add(count).is_some() {
+            return PortRange::new(port, port + count - 1).unwrap();
+        }
+    }
+}
+
+fn app(ports: PortRange) -> Router {
+    let mut config = Config::with_listen("127.0.0.1:0".parse().unwrap());
+    config.rtp_ports = ports;
+    router(Arc::new(Endpoints::start(&config, MediaClock::new())))
+}
+
+async fn call(app: &Router, method: &str, uri: &str, body: Option<&str>) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    let request = request
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_owned())))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("{method} {uri}: body is not JSON ({e}): {bytes:?}"));
+    (status, value)
+}
+
+/// Asserts a JSON error answer whose message contains every one of `needles`.
+fn assert_error(answer: &(StatusCode, Value), status: StatusCode, needles: &[&str]) {
+    assert_eq!(answer.0, status, "{}", answer.1);
+    let message = answer.1["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no \"error\" string in {}", answer.1));
+    for needle in needles {
+        assert!(
+            message.contains(needle),
+            "error {message:?} does not mention {needle:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let app = app(free_ports(4));
+    assert_eq!(
+        call(&app, "GET", "/healthz", None).await,
+        (StatusCode::OK, json!({"status": "ok"}))
+    );
+}
+
+#[tokio::test]
+async fn endpoints_are_created_described_listed_and_released() {
+    let ports = free_ports(10);
+    let app = app(ports);
+    let (status, created) = call(
+        &app,
+        "POST",
+        "/v1/endpoints",
+        Some(r#"{"codec": "pcma", "remote": "127.0.0.1:4000", "ptime_ms": 30}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["codec"], "PCMA");
+    assert_eq!(created["payload_type"], 8);
+    assert_eq!(created["ptime_ms"], 30);
+    assert_eq!(created["local_address"], "127.0.0.1");
+    assert_eq!(created["remote"], "127.0.0.1:4000");
+    let port = created["local_port"].as_u64().unwrap() as u16;
+    assert!((ports.first()..=ports.last()).contains(&port) && port % 2 == 0);
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let (status, described) = call(&app, "GET", &format!("/v1/endpoints/{id}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(described["id"], id.as_str());
+    assert_eq!(described["echo_started"], false);
+    assert_eq!(described["stats"]["packets_received"], 0);
+
+    let (status, second) = call(&app, "POST", "/v1/endpoints", Some(r#"{"codec":"PCMU"}"#)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(second["payload_type"], 0);
+    assert_eq!(second["remote"], Value::Null);
+    assert_ne!(second["local_port"], created["local_port"]);
+
+    let (status, list) = call(&app, "GET", "/v1/endpoints", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = list["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [id.as_str(), second["id"].as_str().unwrap()]);
+
+    let (status, released) = call(&app, "DELETE", &format!("/v1/endpoints/{id}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(released["id"], id.as_str());
+    assert_eq!(released["stats"]["packets_sent"], 0);
+    // The port is free again once the endpoint is released.
+    std::net::UdpSocket::bind(("127.0.0.1", port)).expect("released port can be bound");
+
+    let gone = call(&app, "GET", &format!("/v1/endpoints/{id}"), None).await;
+    assert_error(&gone, StatusCode::NOT_FOUND, &[&id]);
+    let gone = call(&app, "DELETE", &format!("/v1/endpoints/{id}"), None).await;
+    assert_error(&gone, StatusCode::NOT_FOUND, &[&id]);
+}
+
+#[tokio::test]
+async fn bad_requests_get_json_errors_that_say_what_was_wrong() {
+    let app = app(free_ports(4));
+    let post = |body: &'static str| {
+        let app = app.clone();
+        async move { call(&app, "POST", "/v1/endpoints", Some(body)).await }
+    };
+    assert_error(&post("{not json").await, StatusCode::BAD_REQUEST, &["JSON"]);
+    assert_error(
+        &post(r#"{"codec": "G729"}"#).await,
+        StatusCode::BAD_REQUEST,
+        &["G729", "PCMU, PCMA"],
+    );
+    assert_error(
+        &post(r#"{"codec": "PCMU", "remote": "localhost"}"#).await,
+        StatusCode::BAD_REQUEST,
+        &["remote", "localhost", "127.0.0.1:4000"],
+    );
+    assert_error(
+        &post(r#"{"codec": "PCMU", "remote": "127.0.0.1:0"}"#).await,
+        StatusCode::BAD_REQUEST,
+        &["port 0"],
+    );
+    assert_error(
+        &post(r#"{"codec": "PCMU", "remote": "[::1]:4000"}"#).await,
+        StatusCode::BAD_REQUEST,
+        &["IPv6", "IPv4"],
+    );
+    assert_error(
+        &post(r#"{"codec": "PCMU", "ptime_ms": 25}"#).await,
+        StatusCode::BAD_REQUEST,
+        &["ptime 25 ms"],
+    );
+    assert_error(
+        &post(r#"{"remote": "127.0.0.1:4000"}"#).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &["missing field `codec`"],
+    );
+    assert_error(
+        &post(r#"{"codec": "PCMU", "remot": "127.0.0.1:4000"}"#).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &["unknown field `remot`"],
+    );
+    assert_error(
+        &post(r#"{"codec": 0}"#).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &["codec"],
+    );
+    assert_error(
+        &call(&app, "POST", "/v1/endpoints", None).await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        &["Content-Type"],
+    );
+    assert_error(
+        &call(&app, "GET", "/v1/endpoints/ep-404", None).await,
+        StatusCode::NOT_FOUND,
+        &["ep-404"],
+    );
+    assert_error(
+        &call(&app, "GET", "/v2/nothing", None).await,
+        StatusCode::NOT_FOUND,
+        &["GET /v2/nothing"],
+    );
+    assert_error(
+        &call(&app, "PUT", "/healthz", None).await,
+        StatusCode::METHOD_NOT_ALLOWED,
+        &["PUT", "/healthz"],
+    );
+}
+
+#[tokio::test]
+async fn exhausted_port_range_answers_503() {
+    // Two ports hold one endpoint: RTP takes the even one.
+    let app = app(free_ports(2));
+    let body = Some(r#"{"codec":"PCMU"}"#);
+    let (status, first) = call(&app, "POST", "/v1/endpoints", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let second = call(&app, "POST", "/v1/endpoints", body).await;
+    assert_error(
+        &second,
+        StatusCode::SERVICE_UNAVAILABLE,
+        &["no free RTP port"],
+    );
+}
+
+#[tokio::test]
+async fn stats_report_every_shard() {
+    let app = app(free_ports(4));
+    tokio::time::sleep(Duration::from_millis(70)).await;
+    let (status, stats) = call(&app, "GET", "/v1/stats", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let shards = stats["shards"].as_array().unwrap();
+    assert_eq!(shards.len(), 2);
+    for shard in shards {
+        assert!(shard["ticks"].as_u64().unwrap() >= 1, "{shard}");
+        assert!(shard["lateness_max_us"].is_u64());
+    }
+}
+
+/// A peer that speaks RTP with the core's own session.
+struct Peer {
+    socket: UdpSocket,
+    session: MediaSession,
+}
+
+impl Peer {
+    async fn new(seed: u64) -> Self {
+        Peer {
+            socket: UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+            session: MediaSession::new(SessionConfig {
+                seed,
+                ..SessionConfig::new(Codec::Pcmu)
+            })
+            .unwrap(),
+        }
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.socket.local_addr().unwrap()
+    }
+
+    /// Sends `frames` 20 ms frames of a 400 Hz tone to `to`, in real time.
+    async fn send_tone(&mut self, to: SocketAddr, frames: usize) {
+        for k in 0..frames {
+            let samples = (0..160)
+                .map(|i| {
+                    let t = (k * 160 + i) as f32 / 8000.0;
+                    ((t * 400.0 * core::f32::consts::TAU).sin() * 8000.0) as i16
+                })
+                .collect();
+            let now = Instant::from_millis(20 * k as u64);
+            let frame = AudioFrame::new(samples, 8000, 1).unwrap();
+            self.session.push_capture(now, &frame).unwrap();
+            while let Some(datagram) = self.session.poll_transmit(now) {
+                self.socket.send_to(datagram, to).await.unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Decodes what arrives during `listen` (the echo never stops: silence follows the
+    /// tone); returns the number of packets and the peak sample.
+    async fn receive(&mut self, listen: Duration) -> (usize, i16) {
+        let mut buf = [0u8; 2048];
+        let (mut packets, mut peak) = (0, 0i16);
+        let mut now = Instant::ZERO;
+        let deadline = tokio::time::Instant::now() + listen;
+        while let Ok(Ok(len)) = tokio::time::timeout_at(deadline, self.socket.recv(&mut buf)).await
+        {
+            self.session.handle_rtp(now, &buf[..len]).unwrap();
+            packets += 1;
+            let frame = self.session.pull_playout(now);
+            peak = peak.max(
+                frame
+                    .samples()
+                    .iter()
+                    .map(|s| s.saturating_abs())
+                    .max()
+                    .unwrap(),
+            );
+            now = now + Duration::from_millis(20);
+        }
+        (packets, peak)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_latches_to_the_first_source_and_returns_decoded_audio() {
+    let app = app(free_ports(4));
+    let (_, created) = call(&app, "POST", "/v1/endpoints", Some(r#"{"codec":"PCMU"}"#)).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let endpoint: SocketAddr = format!("127.0.0.1:{}", created["local_port"])
+        .parse()
+        .unwrap();
+
+    let mut peer = Peer::new(7).await;
+    let stranger = Peer::new(8).await;
+    // Not RTP: counted and ignored, and the stranger does not get latched.
+    stranger.socket.send_to(b"hello", endpoint).await.unwrap();
+    peer.send_tone(endpoint, 25).await;
+    stranger
+        .socket
+        .send_to(b"\x80\x00\x00\x01\0\0\0\0\0\0\0\x09\xff", endpoint)
+        .await
+        .unwrap();
+    let (packets, peak) = peer.receive(Duration::from_millis(300)).await;
+    assert!(packets >= 20, "only {packets} packets came back");
+    assert!(
+        peak > 4000,
+        "echoed audio peaks at {peak}, the tone at 8000"
+    );
+
+    let (_, described) = call(&app, "GET", &format!("/v1/endpoints/{id}"), None).await;
+    assert_eq!(described["latched_source"], peer.addr().to_string());
+    assert_eq!(described["sending_to"], peer.addr().to_string());
+    assert_eq!(described["echo_started"], true);
+    let stats = &described["stats"];
+    assert_eq!(stats["packets_received"], 25, "{stats}");
+    assert_eq!(stats["packets_rejected"], 1, "{stats}");
+    assert_eq!(stats["datagrams_ignored_source"], 1, "{stats}");
+    assert_eq!(stats["send_errors"], 0, "{stats}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_goes_to_the_configured_remote() {
+    let app = app(free_ports(4));
+    let receiver = Peer::new(3).await;
+    let body = json!({"codec": "PCMU", "remote": receiver.addr().to_string()}).to_string();
+    let (status, created) = call(&app, "POST", "/v1/endpoints", Some(&body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let endpoint: SocketAddr = format!("127.0.0.1:{}", created["local_port"])
+        .parse()
+        .unwrap();
+
+    let mut sender = Peer::new(4).await;
+    sender.send_tone(endpoint, 15).await;
+    let mut receiver = receiver;
+    let (packets, peak) = receiver.receive(Duration::from_millis(300)).await;
+    assert!(packets >= 10, "only {packets} packets reached the remote");
+    assert!(peak > 4000, "echoed audio peaks at {peak}");
+    let (got_back, _) = sender.receive(Duration::from_millis(50)).await;
+    assert_eq!(
+        got_back, 0,
+        "nothing goes back to the sender when a remote is set"
+    );
+}

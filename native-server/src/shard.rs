@@ -1,0 +1,605 @@
+//! Media shards: worker tasks that own sessions and drive all of them from one tick.
+//!
+//! Datagrams reach a shard from its endpoints' receive tasks through one bounded channel and
+//! go to the session at once, stamped with their arrival time. A drift-free tick (deadlines
+//! at `start + k * period`, missed ones skipped and counted) runs every session whose next
+//! frame is due: pull a playout frame, push it back as capture, send what the core encodes.
+//! Tick lateness and work time are measured and published through [`ShardStats`].
+
+use core::time::Duration;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use mediacore::{AudioFrame, Event, Instant, MediaSession};
+use serde::Serialize;
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant as TokioInstant, MissedTickBehavior, interval_at};
+use tracing::{debug, info, warn};
+
+use crate::clock::MediaClock;
+use crate::error::ApiError;
+
+/// Datagrams queued from receive tasks to one shard; past this, new datagrams are dropped
+/// and counted (`datagrams_inbound_dropped`) rather than blocking the receive task.
+pub const INBOUND_CAPACITY: usize = 1024;
+/// Control commands queued to one shard; senders wait when it is full.
+const CONTROL_CAPACITY: usize = 64;
+/// A tick that starts later than this after its deadline counts as late.
+pub const LATE_TICK_THRESHOLD: Duration = Duration::from_millis(5);
+/// A session more than this far behind its frame schedule skips frames instead of bursting.
+const MAX_CATCH_UP: Duration = Duration::from_millis(100);
+
+/// A shard-local name for an endpoint.
+pub type EndpointKey = u64;
+
+/// One received datagram on its way to the shard that owns its endpoint.
+#[derive(Debug)]
+pub(crate) struct Inbound {
+    pub(crate) key: EndpointKey,
+    pub(crate) at: Instant,
+    pub(crate) from: SocketAddr,
+    pub(crate) data: Vec<u8>,
+}
+
+enum Command {
+    Add(EndpointKey, Box<ShardSession>),
+    Remove(EndpointKey, oneshot::Sender<Option<EndpointSnapshot>>),
+    Snapshot(EndpointKey, oneshot::Sender<Option<EndpointSnapshot>>),
+    Shutdown,
+}
+
+/// Counters an endpoint's receive task updates outside the shard.
+#[derive(Debug, Default)]
+pub struct EndpointCounters {
+    /// Datagrams read from the socket.
+    pub datagrams_received: AtomicU64,
+    /// Datagrams dropped because the shard's inbound queue was full.
+    pub datagrams_inbound_dropped: AtomicU64,
+    /// Datagrams too large for the receive buffer (possibly truncated), dropped.
+    pub datagrams_oversized: AtomicU64,
+}
+
+/// Counters of one endpoint: the core session's and the server's own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct EndpointStats {
+    /// Valid RTP packets accepted by the session.
+    pub packets_received: u64,
+    /// Payload bytes in accepted packets.
+    pub bytes_received: u64,
+    /// Datagrams the session rejected as invalid RTP (malformed, wrong payload type, too large).
+    pub packets_rejected: u64,
+    /// Duplicate or reordered packets dropped by the session.
+    pub packets_late: u64,
+    /// Packets the sender's sequence numbers show were lost.
+    pub packets_lost: u64,
+    /// RTP packets produced for sending.
+    pub packets_sent: u64,
+    /// Payload bytes in packets produced.
+    pub bytes_sent: u64,
+    /// Outgoing packets the session dropped because they were not drained in time.
+    pub packets_send_dropped: u64,
+    /// Playout frames that ran out of received audio.
+    pub playout_underruns: u64,
+    /// Received samples dropped because the playout queue was full.
+    pub playout_samples_dropped: u64,
+    /// Session events dropped because they were not drained in time.
+    pub events_dropped: u64,
+    /// Datagrams read from the endpoint's socket.
+    pub datagrams_received: u64,
+    /// Datagrams dropped because the shard's inbound queue was full.
+    pub datagrams_inbound_dropped: u64,
+    /// Datagrams dropped because they did not fit the receive buffer.
+    pub datagrams_oversized: u64,
+    /// Datagrams ignored because they came from another source than the latched one.
+    pub datagrams_ignored_source: u64,
+    /// Packets the socket refused to send.
+    pub send_errors: u64,
+    /// Frames skipped because the shard fell more than 100 ms behind.
+    pub frames_skipped: u64,
+    /// Session events seen (DTMF, timeouts, source changes).
+    pub events: u64,
+}
+
+/// What a shard reports about one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EndpointSnapshot {
+    /// The source address RTP is accepted from, once the first valid packet arrived.
+    pub latched_source: Option<SocketAddr>,
+    /// Where echoed RTP goes: the configured remote, else the latched source.
+    pub sending_to: Option<SocketAddr>,
+    /// Whether the echo has started (it starts with the first valid RTP packet).
+    pub echo_started: bool,
+    /// Counters so far.
+    pub stats: EndpointStats,
+}
+
+/// One endpoint's session as a shard drives it.
+pub(crate) struct ShardSession {
+    id: String,
+    session: MediaSession,
+    socket: Arc<UdpSocket>,
+    remote: Option<SocketAddr>,
+    latched: Option<SocketAddr>,
+    ptime: Duration,
+    next_frame: Option<Instant>,
+    echo: AudioFrame,
+    counters: Arc<EndpointCounters>,
+    ignored_source: u64,
+    send_errors: u64,
+    frames_skipped: u64,
+    events: u64,
+}
+
+impl ShardSession {
+    /// Wraps `session` for echo over `socket`, sending to `remote` or the latched source.
+    pub(crate) fn new(
+        id: String,
+        session: MediaSession,
+        socket: Arc<UdpSocket>,
+        remote: Option<SocketAddr>,
+        counters: Arc<EndpointCounters>,
+    ) -> mediacore::Result<Self> {
+        let ptime = session.config().ptime;
+        let echo = AudioFrame::silence(session.sample_rate(), 1, ptime)?;
+        Ok(ShardSession {
+            id,
+            session,
+            socket,
+            remote,
+            latched: None,
+            ptime,
+            next_frame: None,
+            echo,
+            counters,
+            ignored_source: 0,
+            send_errors: 0,
+            frames_skipped: 0,
+            events: 0,
+        })
+    }
+
+    /// Symmetric RTP: the first valid packet's source is latched; other sources are ignored.
+    fn receive(&mut self, at: Instant, from: SocketAddr, data: &[u8]) {
+        if self.latched.is_some_and(|source| source != from) {
+            self.ignored_source += 1;
+            debug!(endpoint = %self.id, %from, "ignored datagram from a source other than the latched one");
+            return;
+        }
+        match self.session.handle_rtp(at, data) {
+            Ok(()) => {
+                if self.latched.is_none() {
+                    self.latched = Some(from);
+                    info!(endpoint = %self.id, source = %from, "latched to the first valid RTP source");
+                }
+                if self.next_frame.is_none() {
+                    self.next_frame = Some(at);
+                }
+            }
+            Err(e) => {
+                debug!(endpoint = %self.id, %from, error = %e, "ignored invalid RTP datagram");
+            }
+        }
+        self.drain_events();
+    }
+
+    /// Runs every frame due by `now`, then lets the session act on time passing.
+    fn on_tick(&mut self, now: Instant) {
+        if let Some(mut due) = self.next_frame {
+            let behind = now.saturating_duration_since(due);
+            if behind > MAX_CATCH_UP {
+                let frames = (behind.as_micros() / self.ptime.as_micros().max(1)) as u64;
+                due = due + Duration::from_micros(frames * self.ptime.as_micros() as u64);
+                self.frames_skipped += frames;
+            }
+            while due <= now {
+                self.echo_frame(due);
+                due = due + self.ptime;
+            }
+            self.next_frame = Some(due);
+        }
+        self.session.handle_timeout(now);
+        self.drain_events();
+    }
+
+    /// Decode then re-encode: one playout frame goes back in as capture and out as RTP.
+    fn echo_frame(&mut self, now: Instant) {
+        let played = self.session.pull_playout(now).samples();
+        let n = played.len().min(self.echo.samples().len());
+        self.echo.samples_mut()[..n].copy_from_slice(&played[..n]);
+        if let Err(e) = self.session.push_capture(now, &self.echo) {
+            warn!(endpoint = %self.id, error = %e, "could not capture the echo frame");
+        }
+        let dest = self.remote.or(self.latched);
+        while let Some(datagram) = self.session.poll_transmit(now) {
+            let Some(dest) = dest else { continue };
+            if let Err(e) = self.socket.try_send_to(datagram, dest) {
+                self.send_errors += 1;
+                debug!(endpoint = %self.id, %dest, error = %e, "could not send RTP");
+            }
+        }
+    }
+
+    fn drain_events(&mut self) {
+        while let Some(event) = self.session.poll_event() {
+            self.events += 1;
+            match event {
+                Event::RtpTimeout { silent_for } => {
+                    warn!(endpoint = %self.id, silent_ms = silent_for.as_millis() as u64, "no RTP received");
+                }
+                other => {
+                    info!(endpoint = %self.id, event = other.name(), details = ?other, "session event")
+                }
+            }
+        }
+    }
+
+    fn snapshot(&self) -> EndpointSnapshot {
+        let s = self.session.stats();
+        let c = &self.counters;
+        EndpointSnapshot {
+            latched_source: self.latched,
+            sending_to: self.remote.or(self.latched),
+            echo_started: self.next_frame.is_some(),
+            stats: EndpointStats {
+                packets_received: s.packets_received,
+                bytes_received: s.bytes_received,
+                packets_rejected: s.packets_rejected,
+                packets_late: s.packets_late,
+                packets_lost: s.packets_lost,
+                packets_sent: s.packets_sent,
+                bytes_sent: s.bytes_sent,
+                packets_send_dropped: s.packets_send_dropped,
+                playout_underruns: s.playout_underruns,
+                playout_samples_dropped: s.playout_samples_dropped,
+                events_dropped: s.events_dropped,
+                datagrams_received: c.datagrams_received.load(Ordering::Relaxed),
+                datagrams_inbound_dropped: c.datagrams_inbound_dropped.load(Ordering::Relaxed),
+                datagrams_oversized: c.datagrams_oversized.load(Ordering::Relaxed),
+                datagrams_ignored_source: self.ignored_source,
+                send_errors: self.send_errors,
+                frames_skipped: self.frames_skipped,
+                events: self.events,
+            },
+        }
+    }
+}
+
+/// Tick and queue measurements of one shard, written by the shard and read by the API.
+#[derive(Debug, Default)]
+pub struct ShardStats {
+    sessions: AtomicU64,
+    ticks: AtomicU64,
+    ticks_late: AtomicU64,
+    ticks_skipped: AtomicU64,
+    lateness_last_us: AtomicU64,
+    lateness_max_us: AtomicU64,
+    lateness_total_us: AtomicU64,
+    work_max_us: AtomicU64,
+    work_total_us: AtomicU64,
+    datagrams: AtomicU64,
+    inbound_dropped: AtomicU64,
+}
+
+impl ShardStats {
+    fn record_tick(&self, lateness: Duration, skipped: u64) {
+        let us = micros(lateness);
+        self.ticks.fetch_add(1, Ordering::Relaxed);
+        self.ticks_skipped.fetch_add(skipped, Ordering::Relaxed);
+        if lateness > LATE_TICK_THRESHOLD {
+            self.ticks_late.fetch_add(1, Ordering::Relaxed);
+        }
+        self.lateness_last_us.store(us, Ordering::Relaxed);
+        self.lateness_max_us.fetch_max(us, Ordering::Relaxed);
+        self.lateness_total_us.fetch_add(us, Ordering::Relaxed);
+    }
+
+    fn record_work(&self, work: Duration) {
+        let us = micros(work);
+        self.work_max_us.fetch_max(us, Ordering::Relaxed);
+        self.work_total_us.fetch_add(us, Ordering::Relaxed);
+    }
+
+    /// Counts a datagram dropped because the inbound queue was full.
+    pub(crate) fn record_inbound_dropped(&self) {
+        self.inbound_dropped.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// A copy of one shard's measurements, as served by `GET /v1/stats`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShardStatsSnapshot {
+    /// The shard's index.
+    pub index: usize,
+    /// The tick period in milliseconds.
+    pub tick_ms: u64,
+    /// Sessions the shard drives now.
+    pub sessions: u64,
+    /// Ticks run.
+    pub ticks: u64,
+    /// Ticks that started more than `late_threshold_us` after their deadline.
+    pub ticks_late: u64,
+    /// Deadlines skipped because a tick ran more than a whole period late.
+    pub ticks_skipped: u64,
+    /// What counts as late, in microseconds.
+    pub late_threshold_us: u64,
+    /// Lateness of the last tick, in microseconds.
+    pub lateness_last_us: u64,
+    /// Largest tick lateness seen, in microseconds.
+    pub lateness_max_us: u64,
+    /// Mean tick lateness, in microseconds.
+    pub lateness_mean_us: f64,
+    /// Longest time one tick spent driving its sessions, in microseconds.
+    pub work_max_us: u64,
+    /// Mean time per tick spent driving sessions, in microseconds.
+    pub work_mean_us: f64,
+    /// Datagrams handed to sessions.
+    pub datagrams: u64,
+    /// Datagrams dropped because the inbound queue was full.
+    pub inbound_dropped: u64,
+}
+
+/// The API side of a running shard: its channels, its stats and its task.
+#[derive(Debug)]
+pub struct ShardHandle {
+    index: usize,
+    tick: Duration,
+    control: mpsc::Sender<Command>,
+    inbound: mpsc::Sender<Inbound>,
+    stats: Arc<ShardStats>,
+    assigned: AtomicUsize,
+    task: std::sync::Mutex<Option<JoinHandle<()>>>,
+}
+
+impl core::fmt::Debug for Command {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Command::Add(key, _) => write!(f, "Add({key})"),
+            Command::Remove(key, _) => write!(f, "Remove({key})"),
+            Command::Snapshot(key, _) => write!(f, "Snapshot({key})"),
+            Command::Shutdown => f.write_str("Shutdown"),
+        }
+    }
+}
+
+impl ShardHandle {
+    /// Starts shard `index` ticking every `tick` on the current tokio runtime.
+    pub fn spawn(index: usize, tick: Duration, clock: MediaClock) -> Self {
+        let (control, control_rx) = mpsc::channel(CONTROL_CAPACITY);
+        let (inbound, inbound_rx) = mpsc::channel(INBOUND_CAPACITY);
+        let stats = Arc::new(ShardStats::default());
+        let shard = Shard {
+            index,
+            tick,
+            clock,
+            sessions: HashMap::new(),
+            stats: stats.clone(),
+        };
+        let task = tokio::spawn(shard.run(control_rx, inbound_rx));
+        ShardHandle {
+            index,
+            tick,
+            control,
+            inbound,
+            stats,
+            assigned: AtomicUsize::new(0),
+            task: std::sync::Mutex::new(Some(task)),
+        }
+    }
+
+    /// The shard's index.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Endpoints assigned to this shard.
+    pub fn assigned(&self) -> usize {
+        self.assigned.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn assign(&self) {
+        self.assigned.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn unassign(&self) {
+        self.assigned.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// The sender receive tasks use to forward datagrams.
+    pub(crate) fn inbound(&self) -> mpsc::Sender<Inbound> {
+        self.inbound.clone()
+    }
+
+    /// The shard's shared measurements.
+    pub(crate) fn stats_handle(&self) -> Arc<ShardStats> {
+        self.stats.clone()
+    }
+
+    /// Hands a session to the shard.
+    pub(crate) async fn add(
+        &self,
+        key: EndpointKey,
+        session: ShardSession,
+    ) -> Result<(), ApiError> {
+        self.control
+            .send(Command::Add(key, Box::new(session)))
+            .await
+            .map_err(|_| ApiError::ShardUnavailable(self.index))
+    }
+
+    /// Takes a session out of the shard and returns its final snapshot.
+    pub(crate) async fn remove(
+        &self,
+        key: EndpointKey,
+    ) -> Result<Option<EndpointSnapshot>, ApiError> {
+        self.ask(|reply| Command::Remove(key, reply)).await
+    }
+
+    /// A snapshot of one session.
+    pub(crate) async fn snapshot(
+        &self,
+        key: EndpointKey,
+    ) -> Result<Option<EndpointSnapshot>, ApiError> {
+        self.ask(|reply| Command::Snapshot(key, reply)).await
+    }
+
+    async fn ask(
+        &self,
+        command: impl FnOnce(oneshot::Sender<Option<EndpointSnapshot>>) -> Command,
+    ) -> Result<Option<EndpointSnapshot>, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.control
+            .send(command(reply))
+            .await
+            .map_err(|_| ApiError::ShardUnavailable(self.index))?;
+        answer
+            .await
+            .map_err(|_| ApiError::ShardUnavailable(self.index))
+    }
+
+    /// A copy of the shard's measurements.
+    pub fn stats(&self) -> ShardStatsSnapshot {
+        ShardStatsSnapshot::from_stats(self.index, self.tick, &self.stats)
+    }
+
+    /// Stops the shard (its sessions are dropped) and waits for its task to end.
+    pub async fn shutdown(&self) {
+        let _ = self.control.send(Command::Shutdown).await;
+        let task = self.task.lock().ok().and_then(|mut t| t.take());
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+}
+
+/// The worker: owns its sessions, runs the tick, serves commands.
+struct Shard {
+    index: usize,
+    tick: Duration,
+    clock: MediaClock,
+    sessions: HashMap<EndpointKey, ShardSession>,
+    stats: Arc<ShardStats>,
+}
+
+impl Shard {
+    async fn run(
+        mut self,
+        mut control: mpsc::Receiver<Command>,
+        mut inbound: mpsc::Receiver<Inbound>,
+    ) {
+        // Deadlines are start + k * tick; a late tick does not move later ones.
+        let mut ticker = interval_at(TokioInstant::now() + self.tick, self.tick);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut previous: Option<TokioInstant> = None;
+        debug!(
+            shard = self.index,
+            tick_ms = self.tick.as_millis() as u64,
+            "shard started"
+        );
+        loop {
+            tokio::select! {
+                biased;
+                deadline = ticker.tick() => {
+                    self.on_tick(deadline, previous);
+                    previous = Some(deadline);
+                }
+                command = control.recv() => match command {
+                    Some(Command::Shutdown) | None => break,
+                    Some(command) => self.on_command(command),
+                },
+                datagram = inbound.recv() => match datagram {
+                    Some(datagram) => self.on_datagram(datagram),
+                    None => break,
+                },
+            }
+        }
+        let s = ShardStatsSnapshot::from_stats(self.index, self.tick, &self.stats);
+        info!(
+            shard = self.index,
+            ticks = s.ticks,
+            ticks_late = s.ticks_late,
+            ticks_skipped = s.ticks_skipped,
+            lateness_max_us = s.lateness_max_us,
+            "shard stopped"
+        );
+    }
+
+    fn on_tick(&mut self, deadline: TokioInstant, previous: Option<TokioInstant>) {
+        let woke = TokioInstant::now();
+        let skipped = previous.map_or(0, |p| {
+            let periods =
+                deadline.saturating_duration_since(p).as_nanos() / self.tick.as_nanos().max(1);
+            u64::try_from(periods.saturating_sub(1)).unwrap_or(u64::MAX)
+        });
+        self.stats
+            .record_tick(woke.saturating_duration_since(deadline), skipped);
+        let now = self.clock.at(deadline);
+        for session in self.sessions.values_mut() {
+            session.on_tick(now);
+        }
+        self.stats.record_work(woke.elapsed());
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Add(key, session) => {
+                self.sessions.insert(key, *session);
+            }
+            Command::Remove(key, reply) => {
+                let snapshot = self.sessions.remove(&key).map(|s| s.snapshot());
+                let _ = reply.send(snapshot);
+            }
+            Command::Snapshot(key, reply) => {
+                let _ = reply.send(self.sessions.get(&key).map(ShardSession::snapshot));
+            }
+            Command::Shutdown => {}
+        }
+        self.stats
+            .sessions
+            .store(self.sessions.len() as u64, Ordering::Relaxed);
+    }
+
+    fn on_datagram(&mut self, datagram: Inbound) {
+        self.stats.datagrams.fetch_add(1, Ordering::Relaxed);
+        // A datagram for an endpoint removed meanwhile is dropped.
+        if let Some(session) = self.sessions.get_mut(&datagram.key) {
+            session.receive(datagram.at, datagram.from, &datagram.data);
+        }
+    }
+}
+
+impl ShardStatsSnapshot {
+    fn from_stats(index: usize, tick: Duration, stats: &ShardStats) -> Self {
+        let ticks = stats.ticks.load(Ordering::Relaxed);
+        let mean = |total: &AtomicU64| {
+            if ticks == 0 {
+                0.0
+            } else {
+                total.load(Ordering::Relaxed) as f64 / ticks as f64
+            }
+        };
+        ShardStatsSnapshot {
+            index,
+            tick_ms: tick.as_millis() as u64,
+            sessions: stats.sessions.load(Ordering::Relaxed),
+            ticks,
+            ticks_late: stats.ticks_late.load(Ordering::Relaxed),
+            ticks_skipped: stats.ticks_skipped.load(Ordering::Relaxed),
+            late_threshold_us: micros(LATE_TICK_THRESHOLD),
+            lateness_last_us: stats.lateness_last_us.load(Ordering::Relaxed),
+            lateness_max_us: stats.lateness_max_us.load(Ordering::Relaxed),
+            lateness_mean_us: mean(&stats.lateness_total_us),
+            work_max_us: stats.work_max_us.load(Ordering::Relaxed),
+            work_mean_us: mean(&stats.work_total_us),
+            datagrams: stats.datagrams.load(Ordering::Relaxed),
+            inbound_dropped: stats.inbound_dropped.load(Ordering::Relaxed),
+        }
+    }
+}
