@@ -39,7 +39,10 @@ scratch="$(mktemp -d)"
 bg_pids=()
 cleanup() {
     for pid in "${bg_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    rm -rf "$scratch"
+    # Chromium's helper processes may still be writing to the profile for a moment.
+    for pid in "${bg_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for _ in 1 2 3 4 5; do rm -rf "$scratch" 2>/dev/null && break; sleep 0.5; done
+    return 0
 }
 trap cleanup EXIT
 
@@ -78,7 +81,8 @@ bg_pids+=($!)
 for _ in $(seq 50); do [ -s "$scratch/port" ] && break; sleep 0.2; done
 [ -s "$scratch/port" ] || die "the worklet page server did not start"
 # --no-sandbox: Chromium refuses to run as root with its sandbox (CI containers).
-"$CHROME_BIN" --headless --no-sandbox --disable-gpu --no-first-run \
+"$CHROME_BIN" --headless --no-sandbox --disable-gpu --no-first-run --disable-quic \
+    --disable-background-networking --disable-component-update --disable-sync \
     --autoplay-policy=no-user-gesture-required --user-data-dir="$scratch/profile" \
     "http://127.0.0.1:$(cat "$scratch/port")/index.html" >"$scratch/chromium.log" 2>&1 </dev/null &
 bg_pids+=($!)

@@ -98,6 +98,7 @@ impl Event {
 
 /// Counters kept by a session.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SessionStats {
     /// Valid RTP packets accepted.
     pub packets_received: u64,
@@ -121,6 +122,26 @@ pub struct SessionStats {
     pub playout_samples_dropped: u64,
     /// Events dropped because the host did not drain them in time.
     pub events_dropped: u64,
+}
+
+impl SessionStats {
+    /// Every counter with its field name, in declaration order, for hosts that build
+    /// dictionaries or JSON objects without naming each field again.
+    pub fn fields(&self) -> [(&'static str, u64); 11] {
+        [
+            ("packets_received", self.packets_received),
+            ("bytes_received", self.bytes_received),
+            ("packets_rejected", self.packets_rejected),
+            ("packets_late", self.packets_late),
+            ("packets_lost", self.packets_lost),
+            ("packets_sent", self.packets_sent),
+            ("bytes_sent", self.bytes_sent),
+            ("packets_send_dropped", self.packets_send_dropped),
+            ("playout_underruns", self.playout_underruns),
+            ("playout_samples_dropped", self.playout_samples_dropped),
+            ("events_dropped", self.events_dropped),
+        ]
+    }
 }
 
 /// One call's media: decode and play what arrives, encode and packetize what is captured.

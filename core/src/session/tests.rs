@@ -311,3 +311,29 @@ fn g722_runs_16_khz_audio_on_an_8_khz_rtp_clock() {
     dec.decode(&bytes[..n], &mut direct).unwrap();
     assert_eq!(heard, direct);
 }
+
+#[test]
+fn stats_fields_name_every_counter_once() {
+    let stats = SessionStats {
+        packets_received: 1,
+        bytes_received: 2,
+        packets_rejected: 3,
+        packets_late: 4,
+        packets_lost: 5,
+        packets_sent: 6,
+        bytes_sent: 7,
+        packets_send_dropped: 8,
+        playout_underruns: 9,
+        playout_samples_dropped: 10,
+        events_dropped: 11,
+    };
+    let fields = stats.fields();
+    let values: Vec<u64> = fields.iter().map(|&(_, v)| v).collect();
+    assert_eq!(values, (1..=11).collect::<Vec<u64>>());
+    let mut names: Vec<&str> = fields.iter().map(|&(n, _)| n).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), 11);
+    // The struct literal above fails to compile when a counter is added, which is the
+    // reminder to add it to `fields()` too.
+}
