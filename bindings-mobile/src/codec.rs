@@ -4,39 +4,65 @@ use std::sync::Mutex;
 
 use crate::{MediaError, lock};
 
-/// Encodes interleaved 16-bit PCM into codec payload.
-#[derive(uniffi::Object)]
-pub struct Encoder {
-    inner: Mutex<Box<dyn ::mediacore::Encoder>>,
+/// Writes an object over one core coder with its constructor and the `codec`, `sample_rate`
+/// and `channels` methods that [`mediacore::CodecInfo`] answers for both directions; each
+/// object adds its coding method in an exported `impl` block of its own.
+macro_rules! coder_object {
+    (
+        $(#[doc = $doc:tt])*
+        $object:ident: $core:ident from $factory:path;
+        $(#[doc = $new_doc:tt])*
+        new;
+        sample_rate: $rate_doc:literal;
+        channels: $channels_doc:literal;
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(uniffi::Object)]
+        pub struct $object {
+            inner: Mutex<Box<dyn ::mediacore::$core>>,
+        }
+
+        #[uniffi::export]
+        impl $object {
+            $(#[doc = $new_doc])*
+            #[uniffi::constructor]
+            pub fn new(codec: String, sample_rate: u32, channels: u16) -> Result<Self, MediaError> {
+                let codec = ::mediacore::Codec::from_name(&codec)?;
+                Ok($object {
+                    inner: Mutex::new($factory(codec, sample_rate, channels)?),
+                })
+            }
+
+            /// The SDP encoding name of the codec.
+            pub fn codec(&self) -> String {
+                lock(&self.inner).codec().name().to_owned()
+            }
+
+            #[doc = $rate_doc]
+            pub fn sample_rate(&self) -> u32 {
+                lock(&self.inner).sample_rate()
+            }
+
+            #[doc = $channels_doc]
+            pub fn channels(&self) -> u16 {
+                lock(&self.inner).channels()
+            }
+        }
+    };
+}
+
+coder_object! {
+    /// Encodes interleaved 16-bit PCM into codec payload.
+    Encoder: Encoder from ::mediacore::new_encoder;
+    /// An encoder for an SDP encoding name ("PCMU", "PCMA"; case-insensitive) taking PCM
+    /// at `sample_rate` Hz with `channels` interleaved channels.
+    new;
+    sample_rate: "Input sample rate in Hz.";
+    channels: "Input channels (interleaved).";
 }
 
 #[uniffi::export]
 impl Encoder {
-    /// An encoder for an SDP encoding name ("PCMU", "PCMA"; case-insensitive) taking PCM
-    /// at `sample_rate` Hz with `channels` interleaved channels.
-    #[uniffi::constructor]
-    pub fn new(codec: String, sample_rate: u32, channels: u16) -> Result<Self, MediaError> {
-        let codec = ::mediacore::Codec::from_name(&codec)?;
-        Ok(Encoder {
-            inner: Mutex::new(::mediacore::new_encoder(codec, sample_rate, channels)?),
-        })
-    }
-
-    /// The SDP encoding name of the codec.
-    pub fn codec(&self) -> String {
-        lock(&self.inner).codec().name().to_owned()
-    }
-
-    /// Input sample rate in Hz.
-    pub fn sample_rate(&self) -> u32 {
-        lock(&self.inner).sample_rate()
-    }
-
-    /// Input channels (interleaved).
-    pub fn channels(&self) -> u16 {
-        lock(&self.inner).channels()
-    }
-
     /// Encodes interleaved samples and returns the payload.
     pub fn encode(&self, pcm: Vec<i16>) -> Result<Vec<u8>, MediaError> {
         let mut encoder = lock(&self.inner);
@@ -47,39 +73,18 @@ impl Encoder {
     }
 }
 
-/// Decodes codec payload into interleaved 16-bit PCM.
-#[derive(uniffi::Object)]
-pub struct Decoder {
-    inner: Mutex<Box<dyn ::mediacore::Decoder>>,
+coder_object! {
+    /// Decodes codec payload into interleaved 16-bit PCM.
+    Decoder: Decoder from ::mediacore::new_decoder;
+    /// A decoder for an SDP encoding name producing PCM at `sample_rate` Hz with
+    /// `channels` interleaved channels.
+    new;
+    sample_rate: "Output sample rate in Hz.";
+    channels: "Output channels (interleaved).";
 }
 
 #[uniffi::export]
 impl Decoder {
-    /// A decoder for an SDP encoding name producing PCM at `sample_rate` Hz with
-    /// `channels` interleaved channels.
-    #[uniffi::constructor]
-    pub fn new(codec: String, sample_rate: u32, channels: u16) -> Result<Self, MediaError> {
-        let codec = ::mediacore::Codec::from_name(&codec)?;
-        Ok(Decoder {
-            inner: Mutex::new(::mediacore::new_decoder(codec, sample_rate, channels)?),
-        })
-    }
-
-    /// The SDP encoding name of the codec.
-    pub fn codec(&self) -> String {
-        lock(&self.inner).codec().name().to_owned()
-    }
-
-    /// Output sample rate in Hz.
-    pub fn sample_rate(&self) -> u32 {
-        lock(&self.inner).sample_rate()
-    }
-
-    /// Output channels (interleaved).
-    pub fn channels(&self) -> u16 {
-        lock(&self.inner).channels()
-    }
-
     /// Decodes one payload into interleaved samples.
     pub fn decode(&self, payload: Vec<u8>) -> Result<Vec<i16>, MediaError> {
         let mut decoder = lock(&self.inner);

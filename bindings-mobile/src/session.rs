@@ -54,63 +54,49 @@ impl From<Event> for MediaEvent {
     }
 }
 
-/// Counters kept by a session.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, uniffi::Record)]
-pub struct SessionStats {
-    /// Valid RTP packets accepted.
-    pub packets_received: u64,
-    /// Payload bytes in accepted packets.
-    pub bytes_received: u64,
-    /// Datagrams rejected: malformed, wrong payload type or oversized.
-    pub packets_rejected: u64,
-    /// Packets dropped because they were duplicates or arrived after later ones.
-    pub packets_late: u64,
-    /// Packets the sender's sequence numbers show were never received.
-    pub packets_lost: u64,
-    /// RTP packets produced for sending.
-    pub packets_sent: u64,
-    /// Payload bytes in packets produced.
-    pub bytes_sent: u64,
-    /// Outgoing packets dropped because the host did not drain them in time.
-    pub packets_send_dropped: u64,
-    /// Playout frames that ran out of received audio while playing.
-    pub playout_underruns: u64,
-    /// Received samples dropped because the playout queue was full.
-    pub playout_samples_dropped: u64,
-    /// Events dropped because the host did not drain them in time.
-    pub events_dropped: u64,
+/// Writes the `SessionStats` record from one list of counters, with its conversion from the
+/// core's: the conversion destructures the core struct by these names, so a counter added to
+/// the core fails to compile here until the record has it too.
+macro_rules! stats_record {
+    ($($(#[doc = $doc:tt])* $field:ident,)+) => {
+        /// Counters kept by a session.
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, uniffi::Record)]
+        pub struct SessionStats {
+            $($(#[doc = $doc])* pub $field: u64,)+
+        }
+
+        impl From<::mediacore::SessionStats> for SessionStats {
+            fn from(stats: ::mediacore::SessionStats) -> Self {
+                let ::mediacore::SessionStats { $($field),+ } = stats;
+                SessionStats { $($field),+ }
+            }
+        }
+    };
 }
 
-impl From<::mediacore::SessionStats> for SessionStats {
-    fn from(stats: ::mediacore::SessionStats) -> Self {
-        // Destructured so that a new core counter fails to compile here until it is added.
-        let ::mediacore::SessionStats {
-            packets_received,
-            bytes_received,
-            packets_rejected,
-            packets_late,
-            packets_lost,
-            packets_sent,
-            bytes_sent,
-            packets_send_dropped,
-            playout_underruns,
-            playout_samples_dropped,
-            events_dropped,
-        } = stats;
-        SessionStats {
-            packets_received,
-            bytes_received,
-            packets_rejected,
-            packets_late,
-            packets_lost,
-            packets_sent,
-            bytes_sent,
-            packets_send_dropped,
-            playout_underruns,
-            playout_samples_dropped,
-            events_dropped,
-        }
-    }
+stats_record! {
+    /// Valid RTP packets accepted.
+    packets_received,
+    /// Payload bytes in accepted packets.
+    bytes_received,
+    /// Datagrams rejected: malformed, wrong payload type or oversized.
+    packets_rejected,
+    /// Packets dropped because they were duplicates or arrived after later ones.
+    packets_late,
+    /// Packets the sender's sequence numbers show were never received.
+    packets_lost,
+    /// RTP packets produced for sending.
+    packets_sent,
+    /// Payload bytes in packets produced.
+    bytes_sent,
+    /// Outgoing packets dropped because the host did not drain them in time.
+    packets_send_dropped,
+    /// Playout frames that ran out of received audio while playing.
+    playout_underruns,
+    /// Received samples dropped because the playout queue was full.
+    playout_samples_dropped,
+    /// Events dropped because the host did not drain them in time.
+    events_dropped,
 }
 
 /// One call's media: decode and play what arrives, encode and packetize what is captured.

@@ -1,26 +1,14 @@
 """The uniffi binding, exercised through its generated Python module."""
 
-import struct
 import threading
 
 import pytest
 
 import mediacore_mobile as mc
-from reference_g711 import DECODERS, tone
+from g711_reference import DECODERS, tone
+from session_helpers import assert_no_timeout, assert_plays_in_order, drain_events, rtp
 
 FRAME_US = 20_000
-
-
-def rtp(payload_type, seq, ts, ssrc, payload):
-    """A minimal RTP packet (RFC 3550 §5.1)."""
-    return struct.pack("!BBHII", 0x80, payload_type, seq, ts, ssrc) + payload
-
-
-def drain_events(session):
-    events = []
-    while (event := session.poll_event()) is not None:
-        events.append(event)
-    return events
 
 
 @pytest.mark.parametrize("codec", ["PCMU", "PCMA"])
@@ -107,11 +95,7 @@ def test_two_sessions_talking():
         assert len(out) == 160
         heard.extend(out)
     enc, dec = mc.Encoder("PCMU", 8000, 1), mc.Decoder("PCMU", 8000, 1)
-    expected = dec.decode(enc.encode(spoken))
-    # Playout starts after a prefill of silent frames, then plays A's audio in order.
-    start = next(i for i in range(0, len(heard), 160) if any(heard[i:i + 160]))
-    assert len(heard) - start >= 160 * (frames - 3)
-    assert heard[start:] == expected[: len(heard) - start]
+    assert_plays_in_order(heard, dec.decode(enc.encode(spoken)), frames)
 
     events = drain_events(b)
     assert events == [mc.MediaEvent.REMOTE_SOURCE_STARTED(ssrc=a.local_ssrc())]
@@ -155,12 +139,7 @@ def test_source_change_timeout_and_resume_events():
 
 
 def test_timeout_can_be_disabled():
-    b = mc.MediaSession("PCMU", rtp_timeout_ms=None)
-    b.handle_rtp(0, rtp(0, 1, 0, 5, bytes(160)))
-    drain_events(b)
-    assert b.poll_timeout() is None
-    b.handle_timeout(10**12)
-    assert b.poll_event() is None
+    assert_no_timeout(mc.MediaSession("PCMU", rtp_timeout_ms=None))
 
 
 def test_objects_can_be_shared_between_threads():

@@ -3,9 +3,9 @@
 use core::time::Duration;
 use std::sync::{Mutex, PoisonError};
 
-use ::mediacore::{AudioFrame, Codec, Event, Instant, SessionConfig, SessionStats};
+use ::mediacore::{AudioFrame, Codec, Event, Instant, SessionConfig};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::{IntoPyDict, PyBytes, PyDict};
 
 use crate::media_err;
 use crate::pcm::{bytes_from_py, pcm_from_py, pcm_to_py};
@@ -131,25 +131,10 @@ impl PyMediaSession {
 
     /// The next event as a dict with a "type" key, or None.
     fn poll_event<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let Some(event) = self.inner().poll_event() else {
-            return Ok(None);
-        };
-        let dict = PyDict::new(py);
-        dict.set_item("type", event.name())?;
-        match event {
-            Event::RemoteSourceStarted { ssrc } => dict.set_item("ssrc", ssrc)?,
-            Event::RemoteSourceChanged { old, new } => {
-                dict.set_item("old", old)?;
-                dict.set_item("new", new)?;
-            }
-            Event::RtpTimeout { silent_for } => {
-                dict.set_item("silent_for_ms", millis(silent_for))?
-            }
-            Event::RtpResumed => {}
-            // An event kind newer than this binding still arrives, with its type only.
-            _ => {}
-        }
-        Ok(Some(dict))
+        self.inner()
+            .poll_event()
+            .map(|event| event_dict(py, event))
+            .transpose()
     }
 
     /// When to call `handle_timeout` next, in microseconds, or None.
@@ -164,37 +149,7 @@ impl PyMediaSession {
 
     /// Every counter of the session, by name.
     fn stats<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        // Destructured so that a new core counter fails to compile here until it is added.
-        let SessionStats {
-            packets_received,
-            bytes_received,
-            packets_rejected,
-            packets_late,
-            packets_lost,
-            packets_sent,
-            bytes_sent,
-            packets_send_dropped,
-            playout_underruns,
-            playout_samples_dropped,
-            events_dropped,
-        } = self.inner().stats();
-        let dict = PyDict::new(py);
-        for (name, value) in [
-            ("packets_received", packets_received),
-            ("bytes_received", bytes_received),
-            ("packets_rejected", packets_rejected),
-            ("packets_late", packets_late),
-            ("packets_lost", packets_lost),
-            ("packets_sent", packets_sent),
-            ("bytes_sent", bytes_sent),
-            ("packets_send_dropped", packets_send_dropped),
-            ("playout_underruns", playout_underruns),
-            ("playout_samples_dropped", playout_samples_dropped),
-            ("events_dropped", events_dropped),
-        ] {
-            dict.set_item(name, value)?;
-        }
-        Ok(dict)
+        self.inner().stats().fields().into_py_dict(py)
     }
 
     fn __repr__(&mut self) -> String {
@@ -206,4 +161,21 @@ impl PyMediaSession {
             session.local_ssrc()
         )
     }
+}
+
+/// `{"type": event.name(), ...fields}` with durations in milliseconds.
+fn event_dict(py: Python<'_>, event: Event) -> PyResult<Bound<'_, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("type", event.name())?;
+    match event {
+        Event::RemoteSourceStarted { ssrc } => dict.set_item("ssrc", ssrc)?,
+        Event::RemoteSourceChanged { old, new } => {
+            dict.set_item("old", old)?;
+            dict.set_item("new", new)?;
+        }
+        Event::RtpTimeout { silent_for } => dict.set_item("silent_for_ms", millis(silent_for))?,
+        // Events without fields, and kinds added to the core later, carry their type only.
+        _ => {}
+    }
+    Ok(dict)
 }

@@ -1,12 +1,12 @@
 """MediaSession driven from Python: two peers, events, errors, timeouts and stats."""
 
 import array
-import struct
 
 import pytest
 
 import mediacore
 from g711_reference import tone
+from session_helpers import assert_no_timeout, assert_plays_in_order, drain_events, rtp
 
 FRAME_US = 20_000
 
@@ -15,18 +15,6 @@ def quantised(codec, samples):
     """What a peer should hear: the samples through the codec."""
     enc = mediacore.Encoder(codec, 8000, 1)
     return list(mediacore.Decoder(codec, 8000, 1).decode(enc.encode(array.array("h", samples))))
-
-
-def rtp(payload_type, seq, ts, ssrc, payload):
-    """A minimal RTP packet (RFC 3550 §5.1)."""
-    return struct.pack("!BBHII", 0x80, payload_type, seq, ts, ssrc) + payload
-
-
-def drain_events(session):
-    events = []
-    while (event := session.poll_event()) is not None:
-        events.append(event)
-    return events
 
 
 def test_properties():
@@ -68,11 +56,7 @@ def test_two_sessions_talking():
         heard.extend(out)
     assert sent == frames
 
-    expected = quantised("PCMU", spoken)
-    # Playout starts after a prefill of silent frames, then plays A's audio in order.
-    start = next(i for i in range(0, len(heard), 160) if any(heard[i:i + 160]))
-    assert len(heard) - start >= 160 * (frames - 3)
-    assert heard[start:] == expected[: len(heard) - start]
+    assert_plays_in_order(heard, quantised("PCMU", spoken), frames)
 
     assert drain_events(b) == [{"type": "remote_source_started", "ssrc": a.local_ssrc}]
     assert b.remote_ssrc == a.local_ssrc
@@ -149,12 +133,7 @@ def test_rtp_timeout_via_handle_timeout():
 
 
 def test_no_timeout_when_disabled():
-    b = mediacore.MediaSession("PCMU", rtp_timeout_ms=None)
-    b.handle_rtp(0, rtp(0, 1, 0, 42, bytes(160)))
-    drain_events(b)
-    assert b.poll_timeout() is None
-    b.handle_timeout(10**12)
-    assert b.poll_event() is None
+    assert_no_timeout(mediacore.MediaSession("PCMU", rtp_timeout_ms=None))
 
 
 def test_poll_timeout_follows_playout():

@@ -11,8 +11,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::args;
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"
+/// The TypeScript types of events and statistics; a test checks the stats type against the core.
+// Used by the custom section below, a use that rustc's dead-code lint does not see.
+#[allow(dead_code)]
+const TS_TYPES: &str = r#"
 /** Something that happened in a session, as returned by `MediaSession.pollEvent()`. */
 export type MediaEvent =
   | { type: "remote_source_started"; ssrc: number }
@@ -35,6 +37,9 @@ export interface SessionStats {
   eventsDropped: number;
 }
 "#;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SECTION: &'static str = TS_TYPES;
 
 /// One call's media: decode and play what arrives, encode and packetize what is captured.
 ///
@@ -210,11 +215,11 @@ fn rtp_timeout(
 }
 
 /// A plain object holding `fields`.
-fn object(fields: &[(&str, JsValue)]) -> JsValue {
+fn object<K: AsRef<str>>(fields: impl IntoIterator<Item = (K, JsValue)>) -> JsValue {
     let obj = Object::new();
     for (key, value) in fields {
         // Defining a string-keyed data property on a fresh ordinary object cannot throw.
-        let _ = Reflect::set(&obj, &JsValue::from_str(key), value);
+        let _ = Reflect::set(&obj, &JsValue::from_str(key.as_ref()), &value);
     }
     obj.into()
 }
@@ -223,46 +228,70 @@ fn object(fields: &[(&str, JsValue)]) -> JsValue {
 fn event_object(event: Event) -> JsValue {
     let kind = ("type", JsValue::from_str(event.name()));
     match event {
-        Event::RemoteSourceStarted { ssrc } => object(&[kind, ("ssrc", ssrc.into())]),
+        Event::RemoteSourceStarted { ssrc } => object([kind, ("ssrc", ssrc.into())]),
         Event::RemoteSourceChanged { old, new } => {
-            object(&[kind, ("old", old.into()), ("new", new.into())])
+            object([kind, ("old", old.into()), ("new", new.into())])
         }
         Event::RtpTimeout { silent_for } => {
-            object(&[kind, ("silentForMs", args::millis(silent_for).into())])
+            object([kind, ("silentForMs", args::millis(silent_for).into())])
         }
         // Events without fields, and kinds added to the core later, carry their name only.
-        _ => object(&[kind]),
+        _ => object([kind]),
     }
 }
 
 /// Every `SessionStats` counter under its camelCase name.
 fn stats_object(stats: SessionStats) -> JsValue {
-    // Destructured so that a counter added to the core fails to compile here until exposed.
-    let SessionStats {
-        packets_received,
-        bytes_received,
-        packets_rejected,
-        packets_late,
-        packets_lost,
-        packets_sent,
-        bytes_sent,
-        packets_send_dropped,
-        playout_underruns,
-        playout_samples_dropped,
-        events_dropped,
-    } = stats;
-    let n = |v: u64| JsValue::from(args::count(v));
-    object(&[
-        ("packetsReceived", n(packets_received)),
-        ("bytesReceived", n(bytes_received)),
-        ("packetsRejected", n(packets_rejected)),
-        ("packetsLate", n(packets_late)),
-        ("packetsLost", n(packets_lost)),
-        ("packetsSent", n(packets_sent)),
-        ("bytesSent", n(bytes_sent)),
-        ("packetsSendDropped", n(packets_send_dropped)),
-        ("playoutUnderruns", n(playout_underruns)),
-        ("playoutSamplesDropped", n(playout_samples_dropped)),
-        ("eventsDropped", n(events_dropped)),
-    ])
+    object(
+        stats
+            .fields()
+            .map(|(name, value)| (camel_case(name), JsValue::from(args::count(value)))),
+    )
+}
+
+/// A core field name in JS spelling: `packets_received` becomes `packetsReceived`.
+fn camel_case(snake: &str) -> String {
+    let mut words = snake.split('_');
+    let mut out = String::from(words.next().unwrap_or_default());
+    for word in words {
+        let mut chars = word.chars();
+        out.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+        out.push_str(chars.as_str());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_names_become_camel_case() {
+        assert_eq!(camel_case("packets_received"), "packetsReceived");
+        assert_eq!(
+            camel_case("playout_samples_dropped"),
+            "playoutSamplesDropped"
+        );
+        assert_eq!(camel_case("ssrc"), "ssrc");
+    }
+
+    #[test]
+    fn typescript_stats_type_lists_every_counter_in_order() {
+        let body = TS_TYPES
+            .split("export interface SessionStats {")
+            .nth(1)
+            .and_then(|rest| rest.split('}').next())
+            .expect("the SessionStats interface");
+        let declared: Vec<&str> = body
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect();
+        let expected: Vec<String> = SessionStats::default()
+            .fields()
+            .iter()
+            .map(|&(name, _)| format!("{}: number;", camel_case(name)))
+            .collect();
+        assert_eq!(declared, expected);
+    }
 }

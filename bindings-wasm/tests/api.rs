@@ -52,43 +52,53 @@ fn session(seed: u64) -> MediaSession {
         .unwrap_or_else(|_| panic!("PCMU session builds"))
 }
 
+fn encoder(codec: &str, channels: f64) -> Encoder {
+    Encoder::new(codec, 8000.0, channels).unwrap_or_else(|_| panic!("{codec} encoder"))
+}
+
+fn decoder(codec: &str, channels: f64) -> Decoder {
+    Decoder::new(codec, 8000.0, channels).unwrap_or_else(|_| panic!("{codec} decoder"))
+}
+
+/// Checks that `pcm` encodes to the core law's codes and decodes to their levels.
+fn assert_round_trip(
+    mut enc: Encoder,
+    mut dec: Decoder,
+    pcm: &[i16],
+    encode: fn(i16) -> u8,
+    decode: fn(u8) -> i16,
+) {
+    let payload = enc.encode(pcm).unwrap_or_else(|_| panic!("encode"));
+    let expected: Vec<u8> = pcm.iter().map(|&s| encode(s)).collect();
+    assert_eq!(payload, expected);
+    let decoded = dec.decode(&payload).unwrap_or_else(|_| panic!("decode"));
+    let quantised: Vec<i16> = expected.iter().map(|&c| decode(c)).collect();
+    assert_eq!(decoded, quantised);
+}
+
 #[wasm_bindgen_test]
 fn pcmu_round_trip_is_g711_quantisation() {
-    let mut enc = Encoder::new("pcmu", 8000.0, 1.0).unwrap_or_else(|_| panic!("encoder"));
-    let mut dec = Decoder::new("PCMU", 8000.0, 1.0).unwrap_or_else(|_| panic!("decoder"));
+    let (enc, dec) = (encoder("pcmu", 1.0), decoder("PCMU", 1.0));
     assert_eq!(enc.codec(), "PCMU");
     assert_eq!((enc.sample_rate(), enc.channels()), (8000, 1));
     assert_eq!(
         (dec.codec(), dec.sample_rate(), dec.channels()),
         ("PCMU".into(), 8000, 1)
     );
-
     let pcm = tone(0, 4 * FRAME);
-    let payload = enc.encode(&pcm).unwrap_or_else(|_| panic!("encode"));
-    let expected: Vec<u8> = pcm.iter().map(|&s| g711::linear_to_ulaw(s)).collect();
-    assert_eq!(payload, expected);
-    let decoded = dec.decode(&payload).unwrap_or_else(|_| panic!("decode"));
-    let quantised: Vec<i16> = expected.iter().map(|&c| g711::ulaw_to_linear(c)).collect();
-    assert_eq!(decoded, quantised);
+    assert_round_trip(enc, dec, &pcm, g711::linear_to_ulaw, g711::ulaw_to_linear);
 }
 
 #[wasm_bindgen_test]
 fn pcma_round_trip_is_g711_quantisation() {
-    let mut enc = Encoder::new("PCMA", 8000.0, 1.0).unwrap_or_else(|_| panic!("encoder"));
-    let mut dec = Decoder::new("pcma", 8000.0, 1.0).unwrap_or_else(|_| panic!("decoder"));
+    let (enc, dec) = (encoder("PCMA", 1.0), decoder("pcma", 1.0));
     let pcm = tone(7, 3 * FRAME);
-    let payload = enc.encode(&pcm).unwrap_or_else(|_| panic!("encode"));
-    let expected: Vec<u8> = pcm.iter().map(|&s| g711::linear_to_alaw(s)).collect();
-    assert_eq!(payload, expected);
-    let decoded = dec.decode(&payload).unwrap_or_else(|_| panic!("decode"));
-    let quantised: Vec<i16> = expected.iter().map(|&c| g711::alaw_to_linear(c)).collect();
-    assert_eq!(decoded, quantised);
+    assert_round_trip(enc, dec, &pcm, g711::linear_to_alaw, g711::alaw_to_linear);
 }
 
 #[wasm_bindgen_test]
 fn silence_encodes_to_the_known_codes() {
-    let mut pcmu = Encoder::new("PCMU", 8000.0, 1.0).unwrap_or_else(|_| panic!("encoder"));
-    let mut pcma = Encoder::new("PCMA", 8000.0, 1.0).unwrap_or_else(|_| panic!("encoder"));
+    let (mut pcmu, mut pcma) = (encoder("PCMU", 1.0), encoder("PCMA", 1.0));
     assert_eq!(pcmu.encode(&[0, 0]).ok(), Some(vec![0xFF, 0xFF]));
     assert_eq!(pcma.encode(&[0]).ok(), Some(vec![0xD5]));
     assert_eq!(pcmu.encode(&[]).ok(), Some(vec![]));
@@ -96,18 +106,10 @@ fn silence_encodes_to_the_known_codes() {
 
 #[wasm_bindgen_test]
 fn stereo_keeps_interleaving() {
-    let mut enc = Encoder::new("PCMU", 8000.0, 2.0).unwrap_or_else(|_| panic!("encoder"));
-    let mut dec = Decoder::new("PCMU", 8000.0, 2.0).unwrap_or_else(|_| panic!("decoder"));
-    assert_eq!(enc.channels(), 2);
+    let (enc, dec) = (encoder("PCMU", 2.0), decoder("PCMU", 2.0));
+    assert_eq!((enc.channels(), dec.channels()), (2, 2));
     let pcm = tone(0, 2 * FRAME);
-    let decoded = dec
-        .decode(&enc.encode(&pcm).unwrap_or_else(|_| panic!("encode")))
-        .unwrap_or_else(|_| panic!("decode"));
-    let quantised: Vec<i16> = pcm
-        .iter()
-        .map(|&s| g711::ulaw_to_linear(g711::linear_to_ulaw(s)))
-        .collect();
-    assert_eq!(decoded, quantised);
+    assert_round_trip(enc, dec, &pcm, g711::linear_to_ulaw, g711::ulaw_to_linear);
 }
 
 #[wasm_bindgen_test]
@@ -152,7 +154,7 @@ fn core_errors_are_thrown_with_the_core_message() {
     assert_eq!(Some(message(Decoder::new("PCMA", 8000.0, 3.0))), three);
 
     // Two channels cannot decode an odd payload; the decoder stays usable.
-    let mut dec = Decoder::new("PCMU", 8000.0, 2.0).unwrap_or_else(|_| panic!("decoder"));
+    let mut dec = decoder("PCMU", 2.0);
     let mut core_dec = mediacore::new_decoder(Codec::Pcmu, 8000, 2).expect("core decoder");
     let core_err = core_dec.decode(&[0xFF; 3], &mut [0; 8]).unwrap_err();
     assert_eq!(message(dec.decode(&[0xFF; 3])), core_err.to_string());

@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use mediacore::{AudioFrame, Event, Instant, MediaSession};
+use mediacore::{AudioFrame, Event, Instant, MediaSession, SessionStats};
 use serde::Serialize;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
@@ -63,31 +63,12 @@ pub struct EndpointCounters {
     pub datagrams_oversized: AtomicU64,
 }
 
-/// Counters of one endpoint: the core session's and the server's own.
+/// Counters of one endpoint: the core session's and the server's own, in one flat object.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct EndpointStats {
-    /// Valid RTP packets accepted by the session.
-    pub packets_received: u64,
-    /// Payload bytes in accepted packets.
-    pub bytes_received: u64,
-    /// Datagrams the session rejected as invalid RTP (malformed, wrong payload type, too large).
-    pub packets_rejected: u64,
-    /// Duplicate or reordered packets dropped by the session.
-    pub packets_late: u64,
-    /// Packets the sender's sequence numbers show were lost.
-    pub packets_lost: u64,
-    /// RTP packets produced for sending.
-    pub packets_sent: u64,
-    /// Payload bytes in packets produced.
-    pub bytes_sent: u64,
-    /// Outgoing packets the session dropped because they were not drained in time.
-    pub packets_send_dropped: u64,
-    /// Playout frames that ran out of received audio.
-    pub playout_underruns: u64,
-    /// Received samples dropped because the playout queue was full.
-    pub playout_samples_dropped: u64,
-    /// Session events dropped because they were not drained in time.
-    pub events_dropped: u64,
+    /// The core session's counters (`packets_received` through `events_dropped`).
+    #[serde(flatten)]
+    pub session: SessionStats,
     /// Datagrams read from the endpoint's socket.
     pub datagrams_received: u64,
     /// Datagrams dropped because the shard's inbound queue was full.
@@ -238,24 +219,13 @@ impl ShardSession {
     }
 
     fn snapshot(&self) -> EndpointSnapshot {
-        let s = self.session.stats();
         let c = &self.counters;
         EndpointSnapshot {
             latched_source: self.latched,
             sending_to: self.remote.or(self.latched),
             echo_started: self.next_frame.is_some(),
             stats: EndpointStats {
-                packets_received: s.packets_received,
-                bytes_received: s.bytes_received,
-                packets_rejected: s.packets_rejected,
-                packets_late: s.packets_late,
-                packets_lost: s.packets_lost,
-                packets_sent: s.packets_sent,
-                bytes_sent: s.bytes_sent,
-                packets_send_dropped: s.packets_send_dropped,
-                playout_underruns: s.playout_underruns,
-                playout_samples_dropped: s.playout_samples_dropped,
-                events_dropped: s.events_dropped,
+                session: self.session.stats(),
                 datagrams_received: c.datagrams_received.load(Ordering::Relaxed),
                 datagrams_inbound_dropped: c.datagrams_inbound_dropped.load(Ordering::Relaxed),
                 datagrams_oversized: c.datagrams_oversized.load(Ordering::Relaxed),
@@ -601,5 +571,31 @@ impl ShardStatsSnapshot {
             datagrams: stats.datagrams.load(Ordering::Relaxed),
             inbound_dropped: stats.inbound_dropped.load(Ordering::Relaxed),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_stats_are_one_flat_object_with_the_session_counters_first() {
+        let json = serde_json::to_string(&EndpointStats::default()).unwrap();
+        let server = [
+            "datagrams_received",
+            "datagrams_inbound_dropped",
+            "datagrams_oversized",
+            "datagrams_ignored_source",
+            "send_errors",
+            "frames_skipped",
+            "events",
+        ];
+        let session = SessionStats::default().fields().map(|(name, _)| name);
+        let fields: Vec<String> = session
+            .iter()
+            .chain(&server)
+            .map(|name| format!("\"{name}\":0"))
+            .collect();
+        assert_eq!(json, format!("{{{}}}", fields.join(",")));
     }
 }

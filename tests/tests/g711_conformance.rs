@@ -53,53 +53,21 @@ fn all_inputs() -> Vec<i16> {
     (i16::MIN..=i16::MAX).collect()
 }
 
-fn sox_encode(law: Law, pcm: &[i16]) -> Vec<u8> {
+/// sox converting raw 8 kHz mono audio between two `(encoding, bits)` formats, undithered.
+fn sox(from: (&str, &str), to: (&str, &str), input: &[u8]) -> Vec<u8> {
     let args = [
-        "-D",
-        "-t",
-        "raw",
-        "-r",
-        "8000",
-        "-e",
-        "signed",
-        "-b",
-        "16",
-        "-c",
-        "1",
-        "-",
-        "-t",
-        "raw",
-        "-e",
-        law.sox(),
-        "-b",
-        "8",
-        "-",
+        "-D", "-t", "raw", "-r", "8000", "-e", from.0, "-b", from.1, "-c", "1", "-", "-t", "raw",
+        "-e", to.0, "-b", to.1, "-",
     ];
-    run("sox", &args, &s16le_bytes(pcm), "sox")
+    run("sox", &args, input, "sox")
+}
+
+fn sox_encode(law: Law, pcm: &[i16]) -> Vec<u8> {
+    sox(("signed", "16"), (law.sox(), "8"), &s16le_bytes(pcm))
 }
 
 fn sox_decode(law: Law, codes: &[u8]) -> Vec<i16> {
-    let args = [
-        "-t",
-        "raw",
-        "-r",
-        "8000",
-        "-e",
-        law.sox(),
-        "-b",
-        "8",
-        "-c",
-        "1",
-        "-",
-        "-t",
-        "raw",
-        "-e",
-        "signed",
-        "-b",
-        "16",
-        "-",
-    ];
-    s16le_samples(&run("sox", &args, codes, "sox"))
+    s16le_samples(&sox((law.sox(), "8"), ("signed", "16"), codes))
 }
 
 fn ffmpeg_encode(law: Law, pcm: &[i16]) -> Vec<u8> {

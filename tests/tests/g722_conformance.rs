@@ -34,26 +34,11 @@ fn spandsp_encode(pcm: &[i16]) -> Vec<u8> {
     run(spandsp(), &["encode"], &s16le_bytes(pcm), "libspandsp-dev")
 }
 
-/// SpanDSP's decoder with the receive QMF output saturated (see the module comment).
-fn spandsp_decode(mode: Mode, octets: &[u8]) -> Vec<i16> {
+/// SpanDSP's decoder at `mode`'s bit rate: `decode` saturates the receive QMF output (see the
+/// module comment), `decode-raw` returns exactly what SpanDSP 0.0.6's `g722_decode()` does.
+fn spandsp_decode(command: &str, mode: Mode, octets: &[u8]) -> Vec<i16> {
     let rate = mode.bit_rate().to_string();
-    s16le_samples(&run(
-        spandsp(),
-        &["decode", &rate],
-        octets,
-        "libspandsp-dev",
-    ))
-}
-
-/// Exactly what SpanDSP 0.0.6's `g722_decode()` returns.
-fn spandsp_decode_raw(mode: Mode, octets: &[u8]) -> Vec<i16> {
-    let rate = mode.bit_rate().to_string();
-    s16le_samples(&run(
-        spandsp(),
-        &["decode-raw", &rate],
-        octets,
-        "libspandsp-dev",
-    ))
+    s16le_samples(&run(spandsp(), &[command, &rate], octets, "libspandsp-dev"))
 }
 
 /// Encodes in 20 ms frames (320 samples), as a session does.
@@ -248,7 +233,7 @@ fn decoder_matches_spandsp_on_encoded_signals_in_every_mode() {
         let octets = spandsp_encode(&pcm);
         for mode in MODES {
             let ours = our_decode(mode, &octets);
-            let theirs = spandsp_decode(mode, &octets);
+            let theirs = spandsp_decode("decode", mode, &octets);
             if let Some(diff) = first_difference(&ours, &theirs) {
                 failures.push(format!("{name}, {mode:?}: {diff}"));
             }
@@ -282,7 +267,7 @@ fn decoder_matches_spandsp_on_random_octets_in_every_mode() {
     for (name, octets) in &streams {
         for mode in MODES {
             let ours = our_decode(mode, octets);
-            let theirs = spandsp_decode(mode, octets);
+            let theirs = spandsp_decode("decode", mode, octets);
             if let Some(diff) = first_difference(&ours, &theirs) {
                 failures.push(format!("{name}, {mode:?}: {diff}"));
             }
@@ -301,13 +286,13 @@ fn spandsp_differs_from_us_only_where_its_output_wrapped() {
     for mode in MODES {
         assert_eq!(
             our_decode(mode, &octets),
-            spandsp_decode_raw(mode, &octets),
+            spandsp_decode("decode-raw", mode, &octets),
             "speech, {mode:?}"
         );
     }
     let octets = spandsp_encode(&square(440.0, 1.0));
     let ours = our_decode(Mode::Kbit64, &octets);
-    let raw = spandsp_decode_raw(Mode::Kbit64, &octets);
+    let raw = spandsp_decode("decode-raw", Mode::Kbit64, &octets);
     let differing: Vec<(i16, i16)> = ours
         .iter()
         .zip(&raw)

@@ -1,5 +1,5 @@
-"""An independent G.711 reference for the tests: the decoders written from the formulas of
-ITU-T G.711 tables 1 and 2 (16-bit scaled), and a tone generator."""
+"""An independent G.711 reference for the Python suites of both bindings: the decoders written
+from the formulas of ITU-T G.711 tables 1 and 2 (16-bit scaled), and a tone generator."""
 
 import math
 
