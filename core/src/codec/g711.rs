@@ -201,6 +201,12 @@ fn output_for<T>(input_len: usize, channels: u16, out: &mut [T]) -> Result<&mut 
     Ok(&mut out[..input_len])
 }
 
+/// Applies `f` to each input item; generic so that each table lookup is inlined.
+#[inline]
+fn map_into<I: Copy, O>(input: &[I], out: &mut [O], f: impl Fn(I) -> O) {
+    out.iter_mut().zip(input).for_each(|(o, &i)| *o = f(i));
+}
+
 impl Encoder for G711 {
     fn max_payload_len(&self, samples: usize) -> usize {
         samples
@@ -208,11 +214,10 @@ impl Encoder for G711 {
 
     fn encode(&mut self, pcm: &[i16], out: &mut [u8]) -> Result<usize> {
         let out = output_for(pcm.len(), self.channels, out)?;
-        let table: fn(i16) -> u8 = match self.law {
-            Law::Mu => linear_to_ulaw,
-            Law::A => linear_to_alaw,
-        };
-        out.iter_mut().zip(pcm).for_each(|(o, &s)| *o = table(s));
+        match self.law {
+            Law::Mu => map_into(pcm, out, linear_to_ulaw),
+            Law::A => map_into(pcm, out, linear_to_alaw),
+        }
         Ok(pcm.len())
     }
 }
@@ -224,13 +229,10 @@ impl Decoder for G711 {
 
     fn decode(&mut self, payload: &[u8], out: &mut [i16]) -> Result<usize> {
         let out = output_for(payload.len(), self.channels, out)?;
-        let table: fn(u8) -> i16 = match self.law {
-            Law::Mu => ulaw_to_linear,
-            Law::A => alaw_to_linear,
-        };
-        out.iter_mut()
-            .zip(payload)
-            .for_each(|(o, &c)| *o = table(c));
+        match self.law {
+            Law::Mu => map_into(payload, out, ulaw_to_linear),
+            Law::A => map_into(payload, out, alaw_to_linear),
+        }
         Ok(payload.len())
     }
 }
