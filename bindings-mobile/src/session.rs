@@ -128,6 +128,7 @@ impl MediaSession {
         let config = SessionConfig {
             codec: Codec::from_name(&codec)?,
             payload_type,
+            sample_rate: None,
             ptime: Duration::from_millis(u64::from(ptime_ms)),
             seed,
             rtp_timeout: rtp_timeout_ms.map(Duration::from_millis),

@@ -46,6 +46,7 @@ impl PyMediaSession {
         let config = SessionConfig {
             codec: Codec::from_name(codec).map_err(media_err)?,
             payload_type,
+            sample_rate: None,
             ptime: Duration::from_millis(ptime_ms),
             seed,
             rtp_timeout: rtp_timeout_ms.map(Duration::from_millis),

@@ -33,7 +33,7 @@ pub enum CodecError {
         /// The name that was asked for.
         name: String,
         /// The names that are supported, comma-separated.
-        supported: &'static str,
+        supported: String,
     },
     /// The codec does not run at the requested sample rate.
     #[error("{codec} does not run at {requested} Hz; supported rates: {supported}")]
@@ -43,7 +43,7 @@ pub enum CodecError {
         /// The rate that was asked for.
         requested: u32,
         /// The rates that work, as text.
-        supported: &'static str,
+        supported: String,
     },
     /// The codec does not run with the requested channel count.
     #[error("{codec} does not support {requested} channels; supported: {supported}")]
@@ -53,7 +53,7 @@ pub enum CodecError {
         /// The channel count that was asked for.
         requested: u16,
         /// The channel counts that work, as text.
-        supported: &'static str,
+        supported: String,
     },
     /// The output buffer cannot hold the result.
     #[error("output buffer holds {capacity} items but {needed} are needed")]

@@ -6,12 +6,10 @@
 
 pub mod g711;
 pub mod g722;
+pub mod l16;
 
 use crate::error::{CodecError, Result};
 pub(crate) use crate::frame::check_interleaved as check_layout;
-
-/// The encoding names this build can code, for error messages.
-const SUPPORTED: &str = "PCMU, PCMA";
 
 /// A codec known to the engine, named as in SDP `rtpmap` (RFC 4566, RFC 3551).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,14 +19,15 @@ pub enum Codec {
     Pcmu,
     /// ITU-T G.711 A-law.
     Pcma,
-    /// ITU-T G.722, 16 kHz audio at 64 kbit/s. Not yet in [`Codec::ALL`] nor found by
-    /// [`Codec::from_name`]; build it with [`g722::G722Encoder`] and [`g722::G722Decoder`].
+    /// ITU-T G.722, 16 kHz audio at 64 kbit/s.
     G722,
+    /// Uncompressed 16-bit big-endian PCM (RFC 3551 §4.5.11).
+    L16,
 }
 
 impl Codec {
-    /// Every codec this build can construct.
-    pub const ALL: &'static [Codec] = &[Codec::Pcmu, Codec::Pcma];
+    /// Every codec this build can construct, in the order they are listed to users.
+    pub const ALL: &'static [Codec] = &[Codec::Pcmu, Codec::Pcma, Codec::G722, Codec::L16];
 
     /// Looks up an SDP encoding name; names are case-insensitive (RFC 4566 §6).
     pub fn from_name(name: &str) -> Result<Codec> {
@@ -37,9 +36,10 @@ impl Codec {
             .copied()
             .find(|c| c.name().eq_ignore_ascii_case(name))
             .ok_or_else(|| {
+                let supported: Vec<&str> = Codec::ALL.iter().map(|c| c.name()).collect();
                 CodecError::UnknownCodec {
                     name: name.to_owned(),
-                    supported: SUPPORTED,
+                    supported: supported.join(", "),
                 }
                 .into()
             })
@@ -51,39 +51,46 @@ impl Codec {
             Codec::Pcmu => "PCMU",
             Codec::Pcma => "PCMA",
             Codec::G722 => "G722",
+            Codec::L16 => "L16",
         }
     }
 
-    /// The static RTP payload type from RFC 3551 table 4, if the codec has one.
+    /// The static RTP payload type from RFC 3551 table 4 for the codec at its default
+    /// rate, if it has one (L16 has static types only at 44.1 kHz, which is not a
+    /// telephony rate, so none here).
     pub const fn static_payload_type(self) -> Option<u8> {
         match self {
             Codec::Pcmu => Some(0),
             Codec::Pcma => Some(8),
             Codec::G722 => Some(9),
+            Codec::L16 => None,
         }
     }
 
-    /// The RTP clock rate in Hz (RFC 3551 table 4).
-    pub const fn clock_rate(self) -> u32 {
+    /// The RTP clock rate in Hz for audio sampled at `sample_rate` (RFC 3551 table 4).
+    pub const fn rtp_clock_rate(self, sample_rate: u32) -> u32 {
         match self {
             Codec::Pcmu | Codec::Pcma => 8000,
             // RFC 3551 §4.5.2: 8000 for G.722 although it samples at 16 kHz.
             Codec::G722 => 8000,
+            Codec::L16 => sample_rate,
         }
     }
 
-    /// The audio sample rates the codec runs at.
+    /// The audio sample rates the codec runs at; the first is its default.
     pub const fn sample_rates(self) -> &'static [u32] {
         match self {
             Codec::Pcmu | Codec::Pcma => &[8000],
             Codec::G722 => &[g722::SAMPLE_RATE],
+            Codec::L16 => &[8000, 16_000, 48_000],
         }
     }
 
-    fn supported_rates_text(self) -> &'static str {
+    /// The most interleaved channels the codec carries.
+    pub const fn max_channels(self) -> u16 {
         match self {
-            Codec::Pcmu | Codec::Pcma => "8000",
-            Codec::G722 => "16000",
+            Codec::Pcmu | Codec::Pcma | Codec::L16 => 2,
+            Codec::G722 => 1,
         }
     }
 }
@@ -126,10 +133,8 @@ pub fn new_encoder(codec: Codec, sample_rate: u32, channels: u16) -> Result<Box<
     Ok(match codec {
         Codec::Pcmu => Box::new(g711::G711::new(g711::Law::Mu, channels)),
         Codec::Pcma => Box::new(g711::G711::new(g711::Law::A, channels)),
-        Codec::G722 => {
-            g722::check_mono(channels)?;
-            Box::new(g722::G722Encoder::new())
-        }
+        Codec::G722 => Box::new(g722::G722Encoder::new()),
+        Codec::L16 => Box::new(l16::L16::new(sample_rate, channels)),
     })
 }
 
@@ -139,27 +144,28 @@ pub fn new_decoder(codec: Codec, sample_rate: u32, channels: u16) -> Result<Box<
     Ok(match codec {
         Codec::Pcmu => Box::new(g711::G711::new(g711::Law::Mu, channels)),
         Codec::Pcma => Box::new(g711::G711::new(g711::Law::A, channels)),
-        Codec::G722 => {
-            g722::check_mono(channels)?;
-            Box::new(g722::G722Decoder::new(g722::Mode::Kbit64))
-        }
+        Codec::G722 => Box::new(g722::G722Decoder::new(g722::Mode::Kbit64)),
+        Codec::L16 => Box::new(l16::L16::new(sample_rate, channels)),
     })
 }
 
 fn check_config(codec: Codec, sample_rate: u32, channels: u16) -> Result<()> {
-    if !codec.sample_rates().contains(&sample_rate) {
+    let rates = codec.sample_rates();
+    if !rates.contains(&sample_rate) {
+        let supported: Vec<String> = rates.iter().map(u32::to_string).collect();
         return Err(CodecError::UnsupportedSampleRate {
             codec: codec.name(),
             requested: sample_rate,
-            supported: codec.supported_rates_text(),
+            supported: supported.join(", "),
         }
         .into());
     }
-    if !(1..=2).contains(&channels) {
+    let max = codec.max_channels();
+    if channels == 0 || channels > max {
         return Err(CodecError::UnsupportedChannels {
             codec: codec.name(),
             requested: channels,
-            supported: "1 or 2",
+            supported: if max == 1 { "1".into() } else { format!("1 to {max}") },
         }
         .into());
     }
@@ -178,7 +184,7 @@ mod tests {
         let err = Codec::from_name("G729").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "codec \"G729\" is not supported; supported codecs are PCMU, PCMA"
+            "codec \"G729\" is not supported; supported codecs are PCMU, PCMA, G722, L16"
         );
     }
 

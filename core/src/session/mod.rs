@@ -38,6 +38,8 @@ pub struct SessionConfig {
     pub codec: Codec,
     /// RTP payload type both ways; `None` uses the codec's static type (RFC 3551 table 4).
     pub payload_type: Option<u8>,
+    /// Sample rate of captured and played audio; `None` uses the codec's default rate.
+    pub sample_rate: Option<u32>,
     /// Audio per outgoing packet and per playout frame; 10 to 120 ms in 10 ms steps.
     pub ptime: Duration,
     /// Seed for the SSRC and the initial sequence number and timestamp.
@@ -52,6 +54,7 @@ impl SessionConfig {
         SessionConfig {
             codec,
             payload_type: None,
+            sample_rate: None,
             ptime: Duration::from_millis(20),
             seed: 0,
             rtp_timeout: Some(Duration::from_secs(30)),
@@ -173,6 +176,7 @@ impl SessionStats {
 pub struct MediaSession {
     config: SessionConfig,
     payload_type: u8,
+    clock_rate: u32,
     frame_samples: usize,
     encoder: Box<dyn Encoder>,
     decoder: Box<dyn Decoder>,
@@ -236,7 +240,7 @@ impl MediaSession {
                 )));
             }
         };
-        let sample_rate = codec.sample_rates()[0];
+        let sample_rate = config.sample_rate.unwrap_or(codec.sample_rates()[0]);
         let encoder = codec::new_encoder(codec, sample_rate, 1)?;
         let decoder = codec::new_decoder(codec, sample_rate, 1)?;
         let packetizer = Packetizer::new(PacketizerConfig {
@@ -247,6 +251,7 @@ impl MediaSession {
         let max_packet_samples = samples_in(sample_rate, MAX_PTIME);
         Ok(MediaSession {
             payload_type,
+            clock_rate: codec.rtp_clock_rate(sample_rate),
             frame_samples,
             decode_buf: vec![
                 0;
@@ -370,7 +375,7 @@ impl MediaSession {
 
         let payload = packet.payload();
         let decoded = self.decoder.decode(payload, &mut self.decode_buf)?;
-        let clock_rate = u64::from(self.config.codec.clock_rate());
+        let clock_rate = u64::from(self.clock_rate);
         let sample_rate = u64::from(self.decoder.sample_rate());
         if let Some(expected) = self.next_timestamp {
             let gap_ticks = timestamp.saturating_sub(expected);
@@ -443,7 +448,7 @@ impl MediaSession {
         let len = self
             .encoder
             .encode(&self.capture_buf, &mut self.encode_buf)?;
-        let ticks = (self.frame_samples as u64 * u64::from(self.config.codec.clock_rate())
+        let ticks = (self.frame_samples as u64 * u64::from(self.clock_rate)
             / u64::from(self.encoder.sample_rate())) as u32;
         // RFC 3551 §4.1: the marker bit flags the first packet of a talkspurt.
         let marker = !self.sent_first;

@@ -1,0 +1,144 @@
+//! L16: uncompressed 16-bit linear PCM in network byte order (RFC 3551 §4.5.11).
+//!
+//! Samples are signed, big-endian, channels interleaved sample by sample; the RTP clock
+//! rate equals the sample rate.
+
+use super::{Codec, CodecInfo, Decoder, Encoder, check_layout};
+use crate::error::{CodecError, Result, RtpError};
+
+/// An L16 coder at one sample rate and channel count; it keeps no state.
+#[derive(Debug, Clone)]
+pub struct L16 {
+    sample_rate: u32,
+    channels: u16,
+}
+
+impl L16 {
+    /// A coder for `channels` interleaved channels at `sample_rate` Hz. Use
+    /// [`super::new_encoder`] to have the rate and channels checked.
+    pub fn new(sample_rate: u32, channels: u16) -> Self {
+        L16 {
+            sample_rate,
+            channels: channels.max(1),
+        }
+    }
+}
+
+impl CodecInfo for L16 {
+    fn codec(&self) -> Codec {
+        Codec::L16
+    }
+
+    fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    fn channels(&self) -> u16 {
+        self.channels
+    }
+}
+
+impl Encoder for L16 {
+    fn max_payload_len(&self, samples: usize) -> usize {
+        samples * 2
+    }
+
+    fn encode(&mut self, pcm: &[i16], out: &mut [u8]) -> Result<usize> {
+        check_layout(pcm.len(), self.channels)?;
+        let needed = pcm.len() * 2;
+        if out.len() < needed {
+            return Err(CodecError::OutputTooSmall {
+                needed,
+                capacity: out.len(),
+            }
+            .into());
+        }
+        for (o, s) in out.chunks_exact_mut(2).zip(pcm) {
+            o.copy_from_slice(&s.to_be_bytes());
+        }
+        Ok(needed)
+    }
+}
+
+impl Decoder for L16 {
+    fn max_decoded_len(&self, payload_len: usize) -> usize {
+        payload_len / 2
+    }
+
+    fn decode(&mut self, payload: &[u8], out: &mut [i16]) -> Result<usize> {
+        let unit = 2 * usize::from(self.channels);
+        if payload.len() % unit != 0 {
+            return Err(RtpError::PayloadNotAligned {
+                len: payload.len(),
+                unit,
+            }
+            .into());
+        }
+        let samples = payload.len() / 2;
+        if out.len() < samples {
+            return Err(CodecError::OutputTooSmall {
+                needed: samples,
+                capacity: out.len(),
+            }
+            .into());
+        }
+        for (o, b) in out.iter_mut().zip(payload.chunks_exact(2)) {
+            *o = i16::from_be_bytes([b[0], b[1]]);
+        }
+        Ok(samples)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{new_decoder, new_encoder};
+    use proptest::prelude::*;
+
+    #[test]
+    fn samples_are_big_endian_and_interleaved() {
+        let mut enc = new_encoder(Codec::L16, 16_000, 2).unwrap();
+        let mut out = [0u8; 8];
+        assert_eq!(enc.encode(&[0x0102, -2, i16::MIN, i16::MAX], &mut out).unwrap(), 8);
+        assert_eq!(out, [0x01, 0x02, 0xFF, 0xFE, 0x80, 0x00, 0x7F, 0xFF]);
+        let mut dec = new_decoder(Codec::L16, 16_000, 2).unwrap();
+        let mut pcm = [0i16; 4];
+        assert_eq!(dec.decode(&out, &mut pcm).unwrap(), 4);
+        assert_eq!(pcm, [0x0102, -2, i16::MIN, i16::MAX]);
+        assert_eq!(Codec::L16.rtp_clock_rate(48_000), 48_000);
+    }
+
+    #[test]
+    fn misaligned_payloads_and_bad_configurations_are_errors() {
+        let mut dec = new_decoder(Codec::L16, 8000, 2).unwrap();
+        let mut pcm = [0i16; 8];
+        assert_eq!(
+            dec.decode(&[0; 6], &mut pcm).unwrap_err().to_string(),
+            "RTP payload of 6 bytes is not a whole number of 4-byte units"
+        );
+        assert_eq!(
+            new_encoder(Codec::L16, 44_100, 1).err().unwrap().to_string(),
+            "L16 does not run at 44100 Hz; supported rates: 8000, 16000, 48000"
+        );
+        assert_eq!(
+            new_encoder(Codec::L16, 8000, 3).err().unwrap().to_string(),
+            "L16 does not support 3 channels; supported: 1 to 2"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_payload_round_trips(payload in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let mut dec = L16::new(8000, 1);
+            let mut pcm = vec![0i16; payload.len() / 2];
+            match dec.decode(&payload, &mut pcm) {
+                Ok(n) => {
+                    let mut back = vec![0u8; n * 2];
+                    L16::new(8000, 1).encode(&pcm[..n], &mut back).unwrap();
+                    prop_assert_eq!(&back, &payload);
+                }
+                Err(_) => prop_assert!(payload.len() % 2 == 1),
+            }
+        }
+    }
+}
