@@ -99,7 +99,11 @@ mod tests {
     fn samples_are_big_endian_and_interleaved() {
         let mut enc = new_encoder(Codec::L16, 16_000, 2).unwrap();
         let mut out = [0u8; 8];
-        assert_eq!(enc.encode(&[0x0102, -2, i16::MIN, i16::MAX], &mut out).unwrap(), 8);
+        assert_eq!(
+            enc.encode(&[0x0102, -2, i16::MIN, i16::MAX], &mut out)
+                .unwrap(),
+            8
+        );
         assert_eq!(out, [0x01, 0x02, 0xFF, 0xFE, 0x80, 0x00, 0x7F, 0xFF]);
         let mut dec = new_decoder(Codec::L16, 16_000, 2).unwrap();
         let mut pcm = [0i16; 4];
@@ -117,12 +121,15 @@ mod tests {
             "RTP payload of 6 bytes is not a whole number of 4-byte units"
         );
         assert_eq!(
-            new_encoder(Codec::L16, 44_100, 1).err().unwrap().to_string(),
+            new_encoder(Codec::L16, 44_100, 1)
+                .err()
+                .unwrap()
+                .to_string(),
             "L16 does not run at 44100 Hz; supported rates: 8000, 16000, 48000"
         );
         assert_eq!(
             new_encoder(Codec::L16, 8000, 3).err().unwrap().to_string(),
-            "L16 does not support 3 channels; supported: 1 to 2"
+            "L16 does not support 3 channels; supported: 1 or 2"
         );
     }
 

@@ -165,7 +165,11 @@ fn check_config(codec: Codec, sample_rate: u32, channels: u16) -> Result<()> {
         return Err(CodecError::UnsupportedChannels {
             codec: codec.name(),
             requested: channels,
-            supported: if max == 1 { "1".into() } else { format!("1 to {max}") },
+            supported: match max {
+                1 => "1".into(),
+                2 => "1 or 2".into(),
+                _ => format!("1 to {max}"),
+            },
         }
         .into());
     }

@@ -1,0 +1,2 @@
+//! Resampler cost per 20 ms frame (being written).
+fn main() {}
