@@ -18,6 +18,12 @@ pub enum Error {
     /// Audio handed to the engine did not have the expected shape.
     #[error(transparent)]
     Frame(#[from] FrameError),
+    /// A signal-processing stage (resampler, channel mixer) was misconfigured or misused.
+    #[error(transparent)]
+    Dsp(#[from] DspError),
+    /// An SDP could not be read, or offer/answer found nothing to agree on.
+    #[error(transparent)]
+    Sdp(#[from] SdpError),
     /// The API was called with arguments that can never be valid.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
@@ -176,6 +182,118 @@ pub enum FrameError {
         /// Samples per unit.
         unit: usize,
     },
+}
+
+/// Errors from the signal-processing stages in [`crate::dsp`].
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum DspError {
+    /// The resampler does not convert from or to the requested rate.
+    #[error("the resampler does not run at {requested} Hz; supported rates: {supported}")]
+    UnsupportedSampleRate {
+        /// The rate that was asked for.
+        requested: u32,
+        /// The rates that work, as text.
+        supported: &'static str,
+    },
+    /// The stage does not handle the requested channel count.
+    #[error("{stage} does not support {requested} channels; supported: {supported}")]
+    UnsupportedChannels {
+        /// The stage that was asked.
+        stage: &'static str,
+        /// The channel count that was asked for.
+        requested: u16,
+        /// The channel counts that work, as text.
+        supported: &'static str,
+    },
+    /// The output buffer cannot hold the result; nothing was consumed.
+    #[error("output buffer holds {capacity} samples but {needed} are needed")]
+    OutputTooSmall {
+        /// Samples the result needs.
+        needed: usize,
+        /// Samples the buffer holds.
+        capacity: usize,
+    },
+    /// The resampling library refused a request that the checks here let through.
+    #[error("resampler failed: {0}")]
+    Backend(String),
+}
+
+/// Errors from reading SDP and from offer/answer in [`crate::sdp`].
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SdpError {
+    /// A line or attribute value is not in the form the SDP grammar requires.
+    #[error("{}{attribute} value {value:?} is malformed; expected {expected}", at_line(.line))]
+    Malformed {
+        /// The 1-based line number, or 0 when a lone value was parsed.
+        line: usize,
+        /// What was being read, e.g. `a=rtpmap`.
+        attribute: &'static str,
+        /// The value, shortened if long.
+        value: String,
+        /// What the value should look like.
+        expected: &'static str,
+    },
+    /// Two lines describe the same payload type, so its meaning is ambiguous.
+    #[error("{}payload type {payload_type} appears twice in {attribute}; expected one description per payload type", at_line(.line))]
+    DuplicatePayloadType {
+        /// The 1-based line number of the second description.
+        line: usize,
+        /// The line kind, e.g. `a=rtpmap` or `m=audio`.
+        attribute: &'static str,
+        /// The payload type.
+        payload_type: u8,
+    },
+    /// The SDP has no `m=audio` section.
+    #[error("SDP has no m=audio section; expected one")]
+    NoAudio,
+    /// Offer and answer share no audio codec.
+    #[error("no audio codec in common; offered: [{offered}]; supported: [{supported}]")]
+    NoCommonCodec {
+        /// The formats on offer, as text.
+        offered: String,
+        /// The formats we support, as text.
+        supported: String,
+    },
+    /// The answer rejected the audio stream with port 0 (RFC 3264 §6).
+    #[error("the answer rejected the audio stream (port 0)")]
+    Rejected,
+    /// More formats need dynamic payload types than the range 96-127 holds.
+    #[error("{needed} formats need dynamic payload types; only 32 (96-127) exist")]
+    PayloadTypesExhausted {
+        /// How many were needed.
+        needed: usize,
+    },
+    /// A value given to build SDP content cannot be written as SDP.
+    #[error("invalid {what} {value:?}; expected {expected}")]
+    InvalidValue {
+        /// What the value is for.
+        what: &'static str,
+        /// The value, shortened if long.
+        value: String,
+        /// What would be valid.
+        expected: &'static str,
+    },
+}
+
+impl SdpError {
+    /// At most 80 characters of `text`, for quoting input in a message.
+    pub(crate) fn excerpt(text: &str) -> String {
+        const MAX: usize = 80;
+        match text.char_indices().nth(MAX) {
+            Some((end, _)) => format!("{}...", &text[..end]),
+            None => text.to_owned(),
+        }
+    }
+}
+
+fn at_line(line: &usize) -> String {
+    if *line == 0 {
+        String::new()
+    } else {
+        format!("SDP line {line}: ")
+    }
 }
 
 /// Shorthand for results with [`Error`].

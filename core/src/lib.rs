@@ -37,10 +37,12 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod dsp;
 pub mod error;
 pub mod frame;
 pub mod rng;
 pub mod rtp;
+pub mod sdp;
 pub mod session;
 pub mod time;
 

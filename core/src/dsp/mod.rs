@@ -1,0 +1,14 @@
+//! Signal processing on interleaved `i16` PCM between the codecs and the rest of the call.
+//!
+//! - [`resample`]: band-limited sample-rate conversion between the telephony rates, with
+//!   state carried across frames, a known delay, and no allocation after construction.
+//! - [`channels`]: mono/stereo up- and down-mixing.
+//!
+//! Every stage writes into a caller-owned output buffer and says up front how many samples
+//! it will write, so that the per-frame path does not allocate.
+
+pub mod channels;
+pub mod resample;
+
+pub use channels::{mono_to_stereo, stereo_to_mono};
+pub use resample::{Quality, Resampler, SUPPORTED_RATES};
