@@ -45,9 +45,11 @@ pub mod rtp;
 pub mod sdp;
 pub mod session;
 pub mod time;
+pub mod transcode;
 
 pub use codec::{Codec, CodecInfo, Decoder, Encoder, new_decoder, new_encoder};
 pub use error::{CodecError, Error, FrameError, Result, RtpError};
 pub use frame::AudioFrame;
 pub use session::{Event, MediaSession, SessionConfig, SessionStats};
 pub use time::{Instant, MediaTime};
+pub use transcode::{CodecFormat, Transcoder};

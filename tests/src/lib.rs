@@ -1,7 +1,9 @@
-//! Helpers shared by the cross-crate tests: external oracles (sox, ffmpeg, SpanDSP) run as
-//! child processes, and scratch directories.
+//! Helpers shared by the cross-crate tests: external oracles (sox, ffmpeg, SpanDSP,
+//! opus-tools) run as child processes, scratch directories, and Ogg Opus files.
 //!
 //! A missing oracle is a test failure with a message naming the package to install, never
 //! a silent skip: `scripts/setup.sh` installs them all.
 
+pub mod alloc_count;
+pub mod ogg_opus;
 pub mod oracle;

@@ -1,0 +1,103 @@
+//! The per-frame paths allocate nothing after construction: codecs, the media session and
+//! the transcoder, each run for a warm-up and then counted over many frames.
+
+use core::time::Duration;
+
+use mediacore::{
+    AudioFrame, Codec, CodecFormat, Instant, MediaSession, SessionConfig, Transcoder, new_decoder,
+    new_encoder,
+};
+use mediacore_tests::alloc_count::{CountingAllocator, allocations};
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+fn tone(rate: u32, len: usize) -> Vec<i16> {
+    (0..len)
+        .map(|i| ((i as f32 * 700.0 * 6.283 / rate as f32).sin() * 9000.0) as i16)
+        .collect()
+}
+
+/// Runs `step` 5 times to warm up, then asserts 200 more calls allocate nothing.
+fn assert_steady_state_allocates_nothing(what: &str, mut step: impl FnMut(usize)) {
+    for i in 0..5 {
+        step(i);
+    }
+    let before = allocations();
+    for i in 5..205 {
+        step(i);
+    }
+    assert_eq!(allocations() - before, 0, "{what} allocated per frame");
+}
+
+#[test]
+fn codecs_encode_and_decode_without_allocating() {
+    for &codec in Codec::ALL {
+        for &rate in codec.sample_rates() {
+            let frame = tone(rate, rate as usize / 50);
+            let mut enc = new_encoder(codec, rate, 1).unwrap();
+            // Every rate a codec lists must encode; decoding may be narrower (Opus output at
+            // 8/12 kHz goes through the resampler), but the default rate must decode.
+            let mut dec = match new_decoder(codec, rate, 1) {
+                Ok(dec) => dec,
+                Err(_) if rate != codec.sample_rates()[0] => continue,
+                Err(e) => panic!("{codec} at {rate} Hz: {e}"),
+            };
+            let mut payload = vec![0u8; enc.max_payload_len(frame.len())];
+            let mut pcm = vec![0i16; frame.len() * 2];
+            assert_steady_state_allocates_nothing(&format!("{codec} at {rate} Hz"), |_| {
+                let n = enc.encode(&frame, &mut payload).unwrap();
+                dec.decode(&payload[..n], &mut pcm).unwrap();
+            });
+        }
+    }
+}
+
+#[test]
+fn a_media_session_runs_its_frame_loop_without_allocating() {
+    for codec in [Codec::Pcmu, Codec::G722] {
+        let rate = codec.sample_rates()[0];
+        let mut a = MediaSession::new(SessionConfig {
+            seed: 1,
+            ..SessionConfig::new(codec)
+        })
+        .unwrap();
+        let mut b = MediaSession::new(SessionConfig {
+            seed: 2,
+            ..SessionConfig::new(codec)
+        })
+        .unwrap();
+        let mic = AudioFrame::new(tone(rate, rate as usize / 50), rate, 1).unwrap();
+        let mut wire = vec![0u8; 1500];
+        assert_steady_state_allocates_nothing(&format!("MediaSession with {codec}"), |i| {
+            let now = Instant::from_millis(20 * i as u64);
+            a.push_capture(now, &mic).unwrap();
+            while let Some(d) = a.poll_transmit(now) {
+                wire[..d.len()].copy_from_slice(d);
+                let len = d.len();
+                b.handle_rtp(now, &wire[..len]).unwrap();
+            }
+            let _ = b.pull_playout(now);
+            while b.poll_event().is_some() {}
+            b.handle_timeout(now);
+        });
+    }
+}
+
+#[test]
+fn a_transcoder_converts_without_allocating() {
+    let mut t = Transcoder::new(
+        CodecFormat::new(Codec::Pcmu),
+        CodecFormat::new(Codec::G722),
+        Duration::from_millis(20),
+    )
+    .unwrap();
+    let mut enc = new_encoder(Codec::Pcmu, 8000, 1).unwrap();
+    let pcm = tone(8000, 160);
+    let mut payload = vec![0u8; 160];
+    enc.encode(&pcm, &mut payload).unwrap();
+    assert_steady_state_allocates_nothing("PCMU→G722 transcoder", |_| {
+        t.push(&payload).unwrap();
+        while t.poll_payload().is_some() {}
+    });
+}
