@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130
-APT_PACKAGES=(ffmpeg sox espeak-ng libspandsp-dev pkg-config chromium chromium-driver)
+APT_PACKAGES=(ffmpeg sox espeak-ng libspandsp-dev opus-tools libopus-dev pkg-config chromium chromium-driver)
 
 log() { printf '\n==> %s\n' "$*"; }
 

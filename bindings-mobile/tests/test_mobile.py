@@ -52,7 +52,7 @@ def test_errors_carry_the_core_message():
     with pytest.raises(mc.MediaError) as err:
         mc.Encoder("G729", 8000, 1)
     assert isinstance(err.value, mc.MediaError.Codec)
-    assert str(err.value) == 'codec "G729" is not supported; supported codecs are PCMU, PCMA, G722, L16'
+    assert str(err.value) == 'codec "G729" is not supported; supported codecs are PCMU, PCMA, G722, opus, L16, CN'
     with pytest.raises(mc.MediaError.Codec) as err:
         mc.Decoder("PCMU", 16000, 1)
     assert str(err.value) == "PCMU does not run at 16000 Hz; supported rates: 8000"

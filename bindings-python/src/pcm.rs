@@ -40,7 +40,7 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 
 /// Reads native-endian int16 samples from raw bytes.
 fn samples_from_bytes(raw: &[u8]) -> PyResult<Vec<i16>> {
-    if raw.len() % 2 != 0 {
+    if !raw.len().is_multiple_of(2) {
         return Err(PyValueError::new_err(format!(
             "PCM bytes must hold whole int16 samples; got {} bytes",
             raw.len()

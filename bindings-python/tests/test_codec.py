@@ -103,7 +103,7 @@ def test_non_buffers_and_odd_byte_counts_are_rejected():
 def test_unknown_codec_raises_the_core_message():
     with pytest.raises(mediacore.MediaError) as err:
         mediacore.Encoder("G729", 8000, 1)
-    assert str(err.value) == 'codec "G729" is not supported; supported codecs are PCMU, PCMA, G722, L16'
+    assert str(err.value) == 'codec "G729" is not supported; supported codecs are PCMU, PCMA, G722, opus, L16, CN'
     assert isinstance(err.value, ValueError)
     with pytest.raises(mediacore.MediaError):
         mediacore.Decoder("G729", 8000, 1)

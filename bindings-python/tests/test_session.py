@@ -153,7 +153,7 @@ def test_invalid_configuration_raises_the_core_message():
     assert str(err.value) == "RTP payload type 128 is out of range; expected 0..=127"
     with pytest.raises(mediacore.MediaError) as err:
         mediacore.MediaSession("G729")
-    assert str(err.value) == 'codec "G729" is not supported; supported codecs are PCMU, PCMA, G722, L16'
+    assert str(err.value) == 'codec "G729" is not supported; supported codecs are PCMU, PCMA, G722, opus, L16, CN'
 
 
 def test_stats_has_every_counter():

@@ -117,7 +117,7 @@ fn core_errors_are_thrown_with_the_core_message() {
     let unknown = Codec::from_name("G729").unwrap_err().to_string();
     assert_eq!(
         unknown,
-        "codec \"G729\" is not supported; supported codecs are PCMU, PCMA, G722, L16"
+        "codec \"G729\" is not supported; supported codecs are PCMU, PCMA, G722, opus, L16, CN"
     );
     assert_eq!(message(Encoder::new("G729", 8000.0, 1.0)), unknown);
     assert_eq!(message(Decoder::new("G729", 8000.0, 1.0)), unknown);

@@ -95,7 +95,7 @@ pub(crate) fn check_shape(len: usize, sample_rate: u32, channels: u16) -> Result
 
 /// Checks that `len` interleaved samples are whole sample frames of `channels` (non-zero).
 pub(crate) fn check_interleaved(len: usize, channels: u16) -> Result<()> {
-    if len % usize::from(channels) != 0 {
+    if !len.is_multiple_of(usize::from(channels)) {
         return Err(FrameError::PartialSample { len, channels }.into());
     }
     Ok(())

@@ -77,7 +77,11 @@ impl Transcoder {
     /// A transcoder producing payloads of `output_ptime` each (10 to 120 ms in 10 ms steps).
     pub fn new(input: CodecFormat, output: CodecFormat, output_ptime: Duration) -> Result<Self> {
         let ms = output_ptime.as_millis();
-        if ms == 0 || ms > 120 || ms % 10 != 0 || output_ptime.subsec_micros() % 1000 != 0 {
+        if ms == 0
+            || ms > 120
+            || !ms.is_multiple_of(10)
+            || !output_ptime.subsec_micros().is_multiple_of(1000)
+        {
             return Err(Error::InvalidArgument(format!(
                 "output ptime {} ms is not supported; expected 10 to 120 ms in steps of 10 ms",
                 output_ptime.as_secs_f64() * 1000.0

@@ -82,7 +82,7 @@ pub fn write<W: Write>(out: W, head: OpusHead, packets: &[Vec<u8>]) -> io::Resul
         // A page per second keeps pages small and granule positions frequent.
         let end = if i + 1 == packets.len() {
             PacketWriteEndInfo::EndStream
-        } else if (i + 1) % 50 == 0 {
+        } else if (i + 1).is_multiple_of(50) {
             PacketWriteEndInfo::EndPage
         } else {
             PacketWriteEndInfo::NormalPacket

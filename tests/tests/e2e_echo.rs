@@ -356,7 +356,7 @@ fn free_even_udp_pair() -> u16 {
     for _ in 0..1000 {
         let rtp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a UDP port");
         let port = rtp.local_addr().expect("UDP address").port();
-        if port % 2 == 0
+        if port.is_multiple_of(2)
             && port < u16::MAX
             && UdpSocket::bind((Ipv4Addr::LOCALHOST, port + 1)).is_ok()
         {

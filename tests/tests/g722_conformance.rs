@@ -139,7 +139,7 @@ fn square(freq: f64, seconds: f64) -> Vec<i16> {
     let half = RATE / freq / 2.0;
     (0..(seconds * RATE) as usize)
         .map(|i| {
-            if ((i as f64 / half) as u64) % 2 == 0 {
+            if ((i as f64 / half) as u64).is_multiple_of(2) {
                 i16::MAX
             } else {
                 i16::MIN

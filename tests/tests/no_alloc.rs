@@ -14,7 +14,7 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 fn tone(rate: u32, len: usize) -> Vec<i16> {
     (0..len)
-        .map(|i| ((i as f32 * 700.0 * 6.283 / rate as f32).sin() * 9000.0) as i16)
+        .map(|i| ((i as f32 * 700.0 * std::f32::consts::TAU / rate as f32).sin() * 9000.0) as i16)
         .collect()
 }
 

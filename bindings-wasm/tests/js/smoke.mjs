@@ -47,7 +47,7 @@ test("codecs encode and decode typed arrays", () => {
 test("core errors are thrown as Error with the core message", () => {
   throwsCoreError(
     () => new Encoder("G729", 8000, 1),
-    'codec "G729" is not supported; supported codecs are PCMU, PCMA, G722, L16',
+    'codec "G729" is not supported; supported codecs are PCMU, PCMA, G722, opus, L16, CN',
   );
   throwsCoreError(
     () => new Decoder("PCMU", 16000, 1),

@@ -67,7 +67,7 @@ impl Decoder for L16 {
 
     fn decode(&mut self, payload: &[u8], out: &mut [i16]) -> Result<usize> {
         let unit = 2 * usize::from(self.channels);
-        if payload.len() % unit != 0 {
+        if !payload.len().is_multiple_of(unit) {
             return Err(RtpError::PayloadNotAligned {
                 len: payload.len(),
                 unit,

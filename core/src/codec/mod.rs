@@ -4,9 +4,11 @@
 //! Encoders and decoders write into caller-owned buffers so that the per-frame path does
 //! not allocate. A codec that cannot be built is reported as an error, never simulated.
 
+pub mod cn;
 pub mod g711;
 pub mod g722;
 pub mod l16;
+pub mod opus;
 
 use crate::error::{CodecError, Result};
 pub(crate) use crate::frame::check_interleaved as check_layout;
@@ -21,13 +23,24 @@ pub enum Codec {
     Pcma,
     /// ITU-T G.722, 16 kHz audio at 64 kbit/s.
     G722,
+    /// Opus (RFC 6716), 8 to 48 kHz audio at 12 kbit/s and up; RTP per RFC 7587.
+    Opus,
     /// Uncompressed 16-bit big-endian PCM (RFC 3551 §4.5.11).
     L16,
+    /// Comfort noise (RFC 3389): SID payloads describing background noise.
+    Cn,
 }
 
 impl Codec {
     /// Every codec this build can construct, in the order they are listed to users.
-    pub const ALL: &'static [Codec] = &[Codec::Pcmu, Codec::Pcma, Codec::G722, Codec::L16];
+    pub const ALL: &'static [Codec] = &[
+        Codec::Pcmu,
+        Codec::Pcma,
+        Codec::G722,
+        Codec::Opus,
+        Codec::L16,
+        Codec::Cn,
+    ];
 
     /// Looks up an SDP encoding name; names are case-insensitive (RFC 4566 §6).
     pub fn from_name(name: &str) -> Result<Codec> {
@@ -51,7 +64,9 @@ impl Codec {
             Codec::Pcmu => "PCMU",
             Codec::Pcma => "PCMA",
             Codec::G722 => "G722",
+            Codec::Opus => "opus",
             Codec::L16 => "L16",
+            Codec::Cn => "CN",
         }
     }
 
@@ -63,17 +78,23 @@ impl Codec {
             Codec::Pcmu => Some(0),
             Codec::Pcma => Some(8),
             Codec::G722 => Some(9),
-            Codec::L16 => None,
+            Codec::Opus | Codec::L16 => None,
+            // RFC 3551 table 4: CN/8000 is payload type 13; other rates are dynamic.
+            Codec::Cn => Some(13),
         }
     }
 
-    /// The RTP clock rate in Hz for audio sampled at `sample_rate` (RFC 3551 table 4).
+    /// The RTP clock rate in Hz for audio sampled at `sample_rate` (RFC 3551 table 4,
+    /// RFC 7587 §4.1).
     pub const fn rtp_clock_rate(self, sample_rate: u32) -> u32 {
         match self {
             Codec::Pcmu | Codec::Pcma => 8000,
             // RFC 3551 §4.5.2: 8000 for G.722 although it samples at 16 kHz.
             Codec::G722 => 8000,
-            Codec::L16 => sample_rate,
+            // RFC 7587 §4.1: 48000 for Opus at every audio rate.
+            Codec::Opus => opus::RTP_CLOCK_RATE,
+            // RFC 3389 §4: CN runs on the clock of the audio it accompanies.
+            Codec::L16 | Codec::Cn => sample_rate,
         }
     }
 
@@ -82,15 +103,17 @@ impl Codec {
         match self {
             Codec::Pcmu | Codec::Pcma => &[8000],
             Codec::G722 => &[g722::SAMPLE_RATE],
-            Codec::L16 => &[8000, 16_000, 48_000],
+            // The encoder's rates; the decoder produces only the first three.
+            Codec::Opus => &opus::ENCODER_RATES,
+            Codec::L16 | Codec::Cn => &[8000, 16_000, 48_000],
         }
     }
 
     /// The most interleaved channels the codec carries.
     pub const fn max_channels(self) -> u16 {
         match self {
-            Codec::Pcmu | Codec::Pcma | Codec::L16 => 2,
-            Codec::G722 => 1,
+            Codec::Pcmu | Codec::Pcma | Codec::Opus | Codec::L16 => 2,
+            Codec::G722 | Codec::Cn => 1,
         }
     }
 }
@@ -134,7 +157,13 @@ pub fn new_encoder(codec: Codec, sample_rate: u32, channels: u16) -> Result<Box<
         Codec::Pcmu => Box::new(g711::G711::new(g711::Law::Mu, channels)),
         Codec::Pcma => Box::new(g711::G711::new(g711::Law::A, channels)),
         Codec::G722 => Box::new(g722::G722Encoder::new()),
+        Codec::Opus => Box::new(opus::OpusEncoder::new(
+            sample_rate,
+            channels,
+            opus::OpusConfig::default(),
+        )?),
         Codec::L16 => Box::new(l16::L16::new(sample_rate, channels)),
+        Codec::Cn => Box::new(cn::ComfortNoise::new(sample_rate, 0)),
     })
 }
 
@@ -145,7 +174,9 @@ pub fn new_decoder(codec: Codec, sample_rate: u32, channels: u16) -> Result<Box<
         Codec::Pcmu => Box::new(g711::G711::new(g711::Law::Mu, channels)),
         Codec::Pcma => Box::new(g711::G711::new(g711::Law::A, channels)),
         Codec::G722 => Box::new(g722::G722Decoder::new(g722::Mode::Kbit64)),
+        Codec::Opus => Box::new(opus::OpusDecoder::new(sample_rate, channels)?),
         Codec::L16 => Box::new(l16::L16::new(sample_rate, channels)),
+        Codec::Cn => Box::new(cn::ComfortNoise::new(sample_rate, 0)),
     })
 }
 
@@ -188,7 +219,7 @@ mod tests {
         let err = Codec::from_name("G729").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "codec \"G729\" is not supported; supported codecs are PCMU, PCMA, G722, L16"
+            "codec \"G729\" is not supported; supported codecs are PCMU, PCMA, G722, opus, L16, CN"
         );
     }
 

@@ -221,8 +221,8 @@ impl MediaSession {
         let ms = config.ptime.as_millis();
         if config.ptime > MAX_PTIME
             || ms == 0
-            || ms % 10 != 0
-            || config.ptime.subsec_micros() % 1000 != 0
+            || !ms.is_multiple_of(10)
+            || !config.ptime.subsec_micros().is_multiple_of(1000)
         {
             return Err(Error::InvalidArgument(format!(
                 "ptime {} ms is not supported; expected 10 to {} ms in steps of 10 ms",

@@ -22,7 +22,7 @@ fn free_ports(count: u16) -> PortRange {
     loop {
         let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let port = probe.local_addr().unwrap().port();
-        if port % 2 == 0 && port.checked_add(count).is_some() {
+        if port.is_multiple_of(2) && port.checked_add(count).is_some() {
             return PortRange::new(port, port + count - 1).unwrap();
         }
     }
@@ -93,7 +93,7 @@ async fn endpoints_are_created_described_listed_and_released() {
     assert_eq!(created["local_address"], "127.0.0.1");
     assert_eq!(created["remote"], "127.0.0.1:4000");
     let port = created["local_port"].as_u64().unwrap() as u16;
-    assert!((ports.first()..=ports.last()).contains(&port) && port % 2 == 0);
+    assert!((ports.first()..=ports.last()).contains(&port) && port.is_multiple_of(2));
     let id = created["id"].as_str().unwrap().to_owned();
 
     let (status, described) = call(&app, "GET", &format!("/v1/endpoints/{id}"), None).await;

@@ -59,7 +59,7 @@ impl Mode {
 
 /// Checks that `len` samples are whole pairs, the unit the QMF codes.
 fn check_pairs(len: usize) -> Result<()> {
-    if len % 2 != 0 {
+    if !len.is_multiple_of(2) {
         return Err(FrameError::PartialCodecUnit {
             codec: "G722",
             len,
