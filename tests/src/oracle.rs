@@ -85,3 +85,26 @@ pub fn s16le_samples(bytes: &[u8]) -> Vec<i16> {
         .map(|b| i16::from_le_bytes([b[0], b[1]]))
         .collect()
 }
+
+/// `text` spoken by espeak-ng, converted by sox (no dither) to mono 16-bit at `rate`.
+///
+/// Fails when the result is shorter than one second, which means espeak-ng said nothing.
+pub fn espeak_speech(rate: u32, text: &str) -> Vec<i16> {
+    let dir = scratch_dir("speech");
+    let wav = dir.join("speech.wav");
+    let wav = wav.to_str().expect("utf-8 path");
+    run("espeak-ng", &["-w", wav, text], &[], "espeak-ng");
+    let rate_arg = rate.to_string();
+    let args = [
+        "-D", wav, "-t", "raw", "-r", &rate_arg, "-c", "1", "-e", "signed", "-b", "16", "-",
+    ];
+    let raw = run("sox", &args, &[], "sox");
+    let _ = std::fs::remove_dir_all(&dir);
+    let pcm = s16le_samples(&raw);
+    assert!(
+        pcm.len() > rate as usize,
+        "espeak-ng produced {} samples at {rate} Hz",
+        pcm.len()
+    );
+    pcm
+}

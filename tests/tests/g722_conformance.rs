@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 
 use mediacore::codec::g722::{G722Decoder, G722Encoder, Mode};
 use mediacore::{Decoder, Encoder};
-use mediacore_tests::oracle::{build_c_oracle, run, s16le_bytes, s16le_samples, scratch_dir};
+use mediacore_tests::oracle::{build_c_oracle, espeak_speech, run, s16le_bytes, s16le_samples};
 
 const RATE: f64 = 16_000.0;
 const MODES: [Mode; 3] = [Mode::Kbit64, Mode::Kbit56, Mode::Kbit48];
@@ -85,35 +85,10 @@ impl Noise {
 
 /// About three seconds of synthetic speech, 16 kHz mono.
 fn speech() -> Vec<i16> {
-    let dir = scratch_dir("g722-speech");
-    let wav = dir.join("speech.wav");
-    let wav = wav.to_str().expect("utf-8 path");
-    run(
-        "espeak-ng",
-        &[
-            "-w",
-            wav,
-            "The quick brown fox jumps over the lazy dog. Seven kilohertz audio, sixty four kilobits.",
-        ],
-        &[],
-        "espeak-ng",
-    );
-    let raw = run(
-        "sox",
-        &[
-            "-D", wav, "-t", "raw", "-r", "16000", "-c", "1", "-e", "signed", "-b", "16", "-",
-        ],
-        &[],
-        "sox",
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    let pcm = s16le_samples(&raw);
-    assert!(
-        pcm.len() > 16_000,
-        "espeak-ng produced {} samples",
-        pcm.len()
-    );
-    pcm
+    espeak_speech(
+        16_000,
+        "The quick brown fox jumps over the lazy dog. Seven kilohertz audio, sixty four kilobits.",
+    )
 }
 
 fn tone(freq: f64, amplitude: f64, seconds: f64) -> Vec<i16> {

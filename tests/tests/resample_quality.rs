@@ -6,44 +6,18 @@
 
 use mediacore::dsp::{Quality, Resampler, SUPPORTED_RATES};
 use mediacore_tests::alloc_count::{CountingAllocator, allocations};
-use mediacore_tests::oracle::{run, s16le_bytes, s16le_samples, scratch_dir};
+use mediacore_tests::oracle::{espeak_speech, run, s16le_bytes, s16le_samples};
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// About four seconds of synthetic speech at `rate`, mono.
 fn speech(rate: u32) -> Vec<i16> {
-    let dir = scratch_dir("resample-speech");
-    let wav = dir.join("speech.wav");
-    let wav = wav.to_str().expect("utf-8 path");
-    run(
-        "espeak-ng",
-        &[
-            "-w",
-            wav,
-            "Please hold while we connect your call. Press five to speak to an agent, \
+    espeak_speech(
+        rate,
+        "Please hold while we connect your call. Press five to speak to an agent, \
              or stay on the line.",
-        ],
-        &[],
-        "espeak-ng",
-    );
-    let rate = rate.to_string();
-    let raw = run(
-        "sox",
-        &[
-            "-D", wav, "-t", "raw", "-r", &rate, "-c", "1", "-e", "signed", "-b", "16", "-",
-        ],
-        &[],
-        "sox",
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    let pcm = s16le_samples(&raw);
-    assert!(
-        pcm.len() > 16_000,
-        "espeak-ng produced {} samples",
-        pcm.len()
-    );
-    pcm
+    )
 }
 
 /// `input` through `r` in 20 ms frames, then flushed, with the first `delay()` frames dropped:
