@@ -47,7 +47,7 @@ pub mod session;
 pub mod time;
 pub mod transcode;
 
-pub use codec::{Codec, CodecInfo, Decoder, Encoder, new_decoder, new_encoder};
+pub use codec::{Codec, CodecInfo, Decoder, Encoder, new_decoder, new_encoder, new_packet_encoder};
 pub use error::{CodecError, Error, FrameError, Result, RtpError};
 pub use frame::AudioFrame;
 pub use session::{Event, MediaSession, SessionConfig, SessionStats};

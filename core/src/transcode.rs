@@ -7,6 +7,7 @@
 
 use core::time::Duration;
 
+use crate::codec::opus::OpusConfig;
 use crate::codec::{self, Codec, Decoder, Encoder};
 use crate::dsp::{Resampler, mono_to_stereo, stereo_to_mono};
 use crate::error::{Error, Result, RtpError};
@@ -74,8 +75,20 @@ impl core::fmt::Debug for Transcoder {
 }
 
 impl Transcoder {
-    /// A transcoder producing payloads of `output_ptime` each (10 to 120 ms in 10 ms steps).
+    /// A transcoder producing payloads of `output_ptime` each (10 to 120 ms in 10 ms steps;
+    /// 10, 20, 40 or 60 ms for Opus, which codes with [`OpusConfig::default`]).
     pub fn new(input: CodecFormat, output: CodecFormat, output_ptime: Duration) -> Result<Self> {
+        Self::with_opus_config(input, output, output_ptime, OpusConfig::default())
+    }
+
+    /// [`Transcoder::new`] with the settings of the Opus encoder when the output is Opus
+    /// (its `frame_ms` is replaced by `output_ptime`).
+    pub fn with_opus_config(
+        input: CodecFormat,
+        output: CodecFormat,
+        output_ptime: Duration,
+        opus: OpusConfig,
+    ) -> Result<Self> {
         let ms = output_ptime.as_millis();
         if ms == 0
             || ms > 120
@@ -88,7 +101,13 @@ impl Transcoder {
             )));
         }
         let decoder = codec::new_decoder(input.codec, input.sample_rate, input.channels)?;
-        let encoder = codec::new_encoder(output.codec, output.sample_rate, output.channels)?;
+        let encoder = codec::new_packet_encoder(
+            output.codec,
+            output.sample_rate,
+            output.channels,
+            output_ptime,
+            opus,
+        )?;
         let resampler = Resampler::new(input.sample_rate, output.sample_rate, output.channels)?;
 
         let max_in_frames = samples_in(input.sample_rate, MAX_INPUT_PACKET);
@@ -305,6 +324,61 @@ mod tests {
                 Duration::from_millis(25)
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn opus_output_is_framed_by_the_output_ptime() {
+        let pcm = tone(8000, 440.0, 8000);
+        let pcmu: Vec<u8> = pcm.iter().map(|&s| linear_to_ulaw(s)).collect();
+        let opus = CodecFormat {
+            codec: Codec::Opus,
+            sample_rate: 16_000,
+            channels: 1,
+        };
+        let mut t = Transcoder::with_opus_config(
+            CodecFormat::new(Codec::Pcmu),
+            opus,
+            Duration::from_millis(40),
+            OpusConfig {
+                bitrate: 32_000,
+                ..OpusConfig::default()
+            },
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        for chunk in pcmu.chunks(160) {
+            t.push(chunk).unwrap();
+            out.extend(drain(&mut t));
+        }
+        // One second in, 40 ms packets out, less what the resampler still holds.
+        assert!(out.len() >= 24, "{}", out.len());
+        for p in &out {
+            assert_eq!(crate::codec::opus::packet_samples(p, 48_000).unwrap(), 1920);
+            assert_eq!(p.len(), 160, "32 kbit/s CBR for 40 ms");
+        }
+        // And back: Opus at 16 kHz to PCMU.
+        let mut back = Transcoder::new(
+            opus,
+            CodecFormat::new(Codec::Pcmu),
+            Duration::from_millis(20),
+        )
+        .unwrap();
+        let mut pcmu_out = Vec::new();
+        for p in &out {
+            back.push(p).unwrap();
+            pcmu_out.extend(drain(&mut back));
+        }
+        assert_eq!(pcmu_out.len(), out.len() * 2);
+        let err = Transcoder::new(
+            CodecFormat::new(Codec::Pcmu),
+            opus,
+            Duration::from_millis(30),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid argument: opus cannot send 30 ms packets; its ptime must be 10, 20, 40 or 60 ms"
         );
     }
 

@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, mut rest)) = data.split_first() else {
         return;
     };
-    let rate = DECODER_RATES[usize::from(selector % 3)];
+    let rate = DECODER_RATES[usize::from(selector % 8) % DECODER_RATES.len()];
     let channels = 1 + u16::from(selector >> 7);
     let mut decoder = OpusDecoder::new(rate, channels).expect("a decoder rate");
     let mut out = vec![0i16; decoder.max_decoded_len(1)];

@@ -10,7 +10,9 @@ pub mod g722;
 pub mod l16;
 pub mod opus;
 
-use crate::error::{CodecError, Result};
+use core::time::Duration;
+
+use crate::error::{CodecError, Error, Result};
 pub(crate) use crate::frame::check_interleaved as check_layout;
 
 /// A codec known to the engine, named as in SDP `rtpmap` (RFC 4566, RFC 3551).
@@ -23,7 +25,7 @@ pub enum Codec {
     Pcma,
     /// ITU-T G.722, 16 kHz audio at 64 kbit/s.
     G722,
-    /// Opus (RFC 6716), 8 to 48 kHz audio at 12 kbit/s and up; RTP per RFC 7587.
+    /// Opus (RFC 6716), 8 to 48 kHz audio at 8 kbit/s and up; RTP per RFC 7587.
     Opus,
     /// Uncompressed 16-bit big-endian PCM (RFC 3551 §4.5.11).
     L16,
@@ -103,7 +105,6 @@ impl Codec {
         match self {
             Codec::Pcmu | Codec::Pcma => &[8000],
             Codec::G722 => &[g722::SAMPLE_RATE],
-            // The encoder's rates; the decoder produces only the first three.
             Codec::Opus => &opus::ENCODER_RATES,
             Codec::L16 | Codec::Cn => &[8000, 16_000, 48_000],
         }
@@ -165,6 +166,37 @@ pub fn new_encoder(codec: Codec, sample_rate: u32, channels: u16) -> Result<Box<
         Codec::L16 => Box::new(l16::L16::new(sample_rate, channels)),
         Codec::Cn => Box::new(cn::ComfortNoise::new(sample_rate, 0)),
     })
+}
+
+/// Builds an encoder for `codec` that codes one packet of `ptime` audio per call, as a
+/// session or a transcoder sends: for Opus, `opus` with its frame duration set to `ptime`
+/// (10, 20, 40 or 60 ms; other packet times are refused); the other codecs code any
+/// length and ignore `opus`.
+pub fn new_packet_encoder(
+    codec: Codec,
+    sample_rate: u32,
+    channels: u16,
+    ptime: Duration,
+    opus: opus::OpusConfig,
+) -> Result<Box<dyn Encoder>> {
+    if codec != Codec::Opus {
+        return new_encoder(codec, sample_rate, channels);
+    }
+    let frame_ms = u8::try_from(ptime.as_millis())
+        .ok()
+        .filter(|ms| opus::FRAME_MS.contains(ms) && ptime.subsec_nanos().is_multiple_of(1_000_000));
+    let Some(frame_ms) = frame_ms else {
+        return Err(Error::InvalidArgument(format!(
+            "opus cannot send {} ms packets; its ptime must be 10, 20, 40 or 60 ms",
+            ptime.as_secs_f64() * 1000.0
+        )));
+    };
+    let config = opus::OpusConfig { frame_ms, ..opus };
+    Ok(Box::new(opus::OpusEncoder::new(
+        sample_rate,
+        channels,
+        config,
+    )?))
 }
 
 /// Builds a decoder for `codec` producing PCM at `sample_rate` with `channels`.

@@ -10,6 +10,7 @@ mod transmit;
 use core::time::Duration;
 use std::collections::VecDeque;
 
+use crate::codec::opus::OpusConfig;
 use crate::codec::{self, Codec, Decoder, Encoder};
 use crate::error::{Error, FrameError, Result, RtpError};
 use crate::frame::{AudioFrame, samples_in};
@@ -40,12 +41,16 @@ pub struct SessionConfig {
     pub payload_type: Option<u8>,
     /// Sample rate of captured and played audio; `None` uses the codec's default rate.
     pub sample_rate: Option<u32>,
-    /// Audio per outgoing packet and per playout frame; 10 to 120 ms in 10 ms steps.
+    /// Audio per outgoing packet and per playout frame; 10 to 120 ms in 10 ms steps, and
+    /// for Opus 10, 20, 40 or 60 ms.
     pub ptime: Duration,
     /// Seed for the SSRC and the initial sequence number and timestamp.
     pub seed: u64,
     /// Report [`Event::RtpTimeout`] when no valid RTP arrives for this long; `None` never.
     pub rtp_timeout: Option<Duration>,
+    /// How the Opus encoder codes when `codec` is Opus (bit rate, complexity, FEC…); its
+    /// `frame_ms` is replaced by `ptime`. Ignored for other codecs.
+    pub opus: OpusConfig,
 }
 
 impl SessionConfig {
@@ -58,6 +63,7 @@ impl SessionConfig {
             ptime: Duration::from_millis(20),
             seed: 0,
             rtp_timeout: Some(Duration::from_secs(30)),
+            opus: OpusConfig::default(),
         }
     }
 }
@@ -241,7 +247,7 @@ impl MediaSession {
             }
         };
         let sample_rate = config.sample_rate.unwrap_or(codec.sample_rates()[0]);
-        let encoder = codec::new_encoder(codec, sample_rate, 1)?;
+        let encoder = codec::new_packet_encoder(codec, sample_rate, 1, config.ptime, config.opus)?;
         let decoder = codec::new_decoder(codec, sample_rate, 1)?;
         let packetizer = Packetizer::new(PacketizerConfig {
             payload_type,

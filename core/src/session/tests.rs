@@ -313,6 +313,97 @@ fn g722_runs_16_khz_audio_on_an_8_khz_rtp_clock() {
 }
 
 #[test]
+fn opus_packets_last_one_ptime_on_a_48_khz_clock_at_any_audio_rate() {
+    for (rate, ptime) in [(48_000u32, 20u64), (16_000, 40), (8000, 60), (12_000, 10)] {
+        let config = SessionConfig {
+            payload_type: Some(111),
+            sample_rate: Some(rate),
+            ptime: Duration::from_millis(ptime),
+            opus: OpusConfig {
+                bitrate: 16_000,
+                ..OpusConfig::default()
+            },
+            ..SessionConfig::new(Codec::Opus)
+        };
+        let mut a = MediaSession::new(SessionConfig {
+            seed: 5,
+            ..config.clone()
+        })
+        .unwrap();
+        let mut b = MediaSession::new(SessionConfig { seed: 6, ..config }).unwrap();
+        assert_eq!(a.frame_samples(), rate as usize / 1000 * ptime as usize);
+        let frames = 6;
+        let tone: Vec<i16> = (0..a.frame_samples() * frames)
+            .map(|i| ((i as f32 * 2400.0 / rate as f32).sin() * 9000.0) as i16)
+            .collect();
+        a.push_capture(ms(0), &AudioFrame::new(tone, rate, 1).unwrap())
+            .unwrap();
+        let mut stamps = Vec::new();
+        while let Some(d) = a.poll_transmit(ms(0)) {
+            let p = RtpPacket::parse(d).unwrap();
+            // CBR: bitrate * ptime / 8 bytes.
+            assert_eq!(
+                p.payload().len(),
+                2 * ptime as usize,
+                "{rate} Hz {ptime} ms"
+            );
+            let samples = crate::codec::opus::packet_samples(p.payload(), 48_000).unwrap();
+            assert_eq!(samples, 48 * ptime as usize);
+            stamps.push(p.timestamp());
+            let d = d.to_vec();
+            b.handle_rtp(ms(0), &d).unwrap();
+        }
+        assert_eq!(stamps.len(), frames);
+        assert!(
+            stamps
+                .windows(2)
+                .all(|w| w[1].wrapping_sub(w[0]) == 48 * ptime as u32)
+        );
+        let mut heard = Vec::new();
+        let frame_samples = b.frame_samples();
+        for i in 0..frames as u64 {
+            let frame = b.pull_playout(ms(ptime * i));
+            assert_eq!(frame.samples().len(), frame_samples);
+            heard.extend_from_slice(frame.samples());
+        }
+        let energy: f64 = heard.iter().map(|&x| f64::from(x).powi(2)).sum();
+        let rms = (energy / heard.len() as f64).sqrt();
+        // A 9000-peak tone (RMS 6364) comes through; the start is the codec's delay.
+        assert!(rms > 3000.0, "{rate} Hz {ptime} ms: rms {rms}");
+        assert_eq!(b.stats().packets_received, frames as u64);
+    }
+}
+
+#[test]
+fn opus_refuses_packet_times_it_cannot_frame() {
+    for ptime in [30, 50, 80, 120] {
+        let err = MediaSession::new(SessionConfig {
+            payload_type: Some(111),
+            ptime: Duration::from_millis(ptime),
+            ..SessionConfig::new(Codec::Opus)
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "invalid argument: opus cannot send {ptime} ms packets; its ptime must be 10, 20, 40 or 60 ms"
+            )
+        );
+    }
+    // The Opus settings are checked too, naming the parameter.
+    let err = MediaSession::new(SessionConfig {
+        payload_type: Some(111),
+        opus: OpusConfig {
+            complexity: 11,
+            ..OpusConfig::default()
+        },
+        ..SessionConfig::new(Codec::Opus)
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("complexity 11"), "{err}");
+}
+
+#[test]
 fn stats_fields_name_every_counter_once() {
     let stats = SessionStats {
         packets_received: 1,

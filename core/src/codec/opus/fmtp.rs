@@ -488,14 +488,18 @@ mod tests {
         );
         assert_eq!(
             settings("sprop-maxcapturerate=12000", 48_000, 1),
-            (16_000, 1)
+            (12_000, 1)
+        );
+        assert_eq!(
+            settings("sprop-maxcapturerate=10000", 48_000, 1),
+            (12_000, 1)
         );
         assert_eq!(
             settings("sprop-maxcapturerate=24000", 48_000, 1),
             (24_000, 1)
         );
         assert_eq!(settings("", 24_000, 1), (24_000, 1));
-        // Playback at 8 kHz still decodes at 16 kHz, for the host to resample.
-        assert_eq!(settings("", 8000, 1), (16_000, 1));
+        // Playback at 8 kHz decodes at 8 kHz (the decoder halves its 16 kHz output).
+        assert_eq!(settings("", 8000, 1), (8000, 1));
     }
 }

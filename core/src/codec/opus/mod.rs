@@ -2,7 +2,7 @@
 //!
 //! - `config`: [`OpusConfig`], the encoder's settings and the limits they are checked against.
 //! - `encoder`: [`OpusEncoder`], one packet per call from `i16` PCM at 8 to 48 kHz.
-//! - `decoder`: [`OpusDecoder`], packets to `i16` PCM at 16, 24 or 48 kHz, with loss
+//! - `decoder`: [`OpusDecoder`], packets to `i16` PCM at 8 to 48 kHz, with loss
 //!   concealment and in-band FEC recovery.
 //! - `fmtp`: [`OpusFmtp`], the SDP format parameters and what they mean for both sides.
 //!
@@ -35,8 +35,9 @@ pub const RTPMAP_ENCODING: &str = "opus/48000/2";
 /// Rates the encoder takes, in Hz; the first is the default.
 pub const ENCODER_RATES: [u32; 5] = [48_000, 24_000, 16_000, 12_000, 8000];
 
-/// Rates the decoder produces, in Hz.
-pub const DECODER_RATES: [u32; 3] = [48_000, 24_000, 16_000];
+/// Rates the decoder produces, in Hz (8 and 12 kHz by decoding at twice the rate and
+/// halving it).
+pub const DECODER_RATES: [u32; 5] = ENCODER_RATES;
 
 /// The longest Opus packet, in milliseconds (RFC 6716 §3.2.5).
 const MAX_PACKET_MS: usize = 120;
