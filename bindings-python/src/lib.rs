@@ -7,8 +7,10 @@
 #![deny(missing_docs)]
 
 mod codec;
+mod opus;
 mod pcm;
 mod session;
+mod transcode;
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
@@ -16,6 +18,7 @@ use pyo3::prelude::*;
 
 pub use codec::{PyDecoder, PyEncoder};
 pub use session::PyMediaSession;
+pub use transcode::PyTranscoder;
 
 create_exception!(
     mediacore,
@@ -35,7 +38,7 @@ pub mod module {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use super::{PyDecoder, PyEncoder, PyMediaSession};
+    use super::{PyDecoder, PyEncoder, PyMediaSession, PyTranscoder};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

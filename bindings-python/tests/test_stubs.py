@@ -29,10 +29,29 @@ def test_stub_names_match_the_module():
     classes = stub_classes()
     for name in mediacore.__all__:
         assert name in classes, f"{name} missing from the stub"
-    for name in ("Encoder", "Decoder", "MediaSession"):
+    for name in ("Encoder", "Decoder", "MediaSession", "Transcoder"):
         runtime = {
             n for n, _ in inspect.getmembers(getattr(mediacore, name))
             if not n.startswith("_")
         }
         stubbed = {n for n in classes[name] if not n.startswith("_")}
         assert runtime == stubbed, name
+
+
+def stub_init_parameters(class_name):
+    """(name, kind) of each parameter of the stub's ``__init__``, without ``self``."""
+    tree = ast.parse(STUB.read_text())
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name)
+    init = next(i for i in cls.body if isinstance(i, ast.FunctionDef) and i.name == "__init__")
+    kind = inspect.Parameter
+    return [(a.arg, kind.POSITIONAL_OR_KEYWORD) for a in init.args.args[1:]] + [
+        (a.arg, kind.KEYWORD_ONLY) for a in init.args.kwonlyargs
+    ]
+
+
+def test_stub_constructors_match_the_module():
+    for name in ("Encoder", "Decoder", "MediaSession", "Transcoder"):
+        runtime = [
+            (p.name, p.kind) for p in inspect.signature(getattr(mediacore, name)).parameters.values()
+        ]
+        assert runtime == stub_init_parameters(name), name

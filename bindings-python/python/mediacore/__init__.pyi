@@ -15,7 +15,7 @@ if sys.version_info >= (3, 12):
 else:
     from typing_extensions import Buffer
 
-__all__ = ["Decoder", "Encoder", "MediaError", "MediaSession"]
+__all__ = ["Decoder", "Encoder", "MediaError", "MediaSession", "Transcoder"]
 
 # Anything with the buffer protocol; int16 items for PCM, single bytes for payloads.
 Pcm = Union[bytes, bytearray, Buffer]
@@ -24,13 +24,48 @@ Payload = Union[bytes, bytearray, Buffer]
 class MediaError(ValueError):
     """An error reported by the engine; ``str(e)`` is the engine's message, unchanged."""
 
+OpusApplication = Literal["voip", "audio"]
+
+class OpusSettings(TypedDict):
+    """The Opus encoder's settings in force, keyed like the keyword arguments."""
+
+    bitrate: int
+    complexity: int
+    cbr: bool
+    inband_fec: bool
+    expected_loss_percent: int
+    frame_ms: int
+    application: OpusApplication
+
 class Encoder:
     """Encodes interleaved int16 PCM into codec payload."""
 
-    def __init__(self, codec: str, sample_rate: int, channels: int) -> None:
-        """Builds an encoder for an SDP encoding name ("PCMU", "PCMA"; case-insensitive).
+    def __init__(
+        self,
+        codec: str,
+        sample_rate: int,
+        channels: int,
+        *,
+        bitrate: Optional[int] = None,
+        complexity: Optional[int] = None,
+        cbr: Optional[bool] = None,
+        inband_fec: Optional[bool] = None,
+        expected_loss_percent: Optional[int] = None,
+        frame_ms: Optional[int] = None,
+        application: Optional[OpusApplication] = None,
+    ) -> None:
+        """Builds an encoder for an SDP encoding name ("PCMU", "PCMA", "G722", "opus",
+        "L16", "CN"; case-insensitive).
 
-        Raises MediaError for an unknown codec or an unsupported rate or channel count.
+        The keyword arguments set the Opus encoder: target ``bitrate`` in bit/s for all
+        channels, ``complexity`` 0 to 10, ``cbr`` (constant bit rate), ``inband_fec``,
+        ``expected_loss_percent`` 0 to 100, ``frame_ms`` (10, 20, 40 or 60; ``encode`` then
+        takes exactly that much audio) and ``application`` ("voip" or "audio"). ``None``
+        keeps the engine's default (read it back from ``opus_settings``).
+
+        Raises MediaError for an unknown codec, an unsupported rate or channel count, Opus
+        settings the engine refuses (the message names the setting) or Opus settings given
+        for another codec.
         """
     @property
     def codec(self) -> str:
@@ -41,11 +76,15 @@ class Encoder:
     @property
     def channels(self) -> int:
         """Input channels (interleaved)."""
+    @property
+    def opus_settings(self) -> Optional[OpusSettings]:
+        """The Opus settings in force, or None for another codec."""
     def encode(self, pcm: Pcm) -> bytes:
         """Encodes interleaved int16 samples and returns the payload.
 
         Raises TypeError for a buffer whose items are not int16, ValueError for bytes of
-        odd length and MediaError when the engine rejects the audio.
+        odd length and MediaError when the engine rejects the audio (for Opus, anything
+        but exactly one ``frame_ms`` frame).
         """
 
 class Decoder:
@@ -68,6 +107,91 @@ class Decoder:
     @overload
     def decode(self, payload: Payload, *, numpy: Literal[True]) -> Any:
         """Decodes one payload into a numpy int16 array."""
+    @overload
+    def conceal(self, samples_per_channel: int, *, numpy: Literal[False] = False) -> array[int]:
+        """Opus only: audio in place of a lost packet of ``samples_per_channel`` samples
+        (2.5 ms steps, up to 120 ms) from the decoder's loss concealment.
+
+        Raises MediaError for another codec or a duration the decoder cannot conceal.
+        """
+    @overload
+    def conceal(self, samples_per_channel: int, *, numpy: Literal[True]) -> Any:
+        """``conceal`` into a numpy int16 array."""
+    @overload
+    def decode_fec(
+        self, next_payload: Payload, samples_per_channel: int, *, numpy: Literal[False] = False
+    ) -> array[int]:
+        """Opus only: rebuilds a lost packet of ``samples_per_channel`` samples from the
+        in-band FEC of ``next_payload``, the packet after the loss (decode that packet with
+        ``decode`` afterwards); concealment where it carries none.
+
+        Raises MediaError for another codec, a bad duration or a malformed payload.
+        """
+    @overload
+    def decode_fec(
+        self, next_payload: Payload, samples_per_channel: int, *, numpy: Literal[True]
+    ) -> Any:
+        """``decode_fec`` into a numpy int16 array."""
+
+class Transcoder:
+    """Converts a stream of payloads from one codec, rate and channel count to another:
+    decode, remix, resample, re-frame to the output packet time, encode."""
+
+    def __init__(
+        self,
+        input_codec: str,
+        output_codec: str,
+        *,
+        input_rate: Optional[int] = None,
+        input_channels: int = 1,
+        output_rate: Optional[int] = None,
+        output_channels: int = 1,
+        output_ptime_ms: int = 20,
+        bitrate: Optional[int] = None,
+        complexity: Optional[int] = None,
+        cbr: Optional[bool] = None,
+        inband_fec: Optional[bool] = None,
+        expected_loss_percent: Optional[int] = None,
+        application: Optional[OpusApplication] = None,
+    ) -> None:
+        """Builds a transcoder; a rate of None is the codec's default rate. The Opus
+        keyword arguments set the output encoder when the output is Opus, whose frame
+        duration is ``output_ptime_ms`` (10, 20, 40 or 60). Raises MediaError for a
+        configuration the engine refuses.
+        """
+    @property
+    def input_codec(self) -> str:
+        """The SDP encoding name of the input codec."""
+    @property
+    def input_rate(self) -> int:
+        """Input sample rate in Hz."""
+    @property
+    def input_channels(self) -> int:
+        """Input channels."""
+    @property
+    def output_codec(self) -> str:
+        """The SDP encoding name of the output codec."""
+    @property
+    def output_rate(self) -> int:
+        """Output sample rate in Hz."""
+    @property
+    def output_channels(self) -> int:
+        """Output channels."""
+    @property
+    def dropped(self) -> int:
+        """Output payloads dropped because they were not polled in time (16 are kept)."""
+    @property
+    def resampler_delay(self) -> int:
+        """Samples per channel by which the output lags the input, from resampling."""
+    def push(self, payload: Payload) -> None:
+        """Decodes one input payload and encodes every output payload it completes.
+
+        Raises MediaError for a payload the input decoder refuses; nothing changes then.
+        """
+    def poll_payload(self) -> Optional[bytes]:
+        """The next output payload, oldest first, or None."""
+    def transcode(self, payload: Payload) -> list[bytes]:
+        """``push(payload)``, then every output payload ready, oldest first."""
 
 class RemoteSourceStarted(TypedDict):
     type: Literal["remote_source_started"]
@@ -114,10 +238,20 @@ class MediaSession:
         payload_type: Optional[int] = None,
         ptime_ms: int = 20,
         rtp_timeout_ms: Optional[int] = 30000,
+        sample_rate: Optional[int] = None,
+        *,
+        bitrate: Optional[int] = None,
+        complexity: Optional[int] = None,
+        cbr: Optional[bool] = None,
+        inband_fec: Optional[bool] = None,
+        expected_loss_percent: Optional[int] = None,
+        application: Optional[OpusApplication] = None,
     ) -> None:
-        """Builds a session; ``payload_type=None`` uses the codec's static type and
-        ``rtp_timeout_ms=None`` disables the RTP timeout. Raises MediaError for a
-        configuration that cannot work.
+        """Builds a session; ``payload_type=None`` uses the codec's static type (opus and
+        L16 have none: give one), ``rtp_timeout_ms=None`` disables the RTP timeout and
+        ``sample_rate=None`` runs at the codec's default rate. The Opus keyword arguments
+        are ``Encoder``'s; the frame duration is ``ptime_ms`` (10, 20, 40 or 60 for opus).
+        Raises MediaError for a configuration that cannot work.
         """
     @property
     def codec(self) -> str:
