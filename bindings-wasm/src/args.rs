@@ -1,4 +1,4 @@
-//! JS numbers and BigInts to the core's integer and time types.
+//! JS numbers and BigInts to the core's integer and time types, and plain objects out.
 //!
 //! JS has one number type; wasm-bindgen would silently wrap or truncate a number passed where
 //! Rust takes an integer. Arguments are taken as `f64` instead and checked here, so that
@@ -6,6 +6,7 @@
 
 use core::time::Duration;
 
+use js_sys::{Object, Reflect};
 use mediacore::{Error, Instant};
 use wasm_bindgen::JsValue;
 
@@ -79,6 +80,16 @@ pub(crate) fn seed(value: &JsValue) -> Result<u64, Error> {
 /// A count (`u64`) as a JS number; exact below 2^53.
 pub(crate) fn count(n: u64) -> f64 {
     n as f64
+}
+
+/// A plain object holding `fields`.
+pub(crate) fn object<K: AsRef<str>>(fields: impl IntoIterator<Item = (K, JsValue)>) -> JsValue {
+    let obj = Object::new();
+    for (key, value) in fields {
+        // Defining a string-keyed data property on a fresh ordinary object cannot throw.
+        let _ = Reflect::set(&obj, &JsValue::from_str(key.as_ref()), &value);
+    }
+    obj.into()
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@
 //! core error is thrown as a JS `Error` whose message is the core error's text. The binding
 //! never reads a clock: `std::time::Instant::now()` traps on `wasm32-unknown-unknown`.
 //!
-//! - [`Encoder`] / [`Decoder`]: one codec, PCM to payload and back.
+//! - [`Encoder`] / [`Decoder`]: one codec, PCM to payload and back; Opus settings, loss
+//!   concealment and FEC recovery.
+//! - [`Transcoder`]: payloads of one codec, rate and channel count to another.
 //! - [`MediaSession`]: the per-call pipeline, driven with `handle*` / `poll*` calls.
 //!
 //! `js/` holds what an AudioWorklet needs besides the generated glue (a UTF-8 text codec
@@ -16,7 +18,10 @@
 
 mod args;
 mod codec;
+mod opus;
 mod session;
+mod transcode;
 
 pub use codec::{Decoder, Encoder};
 pub use session::MediaSession;
+pub use transcode::Transcoder;

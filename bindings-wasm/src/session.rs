@@ -5,11 +5,11 @@
 
 use core::time::Duration;
 
-use js_sys::{Object, Reflect};
 use mediacore::{AudioFrame, Codec, Event, SessionConfig, SessionStats};
 use wasm_bindgen::prelude::*;
 
-use crate::args;
+use crate::args::{self, object};
+use crate::opus::OpusOptions;
 
 /// The TypeScript types of events and statistics; a test checks the stats type against the core.
 // Used by the custom section below, a use that rustc's dead-code lint does not see.
@@ -53,12 +53,15 @@ pub struct MediaSession {
 
 #[wasm_bindgen]
 impl MediaSession {
-    /// A session for the SDP encoding name `codec`, mono at the codec's first sample rate.
+    /// A session for the SDP encoding name `codec`, mono.
     ///
     /// `seed` (BigInt or safe-integer number, default 0) picks the SSRC and the initial
     /// sequence number and timestamp. `payloadType` defaults to the codec's static type,
     /// `ptimeMs` to 20. `rtpTimeoutMs` defaults to 30000; `null` disables the timeout.
+    /// `sampleRate` defaults to the codec's default rate. `opus` sets the Opus encoder when
+    /// the codec is Opus; its frame duration is `ptimeMs`, so it has no `frameMs`.
     #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)] // one optional argument per SessionConfig field
     pub fn new(
         codec: &str,
         #[wasm_bindgen(unchecked_optional_param_type = "bigint | number")] seed: JsValue,
@@ -68,6 +71,9 @@ impl MediaSession {
         ptime_ms: Option<f64>,
         #[wasm_bindgen(js_name = rtpTimeoutMs, unchecked_optional_param_type = "number | null")]
         rtp_timeout_ms: JsValue,
+        #[wasm_bindgen(js_name = sampleRate, unchecked_optional_param_type = "number")]
+        sample_rate: Option<f64>,
+        #[wasm_bindgen(unchecked_optional_param_type = "OpusOptions")] opus: JsValue,
     ) -> Result<MediaSession, JsError> {
         let mut config = SessionConfig::new(Codec::from_name(codec)?);
         config.seed = args::seed(&seed)?;
@@ -78,6 +84,10 @@ impl MediaSession {
             config.ptime = args::duration_ms("ptimeMs", ms)?;
         }
         config.rtp_timeout = rtp_timeout(&rtp_timeout_ms, config.rtp_timeout)?;
+        if let Some(rate) = sample_rate {
+            config.sample_rate = Some(args::integer("sampleRate", rate, u32::MAX)?);
+        }
+        config.opus = OpusOptions::from_js(&opus, Some("ptimeMs"))?.config(config.codec)?;
         Ok(MediaSession {
             inner: mediacore::MediaSession::new(config)?,
         })
@@ -212,16 +222,6 @@ fn rtp_timeout(
             "rtpTimeoutMs {value:?} is not a number or null"
         ))),
     }
-}
-
-/// A plain object holding `fields`.
-fn object<K: AsRef<str>>(fields: impl IntoIterator<Item = (K, JsValue)>) -> JsValue {
-    let obj = Object::new();
-    for (key, value) in fields {
-        // Defining a string-keyed data property on a fresh ordinary object cannot throw.
-        let _ = Reflect::set(&obj, &JsValue::from_str(key.as_ref()), &value);
-    }
-    obj.into()
 }
 
 /// `{type: event.name(), ...fields}` with durations in milliseconds.

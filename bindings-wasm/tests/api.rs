@@ -48,12 +48,21 @@ fn get_f64(obj: &JsValue, key: &str) -> f64 {
 }
 
 fn session(seed: u64) -> MediaSession {
-    MediaSession::new("PCMU", JsValue::from(seed), None, None, JsValue::UNDEFINED)
-        .unwrap_or_else(|_| panic!("PCMU session builds"))
+    MediaSession::new(
+        "PCMU",
+        JsValue::from(seed),
+        None,
+        None,
+        JsValue::UNDEFINED,
+        None,
+        JsValue::UNDEFINED,
+    )
+    .unwrap_or_else(|_| panic!("PCMU session builds"))
 }
 
 fn encoder(codec: &str, channels: f64) -> Encoder {
-    Encoder::new(codec, 8000.0, channels).unwrap_or_else(|_| panic!("{codec} encoder"))
+    Encoder::new(codec, 8000.0, channels, JsValue::UNDEFINED)
+        .unwrap_or_else(|_| panic!("{codec} encoder"))
 }
 
 fn decoder(codec: &str, channels: f64) -> Decoder {
@@ -119,13 +128,18 @@ fn core_errors_are_thrown_with_the_core_message() {
         unknown,
         "codec \"G729\" is not supported; supported codecs are PCMU, PCMA, G722, opus, L16, CN"
     );
-    assert_eq!(message(Encoder::new("G729", 8000.0, 1.0)), unknown);
+    assert_eq!(
+        message(Encoder::new("G729", 8000.0, 1.0, JsValue::UNDEFINED)),
+        unknown
+    );
     assert_eq!(message(Decoder::new("G729", 8000.0, 1.0)), unknown);
     assert_eq!(
         message(MediaSession::new(
             "G729",
             JsValue::UNDEFINED,
             None,
+            None,
+            JsValue::UNDEFINED,
             None,
             JsValue::UNDEFINED
         )),
@@ -140,7 +154,12 @@ fn core_errors_are_thrown_with_the_core_message() {
         Some("PCMU does not run at 16000 Hz; supported rates: 8000")
     );
     assert_eq!(
-        Some(message(Encoder::new("PCMU", 16_000.0, 1.0))),
+        Some(message(Encoder::new(
+            "PCMU",
+            16_000.0,
+            1.0,
+            JsValue::UNDEFINED
+        ))),
         wrong_rate
     );
     assert_eq!(
@@ -164,7 +183,7 @@ fn core_errors_are_thrown_with_the_core_message() {
 #[wasm_bindgen_test]
 fn js_numbers_that_are_not_the_integer_asked_for_are_rejected() {
     assert_eq!(
-        message(Encoder::new("PCMU", 8000.5, 1.0)),
+        message(Encoder::new("PCMU", 8000.5, 1.0, JsValue::UNDEFINED)),
         "invalid argument: sampleRate 8000.5 is not a whole number in 0..=4294967295"
     );
     assert_eq!(
@@ -172,7 +191,7 @@ fn js_numbers_that_are_not_the_integer_asked_for_are_rejected() {
         "invalid argument: channels 65537 is not a whole number in 0..=65535"
     );
     assert_eq!(
-        message(Encoder::new("PCMU", 8000.0, -1.0)),
+        message(Encoder::new("PCMU", 8000.0, -1.0, JsValue::UNDEFINED)),
         "invalid argument: channels -1 is not a whole number in 0..=65535"
     );
     let mut s = session(1);
@@ -189,12 +208,28 @@ fn js_numbers_that_are_not_the_integer_asked_for_are_rejected() {
 #[wasm_bindgen_test]
 fn session_options_and_seeds() {
     let by_bigint = session(42);
-    let by_number = MediaSession::new("PCMU", JsValue::from(42.0), None, None, JsValue::UNDEFINED)
-        .unwrap_or_else(|_| panic!("number seed"));
+    let by_number = MediaSession::new(
+        "PCMU",
+        JsValue::from(42.0),
+        None,
+        None,
+        JsValue::UNDEFINED,
+        None,
+        JsValue::UNDEFINED,
+    )
+    .unwrap_or_else(|_| panic!("number seed"));
     assert_eq!(by_bigint.local_ssrc(), by_number.local_ssrc());
     assert_ne!(by_bigint.local_ssrc(), session(43).local_ssrc());
-    let by_default = MediaSession::new("PCMU", JsValue::UNDEFINED, None, None, JsValue::NULL)
-        .unwrap_or_else(|_| panic!("default seed"));
+    let by_default = MediaSession::new(
+        "PCMU",
+        JsValue::UNDEFINED,
+        None,
+        None,
+        JsValue::NULL,
+        None,
+        JsValue::UNDEFINED,
+    )
+    .unwrap_or_else(|_| panic!("default seed"));
     assert_eq!(by_default.local_ssrc(), session(0).local_ssrc());
     assert_eq!(
         (
@@ -216,13 +251,37 @@ fn session_options_and_seeds() {
             None,
             None,
             JsValue::UNDEFINED,
+            None,
+            JsValue::UNDEFINED,
         ));
         assert!(m.starts_with("invalid argument: seed "), "{m}");
     }
     let big = js_sys::BigInt::from(u64::MAX);
-    assert!(MediaSession::new("PCMU", big.into(), None, None, JsValue::UNDEFINED).is_ok());
+    assert!(
+        MediaSession::new(
+            "PCMU",
+            big.into(),
+            None,
+            None,
+            JsValue::UNDEFINED,
+            None,
+            JsValue::UNDEFINED
+        )
+        .is_ok()
+    );
     let too_big = js_sys::BigInt::from(u64::MAX) + js_sys::BigInt::from(1u64);
-    assert!(MediaSession::new("PCMU", too_big.into(), None, None, JsValue::UNDEFINED).is_err());
+    assert!(
+        MediaSession::new(
+            "PCMU",
+            too_big.into(),
+            None,
+            None,
+            JsValue::UNDEFINED,
+            None,
+            JsValue::UNDEFINED
+        )
+        .is_err()
+    );
 
     let custom = MediaSession::new(
         "PCMA",
@@ -230,13 +289,23 @@ fn session_options_and_seeds() {
         Some(96.0),
         Some(30.0),
         5000.into(),
+        None,
+        JsValue::UNDEFINED,
     )
     .unwrap_or_else(|_| panic!("custom session"));
     assert_eq!((custom.payload_type(), custom.frame_samples()), (96, 240));
     assert_eq!(
-        MediaSession::new("PCMA", JsValue::UNDEFINED, None, None, JsValue::UNDEFINED)
-            .map(|s| s.payload_type())
-            .ok(),
+        MediaSession::new(
+            "PCMA",
+            JsValue::UNDEFINED,
+            None,
+            None,
+            JsValue::UNDEFINED,
+            None,
+            JsValue::UNDEFINED
+        )
+        .map(|s| s.payload_type())
+        .ok(),
         Some(8)
     );
 
@@ -252,6 +321,8 @@ fn session_options_and_seeds() {
         None,
         Some(25.0),
         JsValue::UNDEFINED,
+        None,
+        JsValue::UNDEFINED,
     ));
     assert_eq!(m, core_ptime);
     let core_pt = mediacore::MediaSession::new(SessionConfig {
@@ -266,6 +337,8 @@ fn session_options_and_seeds() {
         Some(200.0),
         None,
         JsValue::UNDEFINED,
+        None,
+        JsValue::UNDEFINED,
     ));
     assert_eq!(m, core_pt);
     let m = message(MediaSession::new(
@@ -274,6 +347,8 @@ fn session_options_and_seeds() {
         None,
         None,
         JsValue::from_str("1s"),
+        None,
+        JsValue::UNDEFINED,
     ));
     assert!(m.starts_with("invalid argument: rtpTimeoutMs "), "{m}");
 }
@@ -392,8 +467,16 @@ fn a_malformed_datagram_throws_and_the_session_goes_on() {
 #[wasm_bindgen_test]
 fn rtp_timeout_is_reported_in_milliseconds() {
     let mut a = session(1);
-    let mut b = MediaSession::new("PCMU", JsValue::from(2u64), None, None, 100.0.into())
-        .unwrap_or_else(|_| panic!("session"));
+    let mut b = MediaSession::new(
+        "PCMU",
+        JsValue::from(2u64),
+        None,
+        None,
+        100.0.into(),
+        None,
+        JsValue::UNDEFINED,
+    )
+    .unwrap_or_else(|_| panic!("session"));
     let _ = call(&mut a, &mut b, 0, 1);
     assert_eq!(
         get(&b.poll_event(), "type").as_string().as_deref(),
@@ -417,8 +500,16 @@ fn rtp_timeout_is_reported_in_milliseconds() {
     );
 
     // `null` disables the timeout.
-    let mut c = MediaSession::new("PCMU", JsValue::UNDEFINED, None, None, JsValue::NULL)
-        .unwrap_or_else(|_| panic!("session"));
+    let mut c = MediaSession::new(
+        "PCMU",
+        JsValue::UNDEFINED,
+        None,
+        None,
+        JsValue::NULL,
+        None,
+        JsValue::UNDEFINED,
+    )
+    .unwrap_or_else(|_| panic!("session"));
     let _ = call(&mut a, &mut c, 20, 1);
     let _ = c.poll_event();
     c.handle_timeout(1e9)

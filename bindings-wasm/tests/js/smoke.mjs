@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const pkg = resolve(process.argv[2] ?? "target/mediacore-wasm-pkg");
 const wasm = await import(pathToFileURL(join(pkg, "mediacore_wasm.js")).href);
 wasm.initSync({ module: readFileSync(join(pkg, "mediacore_wasm_bg.wasm")) });
-const { Encoder, Decoder, MediaSession } = wasm;
+const { Encoder, Decoder, MediaSession, Transcoder } = wasm;
 
 const tone = (start, len) =>
   Int16Array.from({ length: len }, (_, k) =>
@@ -114,11 +114,73 @@ test("two sessions in a call, driven like an AudioWorklet loop", () => {
   assert.equal(JSON.parse(JSON.stringify(stats)).bytesReceived, 960);
 });
 
+test("Opus options are a plain object with camelCase keys", () => {
+  const enc = new Encoder("opus", 16000, 1, { bitrate: 32000, frameMs: 40, inbandFec: true, expectedLossPercent: 5 });
+  assert.deepEqual(enc.opusSettings, {
+    application: "voip", bitrate: 32000, complexity: 9, cbr: true,
+    inbandFec: true, expectedLossPercent: 5, frameMs: 40,
+  });
+  const pcm = Int16Array.from({ length: 640 }, (_, k) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * k) / 16000)));
+  assert.equal(enc.encode(pcm).length, (32000 * 40) / 8000);
+  assert.equal(new Encoder("PCMU", 8000, 1).opusSettings, undefined);
+  assert.equal(new Encoder("opus", 48000, 2, { bitrate: undefined }).opusSettings.bitrate, 24000);
+  assert.throws(() => new Encoder("opus", 16000, 1, { bitRate: 32000 }), /opus option "bitRate" is not known/);
+  assert.throws(() => new Encoder("PCMA", 8000, 1, { cbr: true }), /cbr only applies to the opus codec; got PCMA/);
+  assert.throws(() => new Encoder("opus", 16000, 1, { bitrate: 1000 }), /opus bitrate 1000 bit\/s is out of range/);
+
+  const dec = new Decoder("opus", 16000, 1);
+  const lost = dec.conceal(320);
+  assert.ok(lost instanceof Int16Array);
+  assert.equal(lost.length, 320);
+  assert.equal(dec.decodeFec(enc.encode(pcm), 640).length, 640);
+  assert.throws(() => new Decoder("PCMU", 8000, 1).conceal(160), /conceal needs an opus decoder; this one decodes PCMU/);
+});
+
+test("a Transcoder turns PCMU into Opus and G.722", () => {
+  const pcmu = new Encoder("PCMU", 8000, 1).encode(tone(0, 160));
+  const t = new Transcoder("PCMU", 8000, 1, "opus", 48000, 1);
+  const out = t.transcode(pcmu);
+  assert.ok(Array.isArray(out));
+  assert.equal(out.length, 1);
+  assert.ok(out[0] instanceof Uint8Array);
+  assert.equal(out[0].length, 60);
+  assert.equal(t.pollPayload(), undefined);
+  assert.equal(t.outputCodec, "opus");
+  assert.equal(t.dropped, 0);
+  const g722 = new Transcoder("PCMU", 8000, 1, "G722", 16000, 1, 40);
+  g722.push(pcmu);
+  assert.equal(g722.pollPayload(), undefined);
+  g722.push(pcmu);
+  assert.equal(g722.pollPayload().length, 320);
+  const opus16 = new Transcoder("PCMU", 8000, 1, "opus", 16000, 1, 20, { bitrate: 16000 });
+  assert.equal(opus16.transcode(pcmu)[0].length, 40);
+  assert.throws(() => new Transcoder("PCMU", 8000, 1, "opus", 48000, 1, 20, { frameMs: 20 }), /outputPtimeMs sets the opus frame duration/);
+});
+
+test("a session at 16 kHz with Opus options", () => {
+  const s = new MediaSession("opus", 1n, 111, undefined, undefined, 16000, { bitrate: 32000 });
+  assert.equal(s.sampleRate, 16000);
+  assert.equal(s.frameSamples, 320);
+  s.pushCapture(0, new Int16Array(320));
+  assert.equal(s.pollTransmit(0).length, 12 + 80);
+  assert.equal(new MediaSession("L16", 0, 96, 10, null, 48000).frameSamples, 480);
+  assert.throws(() => new MediaSession("PCMU", 0, undefined, undefined, undefined, 16000), /PCMU does not run at 16000 Hz/);
+});
+
 test("TypeScript declarations type the optional arguments and results", () => {
   const dts = readFileSync(join(pkg, "mediacore_wasm.d.ts"), "utf8");
   for (const line of [
-    "constructor(codec: string, seed?: bigint | number, payloadType?: number, ptimeMs?: number, rtpTimeoutMs?: number | null);",
+    "constructor(codec: string, seed?: bigint | number, payloadType?: number, ptimeMs?: number, rtpTimeoutMs?: number | null, sampleRate?: number, opus?: OpusOptions);",
     "constructor(codec: string, sampleRate: number, channels: number);",
+    "constructor(codec: string, sampleRate: number, channels: number, opus?: OpusOptions);",
+    "constructor(inputCodec: string, inputRate: number, inputChannels: number, outputCodec: string, outputRate: number, outputChannels: number, outputPtimeMs?: number, opus?: OpusOptions);",
+    "readonly opusSettings: OpusSettings | undefined;",
+    "conceal(samplesPerChannel: number): Int16Array;",
+    "decodeFec(nextPayload: Uint8Array | number[], samplesPerChannel: number): Int16Array;",
+    "pollPayload(): Uint8Array | undefined;",
+    "transcode(payload: Uint8Array | number[]): Uint8Array[];",
+    "export interface OpusSettings {",
+    "export type OpusOptions = Partial<OpusSettings>;",
     "pollTransmit(nowUs: number): Uint8Array | undefined;",
     "pullPlayout(nowUs: number): Int16Array;",
     "pollEvent(): MediaEvent | undefined;",
