@@ -48,13 +48,19 @@ expect "$OUT/kotlin/uniffi/mediacore_mobile/mediacore_mobile.kt" \
     'sealed class MediaException' 'sealed class MediaEvent' 'data class SessionStats' \
     'fun `?encode`?\(' 'fun `?decode`?\(' 'fun `?handleRtp`?\(' 'fun `?pushCapture`?\(' \
     'fun `?pollTransmit`?\(' 'fun `?pullPlayout`?\(' 'fun `?pollEvent`?\(' \
-    'fun `?pollTimeout`?\(' 'fun `?handleTimeout`?\(' 'fun `?stats`?\('
+    'fun `?pollTimeout`?\(' 'fun `?handleTimeout`?\(' 'fun `?stats`?\(' \
+    'open class Transcoder\b' 'data class OpusSettings' 'enum class OpusApplication' \
+    'fun `?newOpus`?\(' 'fun `?opusSettings`?\(' 'fun `?conceal`?\(' 'fun `?decodeFec`?\(' \
+    'fun `?transcode`?\(' 'fun `?pollPayload`?\('
 expect "$OUT/swift/mediacore_mobile.swift" \
     'open class Encoder\b' 'open class Decoder\b' 'open class MediaSession\b' \
     'enum MediaError\b' 'enum MediaEvent\b' 'struct SessionStats\b' \
     'func encode\(' 'func decode\(' 'func handleRtp\(' 'func pushCapture\(' \
     'func pollTransmit\(' 'func pullPlayout\(' 'func pollEvent\(' \
-    'func pollTimeout\(' 'func handleTimeout\(' 'func stats\('
+    'func pollTimeout\(' 'func handleTimeout\(' 'func stats\(' \
+    'open class Transcoder\b' 'struct OpusSettings\b' 'enum OpusApplication\b' \
+    'func newOpus\(' 'func opusSettings\(' 'func conceal\(' 'func decodeFec\(' \
+    'func transcode\(' 'func pollPayload\('
 expect "$OUT/swift/mediacore_mobileFFI.h" 'uniffi_mediacore_mobile_fn_constructor_mediasession_new'
 expect "$OUT/swift/mediacore_mobileFFI.modulemap" 'mediacore_mobileFFI'
 

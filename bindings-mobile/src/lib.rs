@@ -8,12 +8,16 @@
 #![deny(missing_docs)]
 
 mod codec;
+mod opus;
 mod session;
+mod transcode;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 pub use codec::{Decoder, Encoder};
+pub use opus::{OpusApplication, OpusSettings};
 pub use session::{MediaEvent, MediaSession, SessionStats};
+pub use transcode::Transcoder;
 
 uniffi::setup_scaffolding!();
 
@@ -108,5 +112,6 @@ mod tests {
         check::<Encoder>();
         check::<Decoder>();
         check::<MediaSession>();
+        check::<Transcoder>();
     }
 }

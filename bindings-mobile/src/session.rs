@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use ::mediacore::{AudioFrame, Codec, Event, Instant, SessionConfig};
 
+use crate::opus::OpusSettings;
 use crate::{MediaError, lock};
 
 /// Something that happened in a session, drained with [`MediaSession::poll_event`].
@@ -111,27 +112,36 @@ pub struct MediaSession {
 #[uniffi::export]
 impl MediaSession {
     /// A session for an SDP encoding name. `payload_type` `None` uses the codec's static
-    /// type; `rtp_timeout_ms` `None` never reports an RTP timeout.
+    /// type; `rtp_timeout_ms` `None` never reports an RTP timeout; `sample_rate` `None` runs
+    /// at the codec's default rate. `opus` sets the Opus encoder when the codec is Opus; its
+    /// frame duration is `ptime_ms` (10, 20, 40 or 60), so `frame_ms` must stay `None`.
     #[uniffi::constructor(default(
         seed = 0,
         payload_type = None,
         ptime_ms = 20,
-        rtp_timeout_ms = Some(30000)
+        rtp_timeout_ms = Some(30000),
+        sample_rate = None,
+        opus = None
     ))]
+    #[allow(clippy::too_many_arguments)] // one argument per SessionConfig field
     pub fn new(
         codec: String,
         seed: u64,
         payload_type: Option<u8>,
         ptime_ms: u32,
         rtp_timeout_ms: Option<u64>,
+        sample_rate: Option<u32>,
+        opus: Option<OpusSettings>,
     ) -> Result<Self, MediaError> {
+        let codec = Codec::from_name(&codec)?;
         let config = SessionConfig {
-            codec: Codec::from_name(&codec)?,
             payload_type,
-            sample_rate: None,
+            sample_rate,
             ptime: Duration::from_millis(u64::from(ptime_ms)),
             seed,
             rtp_timeout: rtp_timeout_ms.map(Duration::from_millis),
+            opus: opus.unwrap_or_default().config(codec, Some("ptime_ms"))?,
+            ..SessionConfig::new(codec)
         };
         Ok(MediaSession {
             inner: Mutex::new(::mediacore::MediaSession::new(config)?),
@@ -223,8 +233,8 @@ mod tests {
 
     #[test]
     fn two_sessions_hear_each_other() {
-        let a = MediaSession::new("PCMU".into(), 1, None, 20, Some(30_000)).unwrap();
-        let b = MediaSession::new("PCMU".into(), 2, None, 20, Some(30_000)).unwrap();
+        let a = MediaSession::new("PCMU".into(), 1, None, 20, Some(30_000), None, None).unwrap();
+        let b = MediaSession::new("PCMU".into(), 2, None, 20, Some(30_000), None, None).unwrap();
         for i in 0..4u64 {
             a.push_capture(i * 20_000, vec![1000; 160]).unwrap();
             while let Some(datagram) = a.poll_transmit(i * 20_000) {
