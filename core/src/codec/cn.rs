@@ -6,6 +6,12 @@
 //! of the noise, one byte each. The estimator fits that model to a stretch of background
 //! (autocorrelation and the Levinson-Durbin recursion); the generator drives the model's
 //! synthesis filter with seeded white noise scaled so that the output has the signalled level.
+//!
+//! Reflection coefficients have the sign of the G.711 Appendix II model that RFC 3389 carries,
+//! as bcg729 reads and writes them: the synthesis filter is `y[n] = e[n] + sum a_j y[n-j]`
+//! with `a_i = k_i` at step `i` of the recursion, so `k_1 = r(1)/r(0)` is positive for
+//! low-pass noise. ffmpeg's `comfortnoise` coder uses the opposite sign
+//! (`tests/tests/cn_interop.rs` shows both).
 
 use super::{Codec, CodecInfo, Decoder, Encoder};
 use crate::error::{CodecError, Result, RtpError};
@@ -21,6 +27,10 @@ pub const MIN_LEVEL_DBOV: u8 = 127;
 const FULL_SCALE: f64 = 32767.0;
 /// Audio produced per decoded SID payload by the [`Decoder`] interface.
 const FRAME_MS: u32 = 20;
+/// RFC 3389 §3.2: a coefficient's byte is `k * 2^15 / 258 + 127`, so one step is 258/2^15.
+const REFLECTION_STEP: f64 = 258.0 / 32768.0;
+/// RFC 3389 §3.2: bytes run from 0 (k = -127 steps) to 254 (k = +127 steps); 127 is zero.
+const MAX_REFLECTION_BYTE: u8 = 254;
 
 /// The content of one comfort-noise payload.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,19 +56,16 @@ impl Sid {
         &self.reflection[..self.order]
     }
 
-    /// Parses a payload. Fails when it is empty or carries more than [`MAX_ORDER`]
-    /// coefficients; the unused top bit of the level byte is ignored (RFC 3389 §3.1).
+    /// Parses a payload. Fails only when it is empty. The unused top bit of the level byte
+    /// is ignored (RFC 3389 §3.1). Coefficients past [`MAX_ORDER`] are dropped, which RFC 3389
+    /// §3 allows a decoder ("may reduce the model order"), and byte 255, past the range the
+    /// RFC defines, reads as 254 so that every coefficient stays inside (-1, 1).
     pub fn parse(payload: &[u8]) -> Result<Self, RtpError> {
         let (&level, coefficients) = payload.split_first().ok_or(RtpError::Truncated {
             needed: 1,
             actual: 0,
         })?;
-        if coefficients.len() > MAX_ORDER {
-            return Err(RtpError::PayloadTooLarge {
-                len: payload.len(),
-                max: MAX_ORDER + 1,
-            });
-        }
+        let coefficients = &coefficients[..coefficients.len().min(MAX_ORDER)];
         let mut reflection = [0.0; MAX_ORDER];
         for (k, &q) in reflection.iter_mut().zip(coefficients) {
             *k = dequantize(q);
@@ -80,7 +87,8 @@ impl Sid {
         false
     }
 
-    /// Writes the payload into `out`, returning its length.
+    /// Writes the payload into `out`, returning its length. A level past
+    /// [`MIN_LEVEL_DBOV`] is written as that lowest level.
     pub fn write(&self, out: &mut [u8]) -> Result<usize> {
         if out.len() < self.len() {
             return Err(CodecError::OutputTooSmall {
@@ -89,7 +97,7 @@ impl Sid {
             }
             .into());
         }
-        out[0] = self.level & 0x7F;
+        out[0] = self.level.min(MIN_LEVEL_DBOV);
         for (o, &k) in out[1..].iter_mut().zip(self.reflection()) {
             *o = quantize(k);
         }
@@ -102,31 +110,42 @@ impl Sid {
     }
 }
 
-/// One byte per coefficient, uniform over (-1, 1): byte 127 is zero.
+/// RFC 3389 §3.2: one byte per coefficient, uniform over (-1, 1) in steps of 258/2^15,
+/// byte 127 standing for zero.
 fn quantize(k: f64) -> u8 {
-    (k * 128.0 + 127.0).round().clamp(0.0, 255.0) as u8
+    ((k / REFLECTION_STEP).round() + 127.0).clamp(0.0, f64::from(MAX_REFLECTION_BYTE)) as u8
 }
 
 fn dequantize(q: u8) -> f64 {
-    (f64::from(q) - 127.0) / 128.0
+    (f64::from(q.min(MAX_REFLECTION_BYTE)) - 127.0) * REFLECTION_STEP
 }
 
 /// Fits a [`Sid`] to background audio: its level and an all-pole model of its spectrum.
+///
+/// The level is that of the samples as given. The model is fitted to them under a Hann
+/// window: the autocorrelation of an unwindowed block carries the leakage of its abrupt ends,
+/// which fills a low-passed noise's empty upper band to some 30 to 40 dB under its peak.
 pub fn estimate(samples: &[i16], order: usize) -> Sid {
     let order = order.min(MAX_ORDER).min(samples.len().saturating_sub(1));
+    let mut energy = 0.0f64;
     let mut r = [0.0f64; MAX_ORDER + 1];
-    for (lag, slot) in r.iter_mut().enumerate().take(order + 1) {
-        *slot = samples
-            .iter()
-            .zip(&samples[lag..])
-            .map(|(&a, &b)| f64::from(a) * f64::from(b))
-            .sum();
+    // The last `order + 1` windowed samples, newest at `recent[n % (MAX_ORDER + 1)]`.
+    let mut recent = [0.0f64; MAX_ORDER + 1];
+    let len = samples.len() as f64;
+    for (n, &s) in samples.iter().enumerate() {
+        let x = f64::from(s);
+        energy += x * x;
+        let phase = std::f64::consts::TAU * (n as f64 + 0.5) / len;
+        let windowed = x * (0.5 - 0.5 * phase.cos());
+        recent[n % (MAX_ORDER + 1)] = windowed;
+        for (lag, slot) in r.iter_mut().enumerate().take(order.min(n) + 1) {
+            *slot += windowed * recent[(n - lag) % (MAX_ORDER + 1)];
+        }
     }
-    let energy = r[0];
     let rms = if samples.is_empty() {
         0.0
     } else {
-        (energy / samples.len() as f64).sqrt()
+        (energy / len).sqrt()
     };
     let level = if rms <= 0.0 {
         MIN_LEVEL_DBOV
@@ -136,7 +155,7 @@ pub fn estimate(samples: &[i16], order: usize) -> Sid {
             .clamp(0.0, f64::from(MIN_LEVEL_DBOV)) as u8
     };
     let mut sid = Sid::white(level);
-    if energy <= 0.0 || order == 0 {
+    if r[0] <= 0.0 || order == 0 {
         return sid;
     }
     // A slight white-noise floor keeps the recursion well conditioned on pure tones.
@@ -159,14 +178,19 @@ pub fn estimate(samples: &[i16], order: usize) -> Sid {
 }
 
 /// Plays comfort noise described by the last [`Sid`] given, from a seeded generator.
+///
+/// The synthesis filter runs as a lattice on the reflection coefficients themselves. A
+/// direct form built from them loses stability to rounding once the poles crowd the unit
+/// circle (order 10 with every coefficient at 254 is enough), and then plays full scale
+/// until its state turns to NaN; a lattice with every |k| < 1 cannot.
 #[derive(Debug, Clone)]
 pub struct NoiseGenerator {
     rng: SeededRng,
-    /// Direct-form predictor coefficients a[1..=order] of the synthesis filter 1/A(z).
-    predictor: [f64; MAX_ORDER + 1],
+    reflection: [f64; MAX_ORDER],
     order: usize,
     gain: f64,
-    history: [f64; MAX_ORDER],
+    /// Backward prediction errors b_0..b_{order-1} of the previous sample.
+    backward: [f64; MAX_ORDER],
 }
 
 impl NoiseGenerator {
@@ -174,27 +198,20 @@ impl NoiseGenerator {
     pub fn new(seed: u64) -> Self {
         NoiseGenerator {
             rng: SeededRng::new(seed),
-            predictor: [0.0; MAX_ORDER + 1],
+            reflection: [0.0; MAX_ORDER],
             order: 0,
             gain: 0.0,
-            history: [0.0; MAX_ORDER],
+            backward: [0.0; MAX_ORDER],
         }
     }
 
     /// Takes new noise parameters; the filter's memory carries on so there is no click.
     pub fn update(&mut self, sid: &Sid) {
         let ks = sid.reflection();
-        // Step-up recursion from reflection to predictor coefficients.
-        let mut a = [0.0f64; MAX_ORDER + 1];
-        for (i, &k) in ks.iter().enumerate() {
-            let i = i + 1;
-            let previous = a;
-            a[i] = k;
-            for j in 1..i {
-                a[j] = previous[j] - k * previous[i - j];
-            }
-        }
-        self.predictor = a;
+        self.reflection = [0.0; MAX_ORDER];
+        self.reflection[..ks.len()].copy_from_slice(ks);
+        // Stages past the new order restart from rest if the order grows again.
+        self.backward[ks.len()..].fill(0.0);
         self.order = ks.len();
         // Output variance of 1/A(z) driven by white noise of variance s^2 is
         // s^2 / prod(1 - k^2); uniform noise on [-1, 1) has variance 1/3.
@@ -204,17 +221,24 @@ impl NoiseGenerator {
 
     /// Fills `out` with noise.
     pub fn generate(&mut self, out: &mut [i16]) {
+        let order = self.order;
+        let ks = &self.reflection[..order];
+        let mut forward = [0.0f64; MAX_ORDER];
         for o in out.iter_mut() {
-            let white = (self.rng.next_u32() as f64 / 2_147_483_648.0 - 1.0) * self.gain;
-            let predicted: f64 = (1..=self.order)
-                .map(|j| self.predictor[j] * self.history[j - 1])
-                .sum();
-            let y = white + predicted;
-            if self.order > 0 {
-                self.history.copy_within(0..self.order - 1, 1);
-                self.history[0] = y;
+            // Down the lattice: f_{i-1}[n] = f_i[n] + k_i b_{i-1}[n-1], from f_M = excitation.
+            let mut f = (self.rng.next_u32() as f64 / 2_147_483_648.0 - 1.0) * self.gain;
+            for i in (0..order).rev() {
+                f += ks[i] * self.backward[i];
+                forward[i] = f;
             }
-            *o = y.round().clamp(-32768.0, 32767.0) as i16;
+            // And back up: b_i[n] = b_{i-1}[n-1] - k_i f_{i-1}[n], with b_0[n] = f_0[n] = y.
+            for i in (1..order).rev() {
+                self.backward[i] = self.backward[i - 1] - ks[i - 1] * forward[i - 1];
+            }
+            if order > 0 {
+                self.backward[0] = f;
+            }
+            *o = f.round().clamp(-32768.0, 32767.0) as i16;
         }
     }
 }
