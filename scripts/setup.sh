@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130
-APT_PACKAGES=(ffmpeg sox espeak-ng libspandsp-dev opus-tools libopus-dev pkg-config chromium chromium-driver)
+# alsa-utils and sound-theme-freedesktop ship short recordings of human speech, the natural
+# talkers of the speech-quality tests (espeak-ng gives the synthetic ones).
+APT_PACKAGES=(ffmpeg sox espeak-ng alsa-utils sound-theme-freedesktop libspandsp-dev opus-tools libopus-dev pkg-config chromium chromium-driver)
 
 log() { printf '\n==> %s\n' "$*"; }
 
