@@ -1,9 +1,56 @@
 #!/usr/bin/env bash
-# Runs the criterion benchmarks and prints the table for docs/BENCHMARKS.md: nanoseconds
-# per sample (criterion's mean estimate) and the ratio to the reference measured in the
-# same run.
+# Runs the criterion benchmarks and prints the table for docs/BENCHMARKS.md from criterion's
+# mean estimates, with the ratio to the reference measured in the same run.
+#
+#   scripts/bench.sh        G.711: nanoseconds per sample against a plain copy
+#   scripts/bench.sh opus   Opus: microseconds per second of audio against libopus
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = opus ]; then
+    # Old results would stand in for a side that is not measured this time.
+    rm -rf target/criterion/opus
+    cargo bench -p mediacore --bench opus -- --warm-up-time 2 --measurement-time 5 >&2
+    python3 - <<'PY'
+import json, pathlib, re
+root = pathlib.Path("target/criterion/opus")
+
+def per_second_us(bench):
+    """Mean microseconds per second of audio, or None when the bench did not run."""
+    new = bench / "new"
+    if not (new / "estimates.json").exists():
+        return None
+    mean_ns = json.loads((new / "estimates.json").read_text())["mean"]["point_estimate"]
+    samples = json.loads((new / "benchmark.json").read_text())["throughput"]["Elements"]
+    rate = int(re.search(r"_(\d+)k_", bench.parent.name).group(1)) * 1000
+    return mean_ns / 1000 / (samples / rate)
+
+def label(name):
+    m = re.fullmatch(r"(encode|decode)_(\d+)k_(\d+)kbps_c(\d+)(?:_(libopus|our)_packets)?", name)
+    op, rate, kbps, cx, source = m.groups()
+    if op == "encode":
+        return f"encode, {rate} kHz {kbps} kbit/s, complexity {cx}"
+    whose = "libopus's" if source == "libopus" else "our"
+    return f"decode {whose} packets, {rate} kHz {kbps} kbit/s (complexity {cx})"
+
+def order(name):
+    m = re.fullmatch(r"(encode|decode)_(\d+)k_\d+kbps_c(\d+)(.*)", name)
+    return (int(m.group(2)), m.group(1) != "encode", -int(m.group(3)), m.group(4))
+
+print("| operation | ours (µs per second of audio) | libopus (µs) | ratio ours / libopus |")
+print("|---|---|---|---|")
+for name in sorted((d.name for d in root.iterdir() if d.is_dir() and d.name != "report"), key=order):
+    ours = per_second_us(root / name / "ours")
+    theirs = per_second_us(root / name / "libopus")
+    if ours is None:
+        continue
+    if theirs is None:
+        print(f"| {label(name)} | {ours:.0f} | not measured | |")
+    else:
+        print(f"| {label(name)} | {ours:.0f} | {theirs:.0f} | {ours / theirs:.2f} |")
+PY
+    exit 0
+fi
 
 cargo bench -p mediacore --bench g711 -- --warm-up-time 2 --measurement-time 5 >&2
 
