@@ -69,6 +69,22 @@ pub enum CodecError {
         /// Items the buffer holds.
         capacity: usize,
     },
+    /// The payload is not one the codec's format allows.
+    #[error("malformed {codec} packet: {reason}")]
+    MalformedPayload {
+        /// The codec's SDP encoding name.
+        codec: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The codec has no such capability (e.g. in-band FEC for G.711).
+    #[error("{codec} has no {operation}")]
+    Unsupported {
+        /// The codec's SDP encoding name.
+        codec: &'static str,
+        /// The capability that was asked for.
+        operation: &'static str,
+    },
 }
 
 /// Errors from parsing or writing RTP packets.

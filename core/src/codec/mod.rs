@@ -149,6 +149,36 @@ pub trait Decoder: CodecInfo + Send {
     fn max_decoded_len(&self, payload_len: usize) -> usize;
     /// Decodes `payload` into `out`, returning the number of interleaved samples written.
     fn decode(&mut self, payload: &[u8], out: &mut [i16]) -> Result<usize>;
+
+    /// Makes up `samples_per_channel` samples of audio for a lost packet from what was
+    /// decoded before (packet loss concealment), returning the interleaved samples written.
+    /// A codec without concealment returns [`CodecError::Unsupported`].
+    fn conceal(&mut self, samples_per_channel: usize, out: &mut [i16]) -> Result<usize> {
+        let _ = (samples_per_channel, out);
+        Err(CodecError::Unsupported {
+            codec: self.codec().name(),
+            operation: "loss concealment",
+        }
+        .into())
+    }
+
+    /// Rebuilds a lost packet of `samples_per_channel` samples from the redundancy that
+    /// `next_payload`, the packet after the loss, carries (in-band FEC); decode
+    /// `next_payload` itself afterwards. A codec without in-band FEC returns
+    /// [`CodecError::Unsupported`].
+    fn decode_fec(
+        &mut self,
+        next_payload: &[u8],
+        samples_per_channel: usize,
+        out: &mut [i16],
+    ) -> Result<usize> {
+        let _ = (next_payload, samples_per_channel, out);
+        Err(CodecError::Unsupported {
+            codec: self.codec().name(),
+            operation: "in-band FEC",
+        }
+        .into())
+    }
 }
 
 /// Builds an encoder for `codec` taking PCM at `sample_rate` with `channels`.
@@ -166,6 +196,27 @@ pub fn new_encoder(codec: Codec, sample_rate: u32, channels: u16) -> Result<Box<
         Codec::L16 => Box::new(l16::L16::new(sample_rate, channels)),
         Codec::Cn => Box::new(cn::ComfortNoise::new(sample_rate, 0)),
     })
+}
+
+/// [`new_encoder`] with the Opus settings: for Opus, an encoder coding as `opus` says; the
+/// other codecs ignore it (check [`opus::OpusOptions::resolve`] first to refuse Opus
+/// settings given for another codec).
+pub fn new_encoder_with(
+    codec: Codec,
+    sample_rate: u32,
+    channels: u16,
+    opus: opus::OpusConfig,
+) -> Result<Box<dyn Encoder>> {
+    if codec == Codec::Opus {
+        check_config(codec, sample_rate, channels)?;
+        Ok(Box::new(opus::OpusEncoder::new(
+            sample_rate,
+            channels,
+            opus,
+        )?))
+    } else {
+        new_encoder(codec, sample_rate, channels)
+    }
 }
 
 /// Builds an encoder for `codec` that codes one packet of `ptime` audio per call, as a
@@ -191,12 +242,12 @@ pub fn new_packet_encoder(
             ptime.as_secs_f64() * 1000.0
         )));
     };
-    let config = opus::OpusConfig { frame_ms, ..opus };
-    Ok(Box::new(opus::OpusEncoder::new(
+    new_encoder_with(
+        codec,
         sample_rate,
         channels,
-        config,
-    )?))
+        opus::OpusConfig { frame_ms, ..opus },
+    )
 }
 
 /// Builds a decoder for `codec` producing PCM at `sample_rate` with `channels`.

@@ -6,6 +6,7 @@
 //! kbit/s per channel, and variable bit rate only where the measured average stays within
 //! 10% of the target (see the bitrate tests in `super::tests`).
 
+use crate::codec::Codec;
 use crate::error::{Error, Result};
 
 /// What the encoder optimises for; it steers the choice between SILK, Hybrid and CELT.
@@ -19,6 +20,31 @@ pub enum OpusApplication {
     /// Music and mixed content (music on hold). Speech at 24 and 48 kHz is coded as CELT
     /// alone and sounds markedly worse than with [`OpusApplication::Voip`].
     Audio,
+}
+
+impl OpusApplication {
+    /// Every application, in the order they are listed to users.
+    pub const ALL: [OpusApplication; 2] = [OpusApplication::Voip, OpusApplication::Audio];
+
+    /// The lower-case name used by the bindings and the HTTP API: "voip" or "audio".
+    pub const fn name(self) -> &'static str {
+        match self {
+            OpusApplication::Voip => "voip",
+            OpusApplication::Audio => "audio",
+        }
+    }
+
+    /// Looks up an application by [`name`](Self::name), ignoring case.
+    pub fn from_name(name: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "opus application {name:?} is not known; allowed \"voip\" or \"audio\""
+                ))
+            })
+    }
 }
 
 /// Frame durations the encoder takes, in milliseconds.
@@ -158,6 +184,96 @@ impl OpusConfig {
     /// Samples per channel in one packet at `sample_rate`.
     pub const fn frame_samples(&self, sample_rate: u32) -> usize {
         (sample_rate as usize / 1000) * self.frame_ms as usize
+    }
+}
+
+/// Opus settings as users give them: each field left at `None` keeps
+/// [`OpusConfig::default`]'s value. Hosts and bindings take these from their callers and
+/// [`resolve`](Self::resolve) them into an [`OpusConfig`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct OpusOptions {
+    /// See [`OpusConfig::application`].
+    pub application: Option<OpusApplication>,
+    /// See [`OpusConfig::bitrate`].
+    pub bitrate: Option<u32>,
+    /// See [`OpusConfig::complexity`].
+    pub complexity: Option<u8>,
+    /// See [`OpusConfig::cbr`].
+    pub cbr: Option<bool>,
+    /// See [`OpusConfig::inband_fec`].
+    pub inband_fec: Option<bool>,
+    /// See [`OpusConfig::expected_loss_percent`].
+    pub expected_loss_percent: Option<u8>,
+    /// See [`OpusConfig::frame_ms`].
+    pub frame_ms: Option<u8>,
+}
+
+impl OpusOptions {
+    /// The names of the fields that are set, in declaration order.
+    pub fn given(&self) -> Vec<&'static str> {
+        [
+            ("application", self.application.is_some()),
+            ("bitrate", self.bitrate.is_some()),
+            ("complexity", self.complexity.is_some()),
+            ("cbr", self.cbr.is_some()),
+            ("inband_fec", self.inband_fec.is_some()),
+            (
+                "expected_loss_percent",
+                self.expected_loss_percent.is_some(),
+            ),
+            ("frame_ms", self.frame_ms.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect()
+    }
+
+    /// [`OpusConfig::default`] with the given fields in place, for a coder of `codec`.
+    ///
+    /// Fails when settings are given for a codec other than Opus, or `frame_ms` is given
+    /// where `frame_ms_set_by` (e.g. "ptime") sets the frame duration. The values themselves
+    /// are checked when the encoder is built ([`OpusConfig::validate`]).
+    pub fn resolve(&self, codec: Codec, frame_ms_set_by: Option<&str>) -> Result<OpusConfig> {
+        let given = self.given();
+        if codec != Codec::Opus && !given.is_empty() {
+            return Err(invalid(format!(
+                "{} only appl{} to the opus codec; got {codec}",
+                given.join(", "),
+                if given.len() == 1 { "ies" } else { "y" }
+            )));
+        }
+        if let (Some(setter), Some(_)) = (frame_ms_set_by, self.frame_ms) {
+            return Err(invalid(format!(
+                "opus frame_ms does not apply here: {setter} sets the opus frame duration"
+            )));
+        }
+        let default = OpusConfig::default();
+        Ok(OpusConfig {
+            application: self.application.unwrap_or(default.application),
+            bitrate: self.bitrate.unwrap_or(default.bitrate),
+            complexity: self.complexity.unwrap_or(default.complexity),
+            cbr: self.cbr.unwrap_or(default.cbr),
+            inband_fec: self.inband_fec.unwrap_or(default.inband_fec),
+            expected_loss_percent: self
+                .expected_loss_percent
+                .unwrap_or(default.expected_loss_percent),
+            frame_ms: self.frame_ms.unwrap_or(default.frame_ms),
+        })
+    }
+}
+
+impl From<OpusConfig> for OpusOptions {
+    /// Every field set, as `config` has it.
+    fn from(config: OpusConfig) -> Self {
+        OpusOptions {
+            application: Some(config.application),
+            bitrate: Some(config.bitrate),
+            complexity: Some(config.complexity),
+            cbr: Some(config.cbr),
+            inband_fec: Some(config.inband_fec),
+            expected_loss_percent: Some(config.expected_loss_percent),
+            frame_ms: Some(config.frame_ms),
+        }
     }
 }
 

@@ -10,8 +10,8 @@ use crate::error::{CodecError, Error, Result};
 ///
 /// Any packet decodes at any output rate and channel count: a mono decoder downmixes stereo
 /// packets and a stereo decoder plays mono packets on both channels. Losses are handled by
-/// [`OpusDecoder::conceal`] (packet loss concealment) or, when the packet after the loss
-/// carries in-band FEC, by [`OpusDecoder::decode_fec`].
+/// [`Decoder::conceal`] (packet loss concealment) or, when the packet after the loss
+/// carries in-band FEC, by [`Decoder::decode_fec`].
 pub struct OpusDecoder {
     inner: opus_rs::OpusDecoder,
     sample_rate: u32,
@@ -66,49 +66,6 @@ impl OpusDecoder {
     /// The rate the library decodes at: the output rate, or twice it at 8 and 12 kHz.
     fn library_rate(&self) -> u32 {
         library_rate(self.sample_rate)
-    }
-
-    /// Conceals `samples_per_channel` lost samples (a multiple of 2.5 ms, at most 120 ms)
-    /// by the decoder's packet loss concealment, which extrapolates from what it last
-    /// decoded. Returns the interleaved samples written to `out`.
-    pub fn conceal(&mut self, samples_per_channel: usize, out: &mut [i16]) -> Result<usize> {
-        let len = self.check_duration(samples_per_channel, out.len())?;
-        let factor = self.rate_factor();
-        let n = self
-            .inner
-            .decode(
-                &[],
-                samples_per_channel * factor,
-                &mut self.scratch[..len * factor],
-            )
-            .map_err(|e| library_error("decoder", e))?;
-        Ok(self.deliver(n, out))
-    }
-
-    /// Rebuilds a lost packet of `samples_per_channel` samples (a multiple of 2.5 ms, at
-    /// most 120 ms) from the in-band FEC (SILK LBRR) carried by `next_payload`, the packet
-    /// that followed the loss; what the FEC does not cover is concealed. Decode
-    /// `next_payload` itself afterwards with [`Decoder::decode`].
-    pub fn decode_fec(
-        &mut self,
-        next_payload: &[u8],
-        samples_per_channel: usize,
-        out: &mut [i16],
-    ) -> Result<usize> {
-        let len = self.check_duration(samples_per_channel, out.len())?;
-        if !next_payload.is_empty() {
-            packet_samples(next_payload, self.sample_rate)?;
-        }
-        let factor = self.rate_factor();
-        let n = self
-            .inner
-            .decode_fec(
-                next_payload,
-                samples_per_channel * factor,
-                &mut self.scratch[..len * factor],
-            )
-            .map_err(|e| library_error("decoder", e))?;
-        Ok(self.deliver(n, out))
     }
 
     /// Checks a concealment duration and the room in `out`; returns the interleaved length.
@@ -181,12 +138,11 @@ impl Decoder for OpusDecoder {
 
     /// Decodes one packet. A one-byte packet (a TOC without frame data) is a frame the
     /// sender did not code, and is concealed for the duration its TOC gives. An empty
-    /// payload is an error: call [`OpusDecoder::conceal`] for a lost packet.
+    /// payload is an error: call [`Decoder::conceal`] for a lost packet.
     fn decode(&mut self, payload: &[u8], out: &mut [i16]) -> Result<usize> {
         if payload.is_empty() {
-            return Err(Error::InvalidArgument(
-                "an empty payload is not an opus packet; call OpusDecoder::conceal for a lost packet"
-                    .into(),
+            return Err(malformed(
+                "empty payload (call Decoder::conceal for a lost packet)",
             ));
         }
         let per_channel = packet_samples(payload, self.sample_rate)?;
@@ -207,6 +163,49 @@ impl Decoder for OpusDecoder {
                 &mut self.scratch[..len * factor],
             )
             .map_err(malformed)?;
+        Ok(self.deliver(n, out))
+    }
+
+    /// Conceals `samples_per_channel` lost samples (a multiple of 2.5 ms, at most 120 ms)
+    /// by the decoder's packet loss concealment, which extrapolates from what it last
+    /// decoded. Returns the interleaved samples written to `out`.
+    fn conceal(&mut self, samples_per_channel: usize, out: &mut [i16]) -> Result<usize> {
+        let len = self.check_duration(samples_per_channel, out.len())?;
+        let factor = self.rate_factor();
+        let n = self
+            .inner
+            .decode(
+                &[],
+                samples_per_channel * factor,
+                &mut self.scratch[..len * factor],
+            )
+            .map_err(|e| library_error("decoder", e))?;
+        Ok(self.deliver(n, out))
+    }
+
+    /// Rebuilds a lost packet of `samples_per_channel` samples (a multiple of 2.5 ms, at
+    /// most 120 ms) from the in-band FEC (SILK LBRR) carried by `next_payload`, the packet
+    /// that followed the loss; what the FEC does not cover is concealed. Decode
+    /// `next_payload` itself afterwards with [`Decoder::decode`].
+    fn decode_fec(
+        &mut self,
+        next_payload: &[u8],
+        samples_per_channel: usize,
+        out: &mut [i16],
+    ) -> Result<usize> {
+        let len = self.check_duration(samples_per_channel, out.len())?;
+        if !next_payload.is_empty() {
+            packet_samples(next_payload, self.sample_rate)?;
+        }
+        let factor = self.rate_factor();
+        let n = self
+            .inner
+            .decode_fec(
+                next_payload,
+                samples_per_channel * factor,
+                &mut self.scratch[..len * factor],
+            )
+            .map_err(|e| library_error("decoder", e))?;
         Ok(self.deliver(n, out))
     }
 }
@@ -264,5 +263,9 @@ fn to_i16(x: f32) -> i16 {
 }
 
 fn malformed(reason: &str) -> Error {
-    Error::InvalidArgument(format!("malformed opus packet: {reason}"))
+    CodecError::MalformedPayload {
+        codec: Codec::Opus.name(),
+        reason: reason.into(),
+    }
+    .into()
 }

@@ -17,7 +17,7 @@ mod fmtp;
 pub use config::{
     FRAME_MS, MAX_BITRATE_PER_CHANNEL, MAX_SILK_BITRATE_PER_CHANNEL, MIN_BITRATE_PER_CHANNEL,
     MIN_HYBRID_FEC_BITRATE, MIN_HYBRID_FEC_BITRATE_STEREO_EXTRA, MIN_VBR_BITRATE_PER_CHANNEL,
-    OpusApplication, OpusConfig, bitrate_range, fec_allowed, vbr_allowed,
+    OpusApplication, OpusConfig, OpusOptions, bitrate_range, fec_allowed, vbr_allowed,
 };
 pub use decoder::{OpusDecoder, packet_samples};
 pub use encoder::OpusEncoder;

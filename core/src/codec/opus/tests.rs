@@ -565,6 +565,75 @@ fn configuration_errors_name_the_parameter_and_the_allowed_range() {
 }
 
 #[test]
+fn options_fill_in_the_defaults_and_say_what_does_not_apply() {
+    let options = OpusOptions {
+        bitrate: Some(32_000),
+        application: Some(OpusApplication::from_name("AUDIO").unwrap()),
+        ..OpusOptions::default()
+    };
+    assert_eq!(
+        options.resolve(Codec::Opus, None).unwrap(),
+        OpusConfig {
+            bitrate: 32_000,
+            application: OpusApplication::Audio,
+            ..OpusConfig::default()
+        }
+    );
+    assert_eq!(
+        OpusOptions::default().resolve(Codec::Pcmu, None).unwrap(),
+        OpusConfig::default()
+    );
+    assert_eq!(
+        options.resolve(Codec::Pcmu, None).unwrap_err().to_string(),
+        "invalid argument: application, bitrate only apply to the opus codec; got PCMU"
+    );
+    let framed = OpusOptions {
+        frame_ms: Some(40),
+        ..OpusOptions::default()
+    };
+    assert_eq!(
+        framed
+            .resolve(Codec::Opus, Some("ptime"))
+            .unwrap_err()
+            .to_string(),
+        "invalid argument: opus frame_ms does not apply here: ptime sets the opus frame duration"
+    );
+    assert_eq!(framed.resolve(Codec::Opus, None).unwrap().frame_ms, 40);
+    let all = OpusOptions::from(OpusConfig::default());
+    assert_eq!(all.given().len(), 7);
+    assert_eq!(
+        all.resolve(Codec::Opus, None).unwrap(),
+        OpusConfig::default()
+    );
+    assert_eq!(
+        OpusApplication::from_name("music").unwrap_err().to_string(),
+        "invalid argument: opus application \"music\" is not known; allowed \"voip\" or \"audio\""
+    );
+    for app in OpusApplication::ALL {
+        assert_eq!(OpusApplication::from_name(app.name()).unwrap(), app);
+    }
+}
+
+#[test]
+fn codecs_without_concealment_or_fec_say_so() {
+    let mut pcmu = crate::codec::new_decoder(Codec::Pcmu, 8000, 1).unwrap();
+    let mut out = [0i16; 160];
+    assert_eq!(
+        pcmu.conceal(160, &mut out).unwrap_err().to_string(),
+        "PCMU has no loss concealment"
+    );
+    assert_eq!(
+        pcmu.decode_fec(&[0; 160], 160, &mut out)
+            .unwrap_err()
+            .to_string(),
+        "PCMU has no in-band FEC"
+    );
+    // Opus conceals through the trait object as well.
+    let mut opus = crate::codec::new_decoder(Codec::Opus, 8000, 1).unwrap();
+    assert_eq!(opus.conceal(160, &mut out).unwrap(), 160);
+}
+
+#[test]
 fn codec_entry_follows_rfc_7587() {
     assert_eq!(Codec::from_name("OPUS").unwrap(), Codec::Opus);
     assert_eq!(Codec::Opus.name(), "opus");
@@ -679,22 +748,19 @@ fn packet_durations_follow_the_toc() {
     // CELT 2.5 ms, code 3 with 48 frames: 120 ms.
     assert_eq!(packet_samples(&[(16 << 3) | 3, 48], 24_000).unwrap(), 2880);
     let err = |payload: &[u8]| packet_samples(payload, 48_000).unwrap_err().to_string();
-    assert_eq!(
-        err(&[]),
-        "invalid argument: malformed opus packet: empty packet"
-    );
+    assert_eq!(err(&[]), "malformed opus packet: empty packet");
     assert_eq!(
         err(&[3]),
-        "invalid argument: malformed opus packet: code 3 packet without a frame count"
+        "malformed opus packet: code 3 packet without a frame count"
     );
     assert_eq!(
         err(&[3, 0]),
-        "invalid argument: malformed opus packet: code 3 packet with zero frames"
+        "malformed opus packet: code 3 packet with zero frames"
     );
     // SILK 60 ms times three is 180 ms.
     assert_eq!(
         err(&[(3 << 3) | 3, 3]),
-        "invalid argument: malformed opus packet: packet longer than 120 ms"
+        "malformed opus packet: packet longer than 120 ms"
     );
 }
 
@@ -825,7 +891,7 @@ fn concealment_durations_are_checked_and_the_stream_goes_on() {
     assert_eq!(decoder.decode(&packets[2], &mut out).unwrap(), 1920);
     assert_eq!(
         decoder.decode(&[], &mut out).unwrap_err().to_string(),
-        "invalid argument: an empty payload is not an opus packet; call OpusDecoder::conceal for a lost packet"
+        "malformed opus packet: empty payload (call Decoder::conceal for a lost packet)"
     );
     // A TOC without frame data is a frame the sender did not code: concealed.
     assert_eq!(
