@@ -111,26 +111,8 @@ const HELPER_FIGURE: usize = if cfg!(target_os = "linux") { 0 } else { 1 };
 
 #[cfg(target_os = "linux")]
 fn thread_time() -> Duration {
-    use std::ffi::{c_int, c_long};
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: c_long,
-        tv_nsec: c_long,
-    }
-    // <time.h> on Linux.
-    const CLOCK_THREAD_CPUTIME_ID: c_int = 3;
-    unsafe extern "C" {
-        fn clock_gettime(clock: c_int, ts: *mut Timespec) -> c_int;
-    }
-    let mut ts = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec (glibc and musl lay it out as two longs),
-    // and the clock id is one Linux defines, so the call writes `ts` and nothing else.
-    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    // CLOCK_THREAD_CPUTIME_ID, through a crate so that no `unsafe` is ours.
+    cpu_time::ThreadTime::now().as_duration()
 }
 
 #[cfg(not(target_os = "linux"))]
