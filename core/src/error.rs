@@ -15,6 +15,9 @@ pub enum Error {
     /// An RTP packet was malformed or could not be written.
     #[error(transparent)]
     Rtp(#[from] RtpError),
+    /// An RTCP compound packet was malformed or could not be written.
+    #[error(transparent)]
+    Rtcp(#[from] RtcpError),
     /// Audio handed to the engine did not have the expected shape.
     #[error(transparent)]
     Frame(#[from] FrameError),
@@ -145,6 +148,76 @@ pub enum RtpError {
         len: usize,
         /// The limit.
         max: usize,
+    },
+}
+
+/// Errors from parsing or writing RTCP compound packets (RFC 3550 §6, appendix A.2).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum RtcpError {
+    /// The datagram ends before the packet its headers describe.
+    #[error("RTCP packet is truncated: {needed} bytes needed, {actual} present")]
+    Truncated {
+        /// Bytes the headers imply.
+        needed: usize,
+        /// Bytes present.
+        actual: usize,
+    },
+    /// A packet in the compound has a version other than 2.
+    #[error("RTCP version {version} at byte {offset} is not supported; expected 2")]
+    UnsupportedVersion {
+        /// The version field.
+        version: u8,
+        /// Where the packet starts in the datagram.
+        offset: usize,
+    },
+    /// RFC 3550 §6.1: a compound packet starts with a sender or receiver report.
+    #[error("RTCP compound packet starts with packet type {0}; expected SR (200) or RR (201)")]
+    FirstNotReport(u8),
+    /// RFC 3550 §6.4.1: only the last packet of a compound may carry padding.
+    #[error(
+        "RTCP packet at byte {offset} is padded but is not the last; only the last packet of a compound may be padded"
+    )]
+    PaddingNotLast {
+        /// Where the padded packet starts in the datagram.
+        offset: usize,
+    },
+    /// The padding count is zero or larger than the packet's body.
+    #[error("RTCP padding length {padding} is invalid; expected 1 to {max}")]
+    InvalidPadding {
+        /// The padding count from the last byte.
+        padding: u8,
+        /// The largest count the packet allows.
+        max: usize,
+    },
+    /// The body of a packet does not match its type (report count, SDES items, BYE reason).
+    #[error("malformed RTCP packet of type {packet_type} at byte {offset}: {reason}")]
+    Malformed {
+        /// The packet type.
+        packet_type: u8,
+        /// Where the packet starts in the datagram.
+        offset: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A text item (CNAME, BYE reason) is longer than its 8-bit length field allows.
+    #[error("RTCP {what} of {len} bytes is too long; at most 255")]
+    TextTooLong {
+        /// Which item.
+        what: &'static str,
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// More SSRCs in a BYE than its 5-bit count holds.
+    #[error("{0} sources do not fit in one RTCP BYE; at most 31")]
+    TooManySources(usize),
+    /// The compound packet does not fit in the output buffer.
+    #[error("RTCP packet of {needed} bytes does not fit in {capacity} bytes")]
+    PacketTooLarge {
+        /// Bytes the packet needs.
+        needed: usize,
+        /// Bytes available.
+        capacity: usize,
     },
 }
 

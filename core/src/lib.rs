@@ -41,6 +41,7 @@ pub mod dsp;
 pub mod error;
 pub mod frame;
 pub mod rng;
+pub mod rtcp;
 pub mod rtp;
 pub mod sdp;
 pub mod session;
@@ -48,7 +49,7 @@ pub mod time;
 pub mod transcode;
 
 pub use codec::{Codec, CodecInfo, Decoder, Encoder, new_decoder, new_encoder, new_packet_encoder};
-pub use error::{CodecError, Error, FrameError, Result, RtpError};
+pub use error::{CodecError, Error, FrameError, Result, RtcpError, RtpError};
 pub use frame::AudioFrame;
 pub use session::{Event, MediaSession, SessionConfig, SessionStats};
 pub use time::{Instant, MediaTime};
