@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 WASM_BINDGEN_VERSION=0.2.130
 # alsa-utils and sound-theme-freedesktop ship short recordings of human speech, the natural
 # talkers of the speech-quality tests (espeak-ng gives the synthetic ones).
-APT_PACKAGES=(ffmpeg sox espeak-ng alsa-utils sound-theme-freedesktop libspandsp-dev opus-tools libopus-dev pkg-config chromium chromium-driver)
+APT_PACKAGES=(ffmpeg sox espeak-ng alsa-utils sound-theme-freedesktop libspandsp-dev opus-tools libopus-dev pkg-config chromium chromium-driver tshark)
 
 log() { printf '\n==> %s\n' "$*"; }
 
