@@ -6,9 +6,12 @@
 //! in the ITU-T G.191 reference. This is bit-exact with SpanDSP; sox rounds to 14/13 bits
 //! before quantising and ffmpeg puts its thresholds midway between output levels, so both
 //! differ from G.711 at some decision values (see `tests/tests/g711_conformance.rs`).
-//! Encoding and decoding are table lookups built at compile time.
+//! Encoding and decoding are table lookups built at compile time. Lost packets are
+//! concealed by [`WaveformPlc`] (G.711 Appendix I style) on the decoded history.
 
 use super::{Codec, CodecInfo, Decoder, Encoder, check_layout};
+use crate::dsp::WaveformPlc;
+use crate::dsp::plc::conceal_for;
 use crate::error::{CodecError, Result};
 
 /// µ-law code for a non-negative 16-bit magnitude (G.711 table 2a; G.191 `ulaw_compress`).
@@ -160,17 +163,24 @@ impl Law {
 }
 
 /// A G.711 coder: one byte per sample per channel, channels interleaved (RFC 3551 §4.1).
-/// It encodes and decodes; neither direction keeps state.
+/// It encodes and decodes; the coding keeps no state, but decoding remembers the last
+/// 48.75 ms of audio for [`Decoder::conceal`].
 #[derive(Debug, Clone)]
 pub struct G711 {
     law: Law,
     channels: u16,
+    /// Concealment, for 1 or 2 channels (more cannot be negotiated).
+    plc: Option<WaveformPlc>,
 }
 
 impl G711 {
     /// A coder for `law` with `channels` interleaved channels.
     pub fn new(law: Law, channels: u16) -> Self {
-        G711 { law, channels }
+        G711 {
+            law,
+            channels,
+            plc: WaveformPlc::new(8000, channels).ok(),
+        }
     }
 }
 
@@ -233,7 +243,18 @@ impl Decoder for G711 {
             Law::Mu => map_into(payload, out, ulaw_to_linear),
             Law::A => map_into(payload, out, alaw_to_linear),
         }
+        if let Some(plc) = &mut self.plc {
+            plc.receive(out)?;
+        }
         Ok(payload.len())
+    }
+
+    /// Conceals `samples_per_channel` lost samples (up to 120 ms) by repeating the pitch
+    /// of what was decoded (G.711 Appendix I style, see [`WaveformPlc`]); the next decode
+    /// cross-fades into the new packet.
+    fn conceal(&mut self, samples_per_channel: usize, out: &mut [i16]) -> Result<usize> {
+        let codec = self.codec().name();
+        conceal_for(self.plc.as_mut(), codec, samples_per_channel, out)
     }
 }
 

@@ -1,25 +1,32 @@
 //! L16: uncompressed 16-bit linear PCM in network byte order (RFC 3551 §4.5.11).
 //!
 //! Samples are signed, big-endian, channels interleaved sample by sample; the RTP clock
-//! rate equals the sample rate.
+//! rate equals the sample rate. Lost packets are concealed by [`WaveformPlc`].
 
 use super::{Codec, CodecInfo, Decoder, Encoder, check_layout};
+use crate::dsp::WaveformPlc;
+use crate::dsp::plc::conceal_for;
 use crate::error::{CodecError, Result, RtpError};
 
-/// An L16 coder at one sample rate and channel count; it keeps no state.
+/// An L16 coder at one sample rate and channel count; decoding remembers the last
+/// 48.75 ms of audio for [`Decoder::conceal`].
 #[derive(Debug, Clone)]
 pub struct L16 {
     sample_rate: u32,
     channels: u16,
+    /// Concealment, at the rates and channel counts L16 is negotiated for.
+    plc: Option<WaveformPlc>,
 }
 
 impl L16 {
     /// A coder for `channels` interleaved channels at `sample_rate` Hz. Use
     /// [`super::new_encoder`] to have the rate and channels checked.
     pub fn new(sample_rate: u32, channels: u16) -> Self {
+        let channels = channels.max(1);
         L16 {
             sample_rate,
-            channels: channels.max(1),
+            channels,
+            plc: WaveformPlc::new(sample_rate, channels).ok(),
         }
     }
 }
@@ -85,7 +92,17 @@ impl Decoder for L16 {
         for (o, b) in out.iter_mut().zip(payload.chunks_exact(2)) {
             *o = i16::from_be_bytes([b[0], b[1]]);
         }
+        if let Some(plc) = &mut self.plc {
+            plc.receive(&mut out[..samples])?;
+        }
         Ok(samples)
+    }
+
+    /// Conceals `samples_per_channel` lost samples (up to 120 ms) by repeating the pitch
+    /// of what was decoded (G.711 Appendix I style, see [`WaveformPlc`]); the next decode
+    /// cross-fades into the new packet.
+    fn conceal(&mut self, samples_per_channel: usize, out: &mut [i16]) -> Result<usize> {
+        conceal_for(self.plc.as_mut(), "L16", samples_per_channel, out)
     }
 }
 

@@ -5,14 +5,18 @@
 //! - [`channels`]: mono/stereo up- and down-mixing.
 //! - [`halfband`]: a sample-by-sample 2:1 decimator for decoders that must return each
 //!   packet's audio at once (Opus at 8 and 12 kHz).
+//! - [`plc`]: waveform loss concealment (ITU-T G.711 Appendix I style) for the codecs
+//!   without one of their own.
 //!
 //! Every stage writes into a caller-owned output buffer and says up front how many samples
 //! it will write, so that the per-frame path does not allocate.
 
 pub mod channels;
 pub mod halfband;
+pub mod plc;
 pub mod resample;
 
 pub use channels::{mono_to_stereo, stereo_to_mono};
 pub use halfband::HalfbandDecimator;
+pub use plc::WaveformPlc;
 pub use resample::{Quality, Resampler, SUPPORTED_RATES};

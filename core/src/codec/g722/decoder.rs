@@ -1,11 +1,20 @@
 //! The G.722 decoder in its three modes: inverse quantisation of each sub-band (INVQBL,
-//! INVQAL, INVQAH, LIMIT) with the adaptation shared with the encoder, then the receive QMF.
+//! INVQAL, INVQAH, LIMIT) with the adaptation shared with the encoder, then the receive QMF;
+//! and concealment of lost packets.
+//!
+//! Concealment works on the 16 kHz output, not in the sub-bands as G.722 Appendices III and
+//! IV do: [`WaveformPlc`] repeats the pitch of what was decoded, and the first packet after
+//! a loss is cross-faded into it. The ADPCM state is left as the last good packet left it
+//! and simply carries on with the next one, so encoder and decoder differ for a while;
+//! the cross-fade hides the start of that, and the adaptation pulls them together again.
 
 use super::band::Band;
 use super::qmf::ReceiveQmf;
 use super::tables::{QM2, QM4, QM5, QM6};
 use super::{Mode, SAMPLE_RATE};
 use crate::codec::{Codec, CodecInfo, Decoder};
+use crate::dsp::WaveformPlc;
+use crate::dsp::plc::conceal_for;
 use crate::error::{CodecError, Result};
 
 /// A G.722 decoder: one octet in, two 16 kHz mono samples out.
@@ -20,16 +29,19 @@ pub struct G722Decoder {
     low: Band,
     high: Band,
     qmf: ReceiveQmf,
+    /// Concealment on the decoded audio; always built (16 kHz mono is within its range).
+    plc: Option<WaveformPlc>,
 }
 
 impl G722Decoder {
     /// A decoder in the reset state of the Recommendation, using the audio bits of `mode`.
-    pub const fn new(mode: Mode) -> Self {
+    pub fn new(mode: Mode) -> Self {
         G722Decoder {
             mode,
             low: Band::lower(),
             high: Band::higher(),
             qmf: ReceiveQmf::new(),
+            plc: WaveformPlc::new(SAMPLE_RATE, 1).ok(),
         }
     }
 
@@ -40,7 +52,12 @@ impl G722Decoder {
 
     /// Returns to the reset state, as at the start of a new stream.
     pub fn reset(&mut self) {
-        *self = G722Decoder::new(self.mode);
+        self.low = Band::lower();
+        self.high = Band::higher();
+        self.qmf = ReceiveQmf::new();
+        if let Some(plc) = &mut self.plc {
+            plc.reset();
+        }
     }
 
     /// Decodes one octet into two consecutive samples.
@@ -109,7 +126,17 @@ impl Decoder for G722Decoder {
         for (pair, &octet) in out.chunks_exact_mut(2).zip(payload) {
             pair.copy_from_slice(&self.decode_octet(octet));
         }
+        if let Some(plc) = &mut self.plc {
+            plc.receive(out)?;
+        }
         Ok(needed)
+    }
+
+    /// Conceals `samples_per_channel` lost samples (up to 120 ms) by repeating the pitch
+    /// of what was decoded (see the module docs); the next decode cross-fades into the new
+    /// packet.
+    fn conceal(&mut self, samples_per_channel: usize, out: &mut [i16]) -> Result<usize> {
+        conceal_for(self.plc.as_mut(), "G722", samples_per_channel, out)
     }
 }
 

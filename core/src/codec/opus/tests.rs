@@ -616,12 +616,13 @@ fn options_fill_in_the_defaults_and_say_what_does_not_apply() {
 
 #[test]
 fn codecs_without_concealment_or_fec_say_so() {
-    let mut pcmu = crate::codec::new_decoder(Codec::Pcmu, 8000, 1).unwrap();
+    let mut cn = crate::codec::new_decoder(Codec::Cn, 8000, 1).unwrap();
     let mut out = [0i16; 160];
     assert_eq!(
-        pcmu.conceal(160, &mut out).unwrap_err().to_string(),
-        "PCMU has no loss concealment"
+        cn.conceal(160, &mut out).unwrap_err().to_string(),
+        "CN has no loss concealment"
     );
+    let mut pcmu = crate::codec::new_decoder(Codec::Pcmu, 8000, 1).unwrap();
     assert_eq!(
         pcmu.decode_fec(&[0; 160], 160, &mut out)
             .unwrap_err()
