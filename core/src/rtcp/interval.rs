@@ -113,6 +113,11 @@ impl IntervalConfig {
     }
 }
 
+/// RFC 3550 §6.3.5: members silent for this many deterministic intervals are timed out.
+pub const MEMBER_TIMEOUT_INTERVALS: u32 = 5;
+/// RFC 3550 §6.3.7: a BYE may go out at once when the group has at most this many members.
+pub const BYE_IMMEDIATE_MAX_MEMBERS: u32 = 50;
+
 /// The RTCP transmission timer of A.7, with forward and reverse reconsideration.
 #[derive(Debug, Clone)]
 pub struct RtcpScheduler {
@@ -128,6 +133,7 @@ pub struct RtcpScheduler {
     avg_rtcp_size: f64,
     initial: bool,
     we_sent: bool,
+    leaving: bool,
 }
 
 impl RtcpScheduler {
@@ -145,6 +151,7 @@ impl RtcpScheduler {
             avg_rtcp_size: config.initial_avg_size as f64,
             initial: true,
             we_sent: false,
+            leaving: false,
         };
         s.tn = now + s.interval();
         s
@@ -228,7 +235,11 @@ impl RtcpScheduler {
 
     /// The current membership, ourselves included, at `now`. When it shrinks, reverse
     /// reconsideration (§6.3.4) pulls the next report and `tp` closer in proportion.
+    /// Ignored after [`leave`](Self::leave), which counts BYEs instead.
     pub fn set_members(&mut self, now: Instant, members: u32, senders: u32) {
+        if self.leaving {
+            return;
+        }
         let members = members.max(1);
         self.senders = senders.min(members);
         self.members = members;
@@ -240,6 +251,64 @@ impl RtcpScheduler {
             self.tp = now - behind;
             self.pmembers = members;
         }
+    }
+
+    /// §6.3.7: we leave the session at `now`; `bye_size` is our BYE compound's size in octets
+    /// (UDP/IP headers included). Returns `true` when the BYE may be sent at once (at most 50
+    /// members). Otherwise the BYE is scheduled like a first report in a group of one, each
+    /// BYE heard meanwhile counts as a member ([`handle_bye_received`](Self::handle_bye_received)),
+    /// and [`handle_timeout`](Self::handle_timeout) returning `true` means: send the BYE.
+    pub fn leave(&mut self, now: Instant, bye_size: usize) -> bool {
+        if self.members <= BYE_IMMEDIATE_MAX_MEMBERS {
+            return true;
+        }
+        self.leaving = true;
+        self.tp = now;
+        self.members = 1;
+        self.pmembers = 1;
+        self.senders = 0;
+        self.initial = true;
+        self.we_sent = false;
+        self.avg_rtcp_size = bye_size as f64;
+        self.tn = now + self.interval();
+        false
+    }
+
+    /// §6.3.7: a BYE from another member; while we are leaving it counts as a member, so that
+    /// a mass departure does not flood the group. Otherwise membership is the caller's, through
+    /// [`set_members`](Self::set_members).
+    pub fn handle_bye_received(&mut self) {
+        if self.leaving {
+            self.members = self.members.saturating_add(1);
+        }
+    }
+
+    /// Whether [`leave`](Self::leave) scheduled a BYE.
+    pub fn is_leaving(&self) -> bool {
+        self.leaving
+    }
+
+    /// §6.3.5: how long a member may stay silent before it is dropped: five times the
+    /// deterministic interval of a receiver, with the 5 s minimum even when the reduced
+    /// minimum is in use for sending.
+    pub fn member_timeout(&self) -> Duration {
+        let inputs = IntervalInputs {
+            we_sent: false,
+            initial: false,
+            min_time: RTCP_MIN_TIME,
+            ..self.inputs()
+        };
+        deterministic_interval(&inputs) * MEMBER_TIMEOUT_INTERVALS
+    }
+
+    /// §6.3.5: a sender that sent no RTP for this long (two deterministic report intervals)
+    /// no longer counts among the senders.
+    pub fn sender_timeout(&self) -> Duration {
+        let inputs = IntervalInputs {
+            initial: false,
+            ..self.inputs()
+        };
+        deterministic_interval(&inputs) * 2
     }
 
     /// The current average compound size in octets.

@@ -49,9 +49,10 @@ mod packet;
 mod stats;
 
 pub use interval::{
-    COMPENSATION, IntervalConfig, IntervalInputs, RTCP_BANDWIDTH_FRACTION, RTCP_MIN_TIME,
-    RTCP_RCVR_BW_FRACTION, RTCP_SENDER_BW_FRACTION, RtcpScheduler, UDP_IPV4_OVERHEAD,
-    deterministic_interval, reduced_min_time, rtcp_interval,
+    BYE_IMMEDIATE_MAX_MEMBERS, COMPENSATION, IntervalConfig, IntervalInputs,
+    MEMBER_TIMEOUT_INTERVALS, RTCP_BANDWIDTH_FRACTION, RTCP_MIN_TIME, RTCP_RCVR_BW_FRACTION,
+    RTCP_SENDER_BW_FRACTION, RtcpScheduler, UDP_IPV4_OVERHEAD, deterministic_interval,
+    reduced_min_time, rtcp_interval,
 };
 pub use ntp::{NTP_UNIX_OFFSET_SECS, NtpTime};
 pub use packet::{

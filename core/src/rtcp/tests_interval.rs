@@ -6,6 +6,7 @@ use core::time::Duration;
 use super::*;
 use crate::rng::SeededRng;
 use crate::time::Instant;
+use proptest::prelude::*;
 
 /// 64 kbit/s: RTCP gets 5%, 400 octets/s.
 const BW: u32 = 64_000;
@@ -254,4 +255,88 @@ fn average_size_follows_sent_and_received_packets() {
     let first = s.avg_rtcp_size();
     s.handle_rtcp_received(first as usize + 160);
     assert!((s.avg_rtcp_size() - (first + 10.0)).abs() < 1e-9);
+}
+
+#[test]
+fn small_groups_say_bye_at_once_large_ones_schedule_it() {
+    let mut small = RtcpScheduler::new(IntervalConfig::new(BW, 2), Instant::ZERO);
+    small.set_members(Instant::ZERO, 50, 2);
+    assert!(small.leave(Instant::from_millis(7000), 60));
+    assert!(!small.is_leaving());
+
+    let mut big = RtcpScheduler::new(IntervalConfig::new(BW, 2), Instant::ZERO);
+    big.set_members(Instant::ZERO, 51, 2);
+    let now = Instant::from_millis(100_000);
+    assert!(!big.leave(now, 60));
+    assert!(big.is_leaving());
+    // Scheduled as a first report of a group of one: half of 5 s, randomised.
+    let d = secs(big.poll_timeout().saturating_duration_since(now));
+    assert!(
+        (1.25 / COMPENSATION..3.75 / COMPENSATION).contains(&d),
+        "{d}"
+    );
+    // A flood of BYEs from others grows the count, and reconsideration then postpones ours:
+    // 1000 BYEs of 60 octets at 300 octets/s is 200 s.
+    for _ in 0..1000 {
+        big.handle_bye_received();
+    }
+    big.set_members(now, 1, 0); // ignored while leaving
+    let due = big.poll_timeout();
+    assert!(!big.handle_timeout(due));
+    let later = secs(big.poll_timeout().saturating_duration_since(now));
+    assert!(later > 0.5 * 200.0 / COMPENSATION, "{later}");
+}
+
+#[test]
+fn members_and_senders_time_out_after_multiples_of_the_deterministic_interval() {
+    let mut s = RtcpScheduler::new(IntervalConfig::new(BW, 2), Instant::ZERO);
+    s.set_members(Instant::ZERO, 2, 1);
+    // Small group: the 5 s minimum, five times for members, twice for senders.
+    assert_eq!(s.member_timeout(), Duration::from_secs(25));
+    assert_eq!(s.sender_timeout(), Duration::from_secs(10));
+    // Reduced minimum does not shorten the member timeout.
+    let mut cfg = IntervalConfig::new(1_000_000, 2);
+    cfg.reduced_minimum = true;
+    let mut r = RtcpScheduler::new(cfg, Instant::ZERO);
+    r.set_members(Instant::ZERO, 2, 1);
+    assert_eq!(r.member_timeout(), Duration::from_secs(25));
+    // A large group: receivers' interval 100 * 999 / 300 = 333 s, times five.
+    let mut big = RtcpScheduler::new(IntervalConfig::new(BW, 2), Instant::ZERO);
+    big.set_members(Instant::ZERO, 1000, 1);
+    let t = secs(big.member_timeout());
+    assert!((t - 5.0 * 333.0).abs() < 1e-3, "{t}");
+}
+
+proptest! {
+    #[test]
+    fn any_driving_keeps_the_timer_ahead_and_reports_apart(
+        seed in any::<u64>(),
+        ops in proptest::collection::vec((0u8..5, any::<u32>(), 0u32..2000, 0u32..2000), 1..100),
+    ) {
+        let mut s = RtcpScheduler::new(IntervalConfig::new(BW, seed), Instant::ZERO);
+        let mut now = Instant::ZERO;
+        let mut last_sent: Option<Instant> = None;
+        for (op, step, a, b) in ops {
+            now = now + Duration::from_millis(u64::from(step % 20_000));
+            match op {
+                0 => s.set_members(now, a, b),
+                1 => s.set_we_sent(a % 2 == 0),
+                2 => s.handle_rtcp_received(a as usize),
+                3 => { let _ = s.leave(now, 40 + a as usize % 200); }
+                _ => s.handle_bye_received(),
+            }
+            let due = s.poll_timeout();
+            if due <= now && s.handle_timeout(now) {
+                prop_assert!(s.poll_timeout() > now);
+                if let Some(prev) = last_sent {
+                    // Never two reports closer than the smallest randomised minimum.
+                    let gap = secs(now.saturating_duration_since(prev));
+                    prop_assert!(gap >= 0.5 * 2.5 / COMPENSATION - 1e-6, "{}", gap);
+                }
+                last_sent = Some(now);
+                s.handle_rtcp_sent(now, 100);
+            }
+            prop_assert!(s.avg_rtcp_size().is_finite());
+        }
+    }
 }
