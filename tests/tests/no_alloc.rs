@@ -101,3 +101,33 @@ fn a_transcoder_converts_without_allocating() {
         while t.poll_payload().is_some() {}
     });
 }
+
+#[test]
+fn codecs_conceal_losses_without_allocating() {
+    for codec in [Codec::Pcmu, Codec::Pcma, Codec::G722, Codec::L16, Codec::Opus] {
+        for &rate in codec.sample_rates() {
+            for channels in 1..=codec.max_channels() {
+                let frame = rate as usize / 50;
+                let mono = tone(rate, frame);
+                let pcm: Vec<i16> = mono
+                    .iter()
+                    .flat_map(|&s| std::iter::repeat_n(s, usize::from(channels)))
+                    .collect();
+                let mut enc = new_encoder(codec, rate, channels).unwrap();
+                let mut dec = new_decoder(codec, rate, channels).unwrap();
+                let mut payload = vec![0u8; enc.max_payload_len(pcm.len())];
+                let mut out = vec![0i16; pcm.len() * 2];
+                let n = enc.encode(&pcm, &mut payload).unwrap();
+                let what = format!("{codec} at {rate} Hz, {channels} channels, concealing");
+                // Single losses, and runs of four (80 ms, past the fade to silence).
+                assert_steady_state_allocates_nothing(&what, |i| {
+                    if i % 3 == 1 || i % 16 >= 12 {
+                        dec.conceal(frame, &mut out).unwrap();
+                    } else {
+                        dec.decode(&payload[..n], &mut out).unwrap();
+                    }
+                });
+            }
+        }
+    }
+}
