@@ -8,13 +8,26 @@
 
 use std::path::Path;
 
-use mediacore::rtcp::{CompoundReport, NtpTime, ReportBlock, SenderInfo};
+use core::time::Duration;
+
+use mediacore::Instant;
+use mediacore::rtcp::{
+    CompoundReport, NtpTime, ReceiveStats, ReportBlock, SenderInfo, round_trip_time,
+};
 use mediacore_tests::oracle::{run, scratch_dir};
 
 const RTCP_PORT: u16 = 5007;
 
-/// A pcap file (libpcap format 2.4, Ethernet link type) with one UDP datagram per payload.
-fn write_pcap(path: &Path, payloads: &[Vec<u8>]) {
+/// One UDP datagram on loopback, captured `at_micros` after the Unix epoch.
+struct Datagram {
+    at_micros: u64,
+    from_port: u16,
+    to_port: u16,
+    payload: Vec<u8>,
+}
+
+/// A pcap file (libpcap format 2.4, Ethernet link type) with one frame per datagram.
+fn write_pcap(path: &Path, datagrams: &[Datagram]) {
     let mut f = Vec::new();
     f.extend_from_slice(&0xA1B2_C3D4u32.to_le_bytes());
     f.extend_from_slice(&2u16.to_le_bytes());
@@ -23,7 +36,8 @@ fn write_pcap(path: &Path, payloads: &[Vec<u8>]) {
     f.extend_from_slice(&0u32.to_le_bytes()); // sigfigs
     f.extend_from_slice(&65_535u32.to_le_bytes()); // snaplen
     f.extend_from_slice(&1u32.to_le_bytes()); // LINKTYPE_ETHERNET
-    for (i, payload) in payloads.iter().enumerate() {
+    for (i, datagram) in datagrams.iter().enumerate() {
+        let payload = &datagram.payload;
         let mut frame = Vec::new();
         frame.extend_from_slice(&[0x02, 0, 0, 0, 0, 2]); // destination MAC
         frame.extend_from_slice(&[0x02, 0, 0, 0, 0, 1]); // source MAC
@@ -41,13 +55,13 @@ fn write_pcap(path: &Path, payloads: &[Vec<u8>]) {
         let checksum = !(((folded & 0xFFFF) + (folded >> 16)) as u16);
         ip[10..12].copy_from_slice(&checksum.to_be_bytes());
         frame.extend_from_slice(&ip);
-        frame.extend_from_slice(&(RTCP_PORT - 2).to_be_bytes());
-        frame.extend_from_slice(&RTCP_PORT.to_be_bytes());
+        frame.extend_from_slice(&datagram.from_port.to_be_bytes());
+        frame.extend_from_slice(&datagram.to_port.to_be_bytes());
         frame.extend_from_slice(&(udp_len as u16).to_be_bytes());
         frame.extend_from_slice(&0u16.to_be_bytes()); // no UDP checksum (allowed over IPv4)
         frame.extend_from_slice(payload);
-        f.extend_from_slice(&(i as u32 + 1).to_le_bytes()); // seconds
-        f.extend_from_slice(&0u32.to_le_bytes());
+        f.extend_from_slice(&((datagram.at_micros / 1_000_000) as u32).to_le_bytes());
+        f.extend_from_slice(&((datagram.at_micros % 1_000_000) as u32).to_le_bytes());
         f.extend_from_slice(&(frame.len() as u32).to_le_bytes());
         f.extend_from_slice(&(frame.len() as u32).to_le_bytes());
         f.extend_from_slice(&frame);
@@ -73,15 +87,31 @@ const FIELDS: &[&str] = &[
     "rtcp.sdes.type",
     "rtcp.sdes.text",
     "rtcp.length_check",
+    "rtcp.roundtrip-delay",
     "_ws.malformed",
     "_ws.expert.severity",
 ];
 
-/// tshark's decode of each frame: for each field, its values in order.
+/// tshark's decode of each frame: for each field, its values in order. Datagrams go to
+/// [`RTCP_PORT`] a second apart.
 fn decode(payloads: &[Vec<u8>]) -> Vec<Vec<Vec<String>>> {
+    let datagrams: Vec<Datagram> = payloads
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Datagram {
+            at_micros: (i as u64 + 1) * 1_000_000,
+            from_port: RTCP_PORT - 2,
+            to_port: RTCP_PORT,
+            payload: p.clone(),
+        })
+        .collect();
+    decode_datagrams(&datagrams, &[])
+}
+
+fn decode_datagrams(datagrams: &[Datagram], options: &[&str]) -> Vec<Vec<Vec<String>>> {
     let dir = scratch_dir("rtcp-interop");
     let pcap = dir.join("rtcp.pcap");
-    write_pcap(&pcap, payloads);
+    write_pcap(&pcap, datagrams);
     let decode_as = format!("udp.port=={RTCP_PORT},rtcp");
     let mut args = vec![
         "-r",
@@ -97,6 +127,10 @@ fn decode(payloads: &[Vec<u8>]) -> Vec<Vec<Vec<String>>> {
         "-E",
         "separator=/t",
     ];
+    for o in options {
+        args.push("-o");
+        args.push(o);
+    }
     for f in FIELDS {
         args.push("-e");
         args.push(f);
@@ -252,5 +286,73 @@ fn tshark_decodes_our_compounds_field_by_field() {
     assert_eq!(
         numbers(f, "rtcp.ssrc.jitter"),
         ints(many.iter().map(|b| b.jitter))
+    );
+}
+
+#[test]
+fn tshark_and_we_agree_on_the_round_trip_from_lsr_and_dlsr() {
+    // We (port 5005) send an SR at 10.0 s; it reaches the peer (port 5007) 40 ms later; the
+    // peer's RR leaves 750 ms after that and reaches us 60 ms later. tshark pairs the RR's LSR
+    // with the captured SR and subtracts DLSR from the time between the two captures. (750 ms
+    // is exact in DLSR's 1/65536 s units; tshark truncates DLSR to whole milliseconds.)
+    const EPOCH_SECS: u64 = 1_763_700_000;
+    let origin = NtpTime::from_unix(Duration::from_secs(EPOCH_SECS));
+    let sent = Instant::from_millis(10_000);
+    let info = SenderInfo {
+        ntp: NtpTime::at(origin, sent),
+        rtp_timestamp: 80_000,
+        packet_count: 500,
+        octet_count: 80_000,
+    };
+    let sr = CompoundReport {
+        ssrc: 0xA,
+        sender: Some(info),
+        blocks: &[],
+        cname: "us",
+        bye: None,
+    };
+    let mut peer = ReceiveStats::new(0xA, 8000);
+    let peer_now = Instant::from_millis(555_000); // the peer's clock has its own origin
+    peer.handle_sender_report(peer_now, info.ntp);
+    let block = peer.report_block(peer_now + Duration::from_millis(750));
+    assert_eq!(block.delay_since_last_sr, 3 * 65_536 / 4);
+    let rr = CompoundReport {
+        ssrc: 0xB,
+        sender: None,
+        blocks: &[block],
+        cname: "peer",
+        bye: None,
+    };
+    let arrival = sent + Duration::from_millis(40 + 750 + 60);
+    let ours = round_trip_time(&block, NtpTime::at(origin, arrival)).expect("LSR is set");
+
+    let capture = |at: Instant| EPOCH_SECS * 1_000_000 + at.as_micros();
+    let frames = decode_datagrams(
+        &[
+            Datagram {
+                at_micros: capture(sent),
+                from_port: RTCP_PORT - 2,
+                to_port: RTCP_PORT,
+                payload: write(&sr),
+            },
+            Datagram {
+                at_micros: capture(arrival),
+                from_port: RTCP_PORT,
+                to_port: RTCP_PORT - 2,
+                payload: write(&rr),
+            },
+        ],
+        &["rtcp.show_roundtrip_calculation:TRUE"],
+    );
+    assert_eq!(frames.len(), 2, "{frames:?}");
+    assert_eq!(
+        numbers(&frames[1], "rtcp.ssrc.lsr"),
+        [i64::from(info.ntp.middle32())]
+    );
+    let theirs = numbers(&frames[1], "rtcp.roundtrip-delay");
+    assert_eq!(theirs, [100], "tshark's round trip in ms: {frames:?}");
+    assert!(
+        (ours.as_secs_f64() * 1000.0 - 100.0).abs() < 0.05,
+        "ours {ours:?}"
     );
 }

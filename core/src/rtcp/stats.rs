@@ -180,8 +180,11 @@ impl ReceiveStats {
         self.cycles.wrapping_add(u32::from(self.max_seq))
     }
 
-    /// A.3: packets expected since the base sequence number.
+    /// A.3: packets expected since the base sequence number; 0 until the source is valid.
     pub fn expected(&self) -> u32 {
+        if !self.is_valid() {
+            return 0;
+        }
         self.extended_highest_sequence()
             .wrapping_sub(self.base_seq)
             .wrapping_add(1)

@@ -55,6 +55,25 @@ fn a_new_source_is_on_probation_for_min_sequential_packets() {
 }
 
 #[test]
+fn nothing_is_lost_before_the_source_is_valid() {
+    let mut s = ReceiveStats::new(3, RATE);
+    let b = s.report_block(at_ms(0));
+    assert_eq!((b.fraction_lost, b.cumulative_lost), (0, 0));
+    // On probation: packets seen, none counted, none expected.
+    assert_eq!(s.handle_rtp(at_ms(0), 500, 0), SequenceVerdict::Probation);
+    assert_eq!(s.handle_rtp(at_ms(20), 900, 0), SequenceVerdict::Probation);
+    assert_eq!((s.expected(), s.received()), (0, 0));
+    let b = s.report_block(at_ms(40));
+    assert_eq!((b.fraction_lost, b.cumulative_lost), (0, 0));
+    // Valid from 901 on: the next interval counts from there only.
+    assert_eq!(s.handle_rtp(at_ms(40), 901, 0), SequenceVerdict::Valid);
+    assert_eq!(s.handle_rtp(at_ms(60), 903, 0), SequenceVerdict::Valid);
+    let b = s.report_block(at_ms(80));
+    assert_eq!((s.expected(), s.received()), (3, 2));
+    assert_eq!((b.fraction_lost, b.cumulative_lost), ((256 / 3) as u8, 1));
+}
+
+#[test]
 fn sequence_wrap_65535_to_0_extends_the_highest_sequence() {
     let mut s = ReceiveStats::new(1, RATE);
     let seqs: Vec<u16> = (0..20u16).map(|i| 65_530u16.wrapping_add(i)).collect();
