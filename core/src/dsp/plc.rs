@@ -142,6 +142,11 @@ impl WaveformPlc {
         self.loss.map_or(0, |l| l.elapsed)
     }
 
+    /// The last 48.75 ms played (received and concealed), interleaved, oldest first.
+    pub fn history(&self) -> &[i16] {
+        &self.history
+    }
+
     /// Forgets the history and any loss in progress, as at construction.
     pub fn reset(&mut self) {
         self.history.fill(0);

@@ -4,14 +4,17 @@
 //!
 //! Concealment works on the 16 kHz output, not in the sub-bands as G.722 Appendices III and
 //! IV do: [`WaveformPlc`] repeats the pitch of what was decoded, and the first packet after
-//! a loss is cross-faded into it. The ADPCM state is left as the last good packet left it
-//! and simply carries on with the next one, so encoder and decoder differ for a while;
-//! the cross-fade hides the start of that, and the adaptation pulls them together again.
+//! a loss is cross-faded into it. To keep the ADPCM state near the encoder's, the decoder
+//! then codes the concealed audio as an encoder would (a transmit QMF primed with the audio
+//! before the loss, quantised against the decoder's own predictors) and decodes those codes
+//! without playing them: predictors, scale factors and the receive QMF follow the concealed
+//! signal through the loss instead of staying where the last good packet left them.
 
 use super::band::Band;
-use super::qmf::ReceiveQmf;
+use super::encoder::{quantise_higher, quantise_lower};
+use super::qmf::{ReceiveQmf, TransmitQmf};
 use super::tables::{QM2, QM4, QM5, QM6};
-use super::{Mode, SAMPLE_RATE};
+use super::{Mode, SAMPLE_RATE, check_pairs};
 use crate::codec::{Codec, CodecInfo, Decoder};
 use crate::dsp::WaveformPlc;
 use crate::dsp::plc::conceal_for;
@@ -31,6 +34,8 @@ pub struct G722Decoder {
     qmf: ReceiveQmf,
     /// Concealment on the decoded audio; always built (16 kHz mono is within its range).
     plc: Option<WaveformPlc>,
+    /// The transmit QMF that re-encodes concealed audio during a loss.
+    shadow: TransmitQmf,
 }
 
 impl G722Decoder {
@@ -42,6 +47,7 @@ impl G722Decoder {
             high: Band::higher(),
             qmf: ReceiveQmf::new(),
             plc: WaveformPlc::new(SAMPLE_RATE, 1).ok(),
+            shadow: TransmitQmf::new(),
         }
     }
 
@@ -55,6 +61,7 @@ impl G722Decoder {
         self.low = Band::lower();
         self.high = Band::higher();
         self.qmf = ReceiveQmf::new();
+        self.shadow = TransmitQmf::new();
         if let Some(plc) = &mut self.plc {
             plc.reset();
         }
@@ -84,7 +91,30 @@ impl G722Decoder {
 
         self.qmf.synthesise(rl, rh)
     }
+
+    /// Codes `concealed` (whole pairs) as the encoder would, against this decoder's
+    /// predictors, and decodes the codes without output, so that the ADPCM state and the
+    /// receive QMF follow the concealment. `primer` is the audio before it when a loss has
+    /// just begun: it fills the transmit QMF.
+    fn follow(&mut self, primer: Option<&[i16]>, concealed: &[i16]) {
+        if let Some(primer) = primer {
+            self.shadow = TransmitQmf::new();
+            for pair in primer.chunks_exact(2) {
+                self.shadow.analyse(pair[0], pair[1]);
+            }
+        }
+        for pair in concealed.chunks_exact(2) {
+            let (xl, xh) = self.shadow.analyse(pair[0], pair[1]);
+            let il = quantise_lower(xl.saturating_sub(self.low.prediction()), self.low.scale());
+            let ih = quantise_higher(xh.saturating_sub(self.high.prediction()), self.high.scale());
+            // A 64 kbit/s octet, which a decoder in any mode takes.
+            self.decode_octet((ih << 6) | il);
+        }
+    }
 }
+
+/// Samples of audio before a loss that fill the transmit QMF (its 24 taps, in pairs).
+const PRIMER: usize = 24;
 
 /// LIMIT: the reconstructed sub-band signal is kept to 15 bits.
 #[inline]
@@ -135,8 +165,23 @@ impl Decoder for G722Decoder {
     /// Conceals `samples_per_channel` lost samples (up to 120 ms) by repeating the pitch
     /// of what was decoded (see the module docs); the next decode cross-fades into the new
     /// packet.
+    ///
+    /// The count must be even: the ADPCM state follows the concealment pair by pair.
     fn conceal(&mut self, samples_per_channel: usize, out: &mut [i16]) -> Result<usize> {
-        conceal_for(self.plc.as_mut(), "G722", samples_per_channel, out)
+        check_pairs(samples_per_channel)?;
+        // A loss that begins now: the transmit QMF starts from the audio played before it.
+        let mut primer = [0i16; PRIMER];
+        let starts = match &self.plc {
+            Some(plc) if plc.concealed() == 0 => {
+                let history = plc.history();
+                primer.copy_from_slice(&history[history.len() - PRIMER..]);
+                true
+            }
+            _ => false,
+        };
+        let written = conceal_for(self.plc.as_mut(), "G722", samples_per_channel, out)?;
+        self.follow(starts.then_some(&primer[..]), &out[..written]);
+        Ok(written)
     }
 }
 

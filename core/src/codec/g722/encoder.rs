@@ -66,7 +66,7 @@ impl Default for G722Encoder {
 ///
 /// The magnitude (one's complement for negative values) is placed among the 30 intervals
 /// bounded by Q6(m) * DETL; the interval and the sign select the code.
-fn quantise_lower(el: i16, det: i16) -> u8 {
+pub(super) fn quantise_lower(el: i16, det: i16) -> u8 {
     let magnitude = i32::from(if el < 0 { !el } else { el });
     let det = i32::from(det);
     let interval = 1 + Q6[1..]
@@ -77,7 +77,7 @@ fn quantise_lower(el: i16, det: i16) -> u8 {
 }
 
 /// QUANTH: the 2-bit code of the higher sub-band difference `eh` for scale factor `det`.
-fn quantise_higher(eh: i16, det: i16) -> u8 {
+pub(super) fn quantise_higher(eh: i16, det: i16) -> u8 {
     let magnitude = i32::from(if eh < 0 { !eh } else { eh });
     let outer = usize::from(magnitude >= (Q2 * i32::from(det)) >> 12);
     let mih = 1 + outer;
