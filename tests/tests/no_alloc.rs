@@ -104,7 +104,13 @@ fn a_transcoder_converts_without_allocating() {
 
 #[test]
 fn codecs_conceal_losses_without_allocating() {
-    for codec in [Codec::Pcmu, Codec::Pcma, Codec::G722, Codec::L16, Codec::Opus] {
+    for codec in [
+        Codec::Pcmu,
+        Codec::Pcma,
+        Codec::G722,
+        Codec::L16,
+        Codec::Opus,
+    ] {
         for &rate in codec.sample_rates() {
             for channels in 1..=codec.max_channels() {
                 let frame = rate as usize / 50;
