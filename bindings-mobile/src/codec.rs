@@ -3,43 +3,67 @@
 use std::sync::Mutex;
 
 use ::mediacore::Codec;
-use ::mediacore::codec::opus::OpusEncoder;
+use ::mediacore::codec::new_encoder_with;
+use ::mediacore::codec::opus::OpusConfig;
 
-use crate::opus::{AnyDecoder, AnyEncoder, OpusSettings};
+use crate::opus::OpusSettings;
 use crate::{MediaError, lock};
 
-/// Writes an object over one core coder (an [`AnyEncoder`] or [`AnyDecoder`]) with the
-/// `codec`, `sample_rate` and `channels` methods that [`mediacore::CodecInfo`] answers for both
-/// directions; each object adds its constructors and coding methods in an exported `impl`
-/// block of its own.
+/// Runs `code` on `room` zeros and keeps what it wrote: the output of one encode, decode or
+/// concealment.
+fn coded<T: Copy + Default>(
+    room: usize,
+    code: impl FnOnce(&mut [T]) -> Result<usize, ::mediacore::Error>,
+) -> Result<Vec<T>, MediaError> {
+    let mut out = vec![T::default(); room];
+    let len = code(&mut out)?;
+    out.truncate(len);
+    Ok(out)
+}
+
+/// Room for the `samples_per_channel` samples `decoder` makes up for a lost packet: what is
+/// asked for, up to 120 ms at 48 kHz in stereo (the longest Opus packet, RFC 6716 §3.2.5, and
+/// the longest concealment of any codec); the core refuses a longer duration itself.
+fn concealment_room(decoder: &dyn ::mediacore::Decoder, samples_per_channel: usize) -> usize {
+    const MOST: usize = 48_000 * 120 / 1000 * 2;
+    samples_per_channel
+        .saturating_mul(usize::from(decoder.channels()))
+        .min(MOST)
+}
+
+/// Writes an object over one core coder (a `Box<dyn Encoder>` or `Box<dyn Decoder>`, with
+/// any further fields the object keeps) with the `codec`, `sample_rate` and `channels`
+/// methods that [`mediacore::CodecInfo`] answers for both directions; each object adds its
+/// constructors and coding methods in an exported `impl` block of its own.
 macro_rules! coder_object {
     (
         $(#[doc = $doc:tt])*
-        $object:ident over $any:ident;
+        $object:ident over $coder:ident { $($field:ident: $field_ty:ty),* }
         sample_rate: $rate_doc:literal;
         channels: $channels_doc:literal;
     ) => {
         $(#[doc = $doc])*
         #[derive(uniffi::Object)]
         pub struct $object {
-            inner: Mutex<$any>,
+            inner: Mutex<Box<dyn ::mediacore::$coder>>,
+            $($field: $field_ty,)*
         }
 
         #[uniffi::export]
         impl $object {
             /// The SDP encoding name of the codec.
             pub fn codec(&self) -> String {
-                lock(&self.inner).info().codec().name().to_owned()
+                lock(&self.inner).codec().name().to_owned()
             }
 
             #[doc = $rate_doc]
             pub fn sample_rate(&self) -> u32 {
-                lock(&self.inner).info().sample_rate()
+                lock(&self.inner).sample_rate()
             }
 
             #[doc = $channels_doc]
             pub fn channels(&self) -> u16 {
-                lock(&self.inner).info().channels()
+                lock(&self.inner).channels()
             }
         }
     };
@@ -47,7 +71,7 @@ macro_rules! coder_object {
 
 coder_object! {
     /// Encodes interleaved 16-bit PCM into codec payload.
-    Encoder over AnyEncoder;
+    Encoder over Encoder { opus: Option<OpusConfig> }
     sample_rate: "Input sample rate in Hz.";
     channels: "Input channels (interleaved).";
 }
@@ -60,13 +84,7 @@ impl Encoder {
     #[uniffi::constructor]
     pub fn new(codec: String, sample_rate: u32, channels: u16) -> Result<Self, MediaError> {
         let codec = Codec::from_name(&codec)?;
-        let coder = match codec {
-            Codec::Opus => return Self::new_opus(sample_rate, channels, OpusSettings::default()),
-            _ => ::mediacore::new_encoder(codec, sample_rate, channels)?,
-        };
-        Ok(Encoder {
-            inner: Mutex::new(AnyEncoder::Other(coder)),
-        })
+        Self::with_settings(codec, sample_rate, channels, OpusSettings::default())
     }
 
     /// An Opus encoder taking PCM at `sample_rate` Hz with `channels` interleaved channels,
@@ -78,33 +96,43 @@ impl Encoder {
         channels: u16,
         settings: OpusSettings,
     ) -> Result<Self, MediaError> {
-        let config = settings.config(Codec::Opus, None)?;
-        let coder = OpusEncoder::new(sample_rate, channels, config)?;
-        Ok(Encoder {
-            inner: Mutex::new(AnyEncoder::Opus(Box::new(coder))),
-        })
+        Self::with_settings(Codec::Opus, sample_rate, channels, settings)
     }
 
     /// The Opus settings in force, every field set; `None` for another codec.
     pub fn opus_settings(&self) -> Option<OpusSettings> {
-        lock(&self.inner).opus_config().map(OpusSettings::from)
+        self.opus.map(OpusSettings::from)
     }
 
     /// Encodes interleaved samples and returns the payload. Opus takes exactly one frame
     /// of `frame_ms`.
     pub fn encode(&self, pcm: Vec<i16>) -> Result<Vec<u8>, MediaError> {
-        let mut inner = lock(&self.inner);
-        let encoder = inner.coder();
-        let mut out = vec![0u8; encoder.max_payload_len(pcm.len())];
-        let len = encoder.encode(&pcm, &mut out)?;
-        out.truncate(len);
-        Ok(out)
+        let mut encoder = lock(&self.inner);
+        let room = encoder.max_payload_len(pcm.len());
+        coded(room, |out| encoder.encode(&pcm, out))
+    }
+}
+
+impl Encoder {
+    /// An encoder for `codec` coding Opus as `settings` say; settings for another codec are
+    /// an error.
+    fn with_settings(
+        codec: Codec,
+        sample_rate: u32,
+        channels: u16,
+        settings: OpusSettings,
+    ) -> Result<Self, MediaError> {
+        let opus = settings.resolve(codec, None)?;
+        Ok(Encoder {
+            inner: Mutex::new(new_encoder_with(codec, sample_rate, channels, opus)?),
+            opus: (codec == Codec::Opus).then_some(opus),
+        })
     }
 }
 
 coder_object! {
     /// Decodes codec payload into interleaved 16-bit PCM.
-    Decoder over AnyDecoder;
+    Decoder over Decoder {}
     sample_rate: "Output sample rate in Hz.";
     channels: "Output channels (interleaved).";
 }
@@ -117,46 +145,38 @@ impl Decoder {
     pub fn new(codec: String, sample_rate: u32, channels: u16) -> Result<Self, MediaError> {
         let codec = Codec::from_name(&codec)?;
         Ok(Decoder {
-            inner: Mutex::new(AnyDecoder::new(codec, sample_rate, channels)?),
+            inner: Mutex::new(::mediacore::new_decoder(codec, sample_rate, channels)?),
         })
     }
 
     /// Decodes one payload into interleaved samples.
     pub fn decode(&self, payload: Vec<u8>) -> Result<Vec<i16>, MediaError> {
-        let mut inner = lock(&self.inner);
-        let decoder = inner.coder();
-        let mut out = vec![0i16; decoder.max_decoded_len(payload.len())];
-        let len = decoder.decode(&payload, &mut out)?;
-        out.truncate(len);
-        Ok(out)
+        let mut decoder = lock(&self.inner);
+        let room = decoder.max_decoded_len(payload.len());
+        coded(room, |out| decoder.decode(&payload, out))
     }
 
-    /// Opus only: `samples_per_channel` samples (2.5 ms steps, up to 120 ms) in place of a
-    /// lost packet, extrapolated by the decoder's packet loss concealment.
+    /// `samples_per_channel` samples (Opus: 2.5 ms steps, up to 120 ms) in place of a lost
+    /// packet, extrapolated by the decoder's loss concealment; throws for a codec without.
     pub fn conceal(&self, samples_per_channel: u32) -> Result<Vec<i16>, MediaError> {
-        let mut inner = lock(&self.inner);
-        let decoder = inner.opus("conceal")?;
-        // Room for the longest concealment; the core checks the duration.
-        let mut out = vec![0i16; ::mediacore::Decoder::max_decoded_len(decoder, 1)];
-        let len = decoder.conceal(samples_per_channel as usize, &mut out)?;
-        out.truncate(len);
-        Ok(out)
+        let samples = samples_per_channel as usize;
+        let mut decoder = lock(&self.inner);
+        let room = concealment_room(decoder.as_ref(), samples);
+        coded(room, |out| decoder.conceal(samples, out))
     }
 
-    /// Opus only: rebuilds a lost packet of `samples_per_channel` samples from the in-band
-    /// FEC in `next_payload`, the packet after the loss (decode that one afterwards);
-    /// concealment where it carries none.
+    /// Rebuilds a lost packet of `samples_per_channel` samples from the in-band FEC in
+    /// `next_payload`, the packet after the loss (decode that one afterwards); concealment
+    /// where it carries none. Throws for a codec without in-band FEC (all but Opus).
     pub fn decode_fec(
         &self,
         next_payload: Vec<u8>,
         samples_per_channel: u32,
     ) -> Result<Vec<i16>, MediaError> {
-        let mut inner = lock(&self.inner);
-        let decoder = inner.opus("decode_fec")?;
-        let mut out = vec![0i16; ::mediacore::Decoder::max_decoded_len(decoder, 1)];
-        let len = decoder.decode_fec(&next_payload, samples_per_channel as usize, &mut out)?;
-        out.truncate(len);
-        Ok(out)
+        let samples = samples_per_channel as usize;
+        let mut decoder = lock(&self.inner);
+        let room = concealment_room(decoder.as_ref(), samples);
+        coded(room, |out| decoder.decode_fec(&next_payload, samples, out))
     }
 }
 
@@ -188,8 +208,8 @@ mod tests {
     fn opus_by_name_has_the_default_settings() {
         let by_name = Encoder::new("opus".into(), 16_000, 1).unwrap();
         let by_settings = Encoder::new_opus(16_000, 1, OpusSettings::default()).unwrap();
-        let default = ::mediacore::codec::opus::OpusConfig::default();
-        assert_eq!(by_name.opus_settings(), Some(OpusSettings::from(&default)));
+        let default = OpusConfig::default();
+        assert_eq!(by_name.opus_settings(), Some(OpusSettings::from(default)));
         assert_eq!(by_name.opus_settings(), by_settings.opus_settings());
         assert_eq!(
             Encoder::new("PCMU".into(), 8000, 1)

@@ -140,7 +140,7 @@ impl MediaSession {
             ptime: Duration::from_millis(u64::from(ptime_ms)),
             seed,
             rtp_timeout: rtp_timeout_ms.map(Duration::from_millis),
-            opus: opus.unwrap_or_default().config(codec, Some("ptime_ms"))?,
+            opus: opus.unwrap_or_default().resolve(codec, Some("ptime_ms"))?,
             ..SessionConfig::new(codec)
         };
         Ok(MediaSession {

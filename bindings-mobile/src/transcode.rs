@@ -45,7 +45,7 @@ impl Transcoder {
         };
         let opus = opus
             .unwrap_or_default()
-            .config(output.codec, Some("output_ptime_ms"))?;
+            .resolve(output.codec, Some("output_ptime_ms"))?;
         let ptime = Duration::from_millis(u64::from(output_ptime_ms));
         let transcoder = ::mediacore::Transcoder::with_opus_config(input, output, ptime, opus)?;
         Ok(Transcoder {

@@ -1,4 +1,5 @@
-"""Puts the generated Python binding and the shared test helpers (tests/python) on sys.path.
+"""Puts the generated Python binding and the shared test helpers and suites (tests/python) on
+sys.path, and gives the `binding` fixture those suites run against.
 
 scripts/test-mobile.sh generates the binding with uniffi-bindgen into
 bindings-mobile/generated/python and copies libmediacore_mobile.so next to it;
@@ -8,6 +9,8 @@ MEDIACORE_MOBILE_PYTHON_DIR overrides where.
 import os
 import pathlib
 import sys
+
+import pytest
 
 GENERATED = pathlib.Path(
     os.environ.get(
@@ -22,3 +25,59 @@ if not (GENERATED / "mediacore_mobile.py").is_file():
     )
 sys.path.insert(0, str(GENERATED))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tests" / "python"))
+
+import mediacore_mobile as mc  # noqa: E402
+from binding import Binding  # noqa: E402
+
+
+def opus_settings(settings):
+    """An `OpusSettings` record from settings by name ("voip"/"audio" for the application)."""
+    settings = dict(settings)
+    if "application" in settings:
+        settings["application"] = mc.OpusApplication[settings["application"].upper()]
+    return mc.OpusSettings(**settings)
+
+
+class MobileBinding(Binding):
+    """`mediacore_mobile`: Opus settings are an `OpusSettings` record (an Encoder takes them
+    through `Encoder.new_opus`), accessors are methods and errors have one subclass per
+    domain."""
+
+    CodecError = mc.MediaError.Codec
+    InvalidArgument = mc.MediaError.InvalidArgument
+    RtpError = mc.MediaError.Rtp
+
+    def encoder(self, codec, rate, channels, opus=None):
+        if opus is None:
+            return mc.Encoder(codec, rate, channels)
+        assert codec == "opus", "only an Opus encoder takes settings here"
+        return mc.Encoder.new_opus(rate, channels, opus_settings(opus))
+
+    def opus_settings(self, encoder):
+        record = encoder.opus_settings()
+        if record is None:
+            return None
+        settings = vars(record).copy()
+        settings["application"] = record.application.name.lower()
+        return settings
+
+    def transcoder(self, input_codec, input_rate, input_channels, output_codec, output_rate,
+                   output_channels, output_ptime_ms=20, opus=None):
+        settings = None if opus is None else opus_settings(opus)
+        return mc.Transcoder(input_codec, input_rate, input_channels, output_codec,
+                             output_rate, output_channels, output_ptime_ms, settings)
+
+    def session(self, codec, opus=None, **config):
+        settings = None if opus is None else opus_settings(opus)
+        return mc.MediaSession(codec, **config, opus=settings)
+
+    def get(self, obj, name):
+        return getattr(obj, name)()
+
+    def stat(self, session, name):
+        return getattr(session.stats(), name)
+
+
+@pytest.fixture
+def binding():
+    return MobileBinding(mc)

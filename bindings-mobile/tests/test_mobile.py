@@ -6,7 +6,7 @@ import pytest
 
 import mediacore_mobile as mc
 from g711_reference import DECODERS, tone
-from session_helpers import assert_no_timeout, assert_plays_in_order, drain_events, rtp
+from session_helpers import assert_no_timeout, assert_plays_in_order, drain_events, rtp, talk
 
 FRAME_US = 20_000
 
@@ -85,15 +85,8 @@ def test_two_sessions_talking():
     b = mc.MediaSession("PCMU", seed=2)
     frames = 8
     spoken = tone(160 * frames)
-    heard = []
-    for i in range(frames):
-        now = i * FRAME_US
-        a.push_capture(now, spoken[i * 160:(i + 1) * 160])
-        while (datagram := a.poll_transmit(now)) is not None:
-            b.handle_rtp(now, datagram)
-        out = b.pull_playout(now)
-        assert len(out) == 160
-        heard.extend(out)
+    heard, sizes = talk(a, b, spoken, b.frame_samples(), frames)
+    assert sizes == [12 + 160] * frames
     enc, dec = mc.Encoder("PCMU", 8000, 1), mc.Decoder("PCMU", 8000, 1)
     assert_plays_in_order(heard, dec.decode(enc.encode(spoken)), frames)
 

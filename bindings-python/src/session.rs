@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyBytes, PyDict};
 
 use crate::media_err;
-use crate::opus::OpusArgs;
+use crate::opus::opus_config;
 use crate::pcm::{bytes_from_py, pcm_from_py, pcm_to_py};
 
 /// `d` in milliseconds, keeping the microseconds as a fraction.
@@ -36,14 +36,11 @@ impl PyMediaSession {
     #[pyo3(
         signature = (
             codec, seed = 0, payload_type = None, ptime_ms = 20, rtp_timeout_ms = Some(30_000),
-            sample_rate = None, *, bitrate = None, complexity = None, cbr = None,
-            inband_fec = None, expected_loss_percent = None, application = None
+            sample_rate = None, **opus
         ),
         text_signature = "(codec, seed=0, payload_type=None, ptime_ms=20, rtp_timeout_ms=30000, \
-            sample_rate=None, *, bitrate=None, complexity=None, cbr=None, inband_fec=None, \
-            expected_loss_percent=None, application=None)"
+            sample_rate=None, **opus)"
     )]
-    #[allow(clippy::too_many_arguments)] // the session's fields, then one per OpusConfig field
     fn new(
         codec: &str,
         seed: u64,
@@ -51,26 +48,11 @@ impl PyMediaSession {
         ptime_ms: u64,
         rtp_timeout_ms: Option<u64>,
         sample_rate: Option<u32>,
-        bitrate: Option<u32>,
-        complexity: Option<u8>,
-        cbr: Option<bool>,
-        inband_fec: Option<bool>,
-        expected_loss_percent: Option<u8>,
-        application: Option<&str>,
+        opus: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let codec = Codec::from_name(codec).map_err(media_err)?;
-        // The session's ptime sets the Opus frame duration, so there is no frame_ms here.
-        let opus = OpusArgs {
-            application,
-            bitrate,
-            complexity,
-            cbr,
-            inband_fec,
-            expected_loss_percent,
-            frame_ms: None,
-        }
-        .config(codec)
-        .map_err(media_err)?;
+        // The session's ptime sets the Opus frame duration.
+        let opus = opus_config(opus, codec, Some("ptime_ms"))?;
         let config = SessionConfig {
             payload_type,
             sample_rate,

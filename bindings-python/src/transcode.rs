@@ -5,10 +5,10 @@ use std::sync::{Mutex, PoisonError};
 
 use ::mediacore::{Codec, CodecFormat, Transcoder};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList};
 
 use crate::media_err;
-use crate::opus::OpusArgs;
+use crate::opus::opus_config;
 use crate::pcm::bytes_from_py;
 
 /// `codec` at `sample_rate` (its default rate when `None`) with `channels`.
@@ -45,11 +45,9 @@ impl PyTranscoder {
     #[new]
     #[pyo3(signature = (
         input_codec, output_codec, *, input_rate = None, input_channels = 1,
-        output_rate = None, output_channels = 1, output_ptime_ms = 20, bitrate = None,
-        complexity = None, cbr = None, inband_fec = None, expected_loss_percent = None,
-        application = None
+        output_rate = None, output_channels = 1, output_ptime_ms = 20, **opus
     ))]
-    #[allow(clippy::too_many_arguments)] // both formats, then one per OpusConfig field
+    #[allow(clippy::too_many_arguments)] // both formats, the packet time and the Opus settings
     fn new(
         input_codec: &str,
         output_codec: &str,
@@ -58,26 +56,11 @@ impl PyTranscoder {
         output_rate: Option<u32>,
         output_channels: u16,
         output_ptime_ms: u64,
-        bitrate: Option<u32>,
-        complexity: Option<u8>,
-        cbr: Option<bool>,
-        inband_fec: Option<bool>,
-        expected_loss_percent: Option<u8>,
-        application: Option<&str>,
+        opus: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let input = format(input_codec, input_rate, input_channels)?;
         let output = format(output_codec, output_rate, output_channels)?;
-        let opus = OpusArgs {
-            application,
-            bitrate,
-            complexity,
-            cbr,
-            inband_fec,
-            expected_loss_percent,
-            frame_ms: None,
-        }
-        .config(output.codec)
-        .map_err(media_err)?;
+        let opus = opus_config(opus, output.codec, Some("output_ptime_ms"))?;
         let ptime = Duration::from_millis(output_ptime_ms);
         let transcoder =
             Transcoder::with_opus_config(input, output, ptime, opus).map_err(media_err)?;

@@ -1,8 +1,48 @@
 """pytest configuration: the tests import the installed `mediacore` package (built with
-`maturin develop`, see scripts/test-python.sh), never a source tree copy, and the helpers
-shared with the mobile binding's suite from tests/python."""
+`maturin develop`, see scripts/test-python.sh), never a source tree copy, and the helpers and
+suites shared with the mobile binding's tests from tests/python. The `binding` fixture is
+what those suites run against."""
 
 import pathlib
 import sys
 
+import pytest
+
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tests" / "python"))
+
+import mediacore  # noqa: E402
+from binding import Binding  # noqa: E402
+
+
+class PythonBinding(Binding):
+    """`mediacore`: Opus settings are keyword arguments, accessors are properties and every
+    engine error is a MediaError."""
+
+    CodecError = InvalidArgument = RtpError = mediacore.MediaError
+
+    def encoder(self, codec, rate, channels, opus=None):
+        return mediacore.Encoder(codec, rate, channels, **(opus or {}))
+
+    def opus_settings(self, encoder):
+        return encoder.opus_settings
+
+    def transcoder(self, input_codec, input_rate, input_channels, output_codec, output_rate,
+                   output_channels, output_ptime_ms=20, opus=None):
+        return mediacore.Transcoder(
+            input_codec, output_codec, input_rate=input_rate, input_channels=input_channels,
+            output_rate=output_rate, output_channels=output_channels,
+            output_ptime_ms=output_ptime_ms, **(opus or {}))
+
+    def session(self, codec, opus=None, **config):
+        return mediacore.MediaSession(codec, **config, **(opus or {}))
+
+    def get(self, obj, name):
+        return getattr(obj, name)
+
+    def stat(self, session, name):
+        return session.stats()[name]
+
+
+@pytest.fixture
+def binding():
+    return PythonBinding(mediacore)

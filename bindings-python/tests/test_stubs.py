@@ -44,9 +44,10 @@ def stub_init_parameters(class_name):
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name)
     init = next(i for i in cls.body if isinstance(i, ast.FunctionDef) and i.name == "__init__")
     kind = inspect.Parameter
+    kwargs = [(init.args.kwarg.arg, kind.VAR_KEYWORD)] if init.args.kwarg else []
     return [(a.arg, kind.POSITIONAL_OR_KEYWORD) for a in init.args.args[1:]] + [
         (a.arg, kind.KEYWORD_ONLY) for a in init.args.kwonlyargs
-    ]
+    ] + kwargs
 
 
 def test_stub_constructors_match_the_module():
@@ -55,3 +56,24 @@ def test_stub_constructors_match_the_module():
             (p.name, p.kind) for p in inspect.signature(getattr(mediacore, name)).parameters.values()
         ]
         assert runtime == stub_init_parameters(name), name
+
+
+def stub_typed_dict_keys(name):
+    """The keys of a TypedDict of the stub, its bases' first."""
+    classes = {n.name: n for n in ast.parse(STUB.read_text()).body if isinstance(n, ast.ClassDef)}
+    keys = []
+    for base in classes[name].bases:
+        if isinstance(base, ast.Name) and base.id in classes:
+            keys += stub_typed_dict_keys(base.id)
+    return keys + [item.target.id for item in classes[name].body if isinstance(item, ast.AnnAssign)]
+
+
+def test_stub_opus_keywords_match_the_module():
+    settings = mediacore.Encoder("opus", 16000, 1).opus_settings
+    assert stub_typed_dict_keys("OpusSettings") == list(settings)
+    assert stub_typed_dict_keys("EncoderOpusOptions") == list(settings)
+    packet_time_keys = stub_typed_dict_keys("OpusOptions")
+    assert packet_time_keys == [key for key in settings if key != "frame_ms"]
+    for key in packet_time_keys:
+        mediacore.MediaSession("opus", payload_type=111, **{key: settings[key]})
+        mediacore.Transcoder("PCMU", "opus", **{key: settings[key]})

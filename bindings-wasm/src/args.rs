@@ -1,4 +1,5 @@
-//! JS numbers and BigInts to the core's integer and time types, and plain objects out.
+//! JS numbers and BigInts to the core's integer and time types; plain objects and camelCase
+//! names out.
 //!
 //! JS has one number type; wasm-bindgen would silently wrap or truncate a number passed where
 //! Rust takes an integer. Arguments are taken as `f64` instead and checked here, so that
@@ -92,6 +93,18 @@ pub(crate) fn object<K: AsRef<str>>(fields: impl IntoIterator<Item = (K, JsValue
     obj.into()
 }
 
+/// A core field name in JS spelling: `packets_received` becomes `packetsReceived`.
+pub(crate) fn camel_case(snake: &str) -> String {
+    let mut words = snake.split('_');
+    let mut out = String::from(words.next().unwrap_or_default());
+    for word in words {
+        let mut chars = word.chars();
+        out.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+        out.push_str(chars.as_str());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +132,16 @@ mod tests {
             integer("seed", MAX_SAFE_INTEGER, u64::MAX),
             Ok((1 << 53) - 1)
         );
+    }
+
+    #[test]
+    fn snake_case_names_become_camel_case() {
+        assert_eq!(camel_case("packets_received"), "packetsReceived");
+        assert_eq!(
+            camel_case("playout_samples_dropped"),
+            "playoutSamplesDropped"
+        );
+        assert_eq!(camel_case("ssrc"), "ssrc");
     }
 
     #[test]

@@ -25,3 +25,17 @@ mod transcode;
 pub use codec::{Decoder, Encoder};
 pub use session::MediaSession;
 pub use transcode::Transcoder;
+
+/// The trimmed, non-empty lines of `export interface {name} { ... }` in the TypeScript `ts`,
+/// for tests that check a custom section against the core.
+#[cfg(test)]
+fn typescript_interface<'a>(ts: &'a str, name: &str) -> Vec<&'a str> {
+    ts.split(&format!("export interface {name} {{"))
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .unwrap_or_else(|| panic!("no interface {name}"))
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect()
+}

@@ -8,8 +8,8 @@ use core::time::Duration;
 use mediacore::{AudioFrame, Codec, Event, SessionConfig, SessionStats};
 use wasm_bindgen::prelude::*;
 
-use crate::args::{self, object};
-use crate::opus::OpusOptions;
+use crate::args::{self, camel_case, object};
+use crate::opus::options_from_js;
 
 /// The TypeScript types of events and statistics; a test checks the stats type against the core.
 // Used by the custom section below, a use that rustc's dead-code lint does not see.
@@ -87,7 +87,7 @@ impl MediaSession {
         if let Some(rate) = sample_rate {
             config.sample_rate = Some(args::integer("sampleRate", rate, u32::MAX)?);
         }
-        config.opus = OpusOptions::from_js(&opus, Some("ptimeMs"))?.config(config.codec)?;
+        config.opus = options_from_js(&opus)?.resolve(config.codec, Some("ptimeMs"))?;
         Ok(MediaSession {
             inner: mediacore::MediaSession::new(config)?,
         })
@@ -249,44 +249,13 @@ fn stats_object(stats: SessionStats) -> JsValue {
     )
 }
 
-/// A core field name in JS spelling: `packets_received` becomes `packetsReceived`.
-fn camel_case(snake: &str) -> String {
-    let mut words = snake.split('_');
-    let mut out = String::from(words.next().unwrap_or_default());
-    for word in words {
-        let mut chars = word.chars();
-        out.extend(chars.next().map(|c| c.to_ascii_uppercase()));
-        out.push_str(chars.as_str());
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn snake_case_names_become_camel_case() {
-        assert_eq!(camel_case("packets_received"), "packetsReceived");
-        assert_eq!(
-            camel_case("playout_samples_dropped"),
-            "playoutSamplesDropped"
-        );
-        assert_eq!(camel_case("ssrc"), "ssrc");
-    }
-
-    #[test]
     fn typescript_stats_type_lists_every_counter_in_order() {
-        let body = TS_TYPES
-            .split("export interface SessionStats {")
-            .nth(1)
-            .and_then(|rest| rest.split('}').next())
-            .expect("the SessionStats interface");
-        let declared: Vec<&str> = body
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty())
-            .collect();
+        let declared = crate::typescript_interface(TS_TYPES, "SessionStats");
         let expected: Vec<String> = SessionStats::default()
             .fields()
             .iter()

@@ -5,7 +5,7 @@ use mediacore::{Codec, CodecFormat};
 use wasm_bindgen::prelude::*;
 
 use crate::args;
-use crate::opus::OpusOptions;
+use crate::opus::options_from_js;
 
 /// One side of a transcoder from JS arguments named `prefix` + `Rate` / `Channels`.
 fn format(
@@ -50,7 +50,7 @@ impl Transcoder {
         let input = format("input", input_codec, input_rate, input_channels)?;
         let output = format("output", output_codec, output_rate, output_channels)?;
         let ptime = args::duration_ms("outputPtimeMs", output_ptime_ms.unwrap_or(20.0))?;
-        let opus = OpusOptions::from_js(&opus, Some("outputPtimeMs"))?.config(output.codec)?;
+        let opus = options_from_js(&opus)?.resolve(output.codec, Some("outputPtimeMs"))?;
         Ok(Transcoder {
             inner: mediacore::Transcoder::with_opus_config(input, output, ptime, opus)?,
         })

@@ -14,6 +14,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 /// 20 ms at 8 kHz.
 const FRAME: usize = 160;
 const TICK_US: f64 = 20_000.0;
+const UNDEFINED: JsValue = JsValue::UNDEFINED;
 
 /// A phase-continuous 1 kHz tone at 8 kHz, `len` samples starting at sample `start`.
 fn tone(start: usize, len: usize) -> Vec<i16> {
@@ -47,17 +48,34 @@ fn get_f64(obj: &JsValue, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("{key} is a number"))
 }
 
-fn session(seed: u64) -> MediaSession {
+/// `new MediaSession(codec, seed, payloadType, ptimeMs, rtpTimeoutMs)`: the arguments a page
+/// passes for a G.711 session, the sample rate and Opus options left out.
+fn new_session(
+    codec: &str,
+    seed: JsValue,
+    payload_type: Option<f64>,
+    ptime_ms: Option<f64>,
+    rtp_timeout_ms: JsValue,
+) -> Result<MediaSession, JsError> {
     MediaSession::new(
-        "PCMU",
-        JsValue::from(seed),
+        codec,
+        seed,
+        payload_type,
+        ptime_ms,
+        rtp_timeout_ms,
         None,
-        None,
-        JsValue::UNDEFINED,
-        None,
-        JsValue::UNDEFINED,
+        UNDEFINED,
     )
-    .unwrap_or_else(|_| panic!("PCMU session builds"))
+}
+
+/// A PCMU session with `seed` and `rtp_timeout_ms` as a page passes them, the rest left out.
+fn pcmu_session(seed: JsValue, rtp_timeout_ms: JsValue) -> MediaSession {
+    new_session("PCMU", seed, None, None, rtp_timeout_ms)
+        .unwrap_or_else(|_| panic!("PCMU session builds"))
+}
+
+fn session(seed: u64) -> MediaSession {
+    pcmu_session(JsValue::from(seed), JsValue::UNDEFINED)
 }
 
 fn encoder(codec: &str, channels: f64) -> Encoder {
@@ -134,15 +152,7 @@ fn core_errors_are_thrown_with_the_core_message() {
     );
     assert_eq!(message(Decoder::new("G729", 8000.0, 1.0)), unknown);
     assert_eq!(
-        message(MediaSession::new(
-            "G729",
-            JsValue::UNDEFINED,
-            None,
-            None,
-            JsValue::UNDEFINED,
-            None,
-            JsValue::UNDEFINED
-        )),
+        message(new_session("G729", UNDEFINED, None, None, UNDEFINED)),
         unknown
     );
 
@@ -208,28 +218,10 @@ fn js_numbers_that_are_not_the_integer_asked_for_are_rejected() {
 #[wasm_bindgen_test]
 fn session_options_and_seeds() {
     let by_bigint = session(42);
-    let by_number = MediaSession::new(
-        "PCMU",
-        JsValue::from(42.0),
-        None,
-        None,
-        JsValue::UNDEFINED,
-        None,
-        JsValue::UNDEFINED,
-    )
-    .unwrap_or_else(|_| panic!("number seed"));
+    let by_number = pcmu_session(JsValue::from(42.0), JsValue::UNDEFINED);
     assert_eq!(by_bigint.local_ssrc(), by_number.local_ssrc());
     assert_ne!(by_bigint.local_ssrc(), session(43).local_ssrc());
-    let by_default = MediaSession::new(
-        "PCMU",
-        JsValue::UNDEFINED,
-        None,
-        None,
-        JsValue::NULL,
-        None,
-        JsValue::UNDEFINED,
-    )
-    .unwrap_or_else(|_| panic!("default seed"));
+    let by_default = pcmu_session(JsValue::UNDEFINED, JsValue::NULL);
     assert_eq!(by_default.local_ssrc(), session(0).local_ssrc());
     assert_eq!(
         (
@@ -245,67 +237,21 @@ fn session_options_and_seeds() {
         JsValue::from(1.5),
         JsValue::from_str("7"),
     ] {
-        let m = message(MediaSession::new(
-            "PCMU",
-            bad,
-            None,
-            None,
-            JsValue::UNDEFINED,
-            None,
-            JsValue::UNDEFINED,
-        ));
+        let m = message(new_session("PCMU", bad, None, None, UNDEFINED));
         assert!(m.starts_with("invalid argument: seed "), "{m}");
     }
     let big = js_sys::BigInt::from(u64::MAX);
-    assert!(
-        MediaSession::new(
-            "PCMU",
-            big.into(),
-            None,
-            None,
-            JsValue::UNDEFINED,
-            None,
-            JsValue::UNDEFINED
-        )
-        .is_ok()
-    );
+    assert!(new_session("PCMU", big.into(), None, None, UNDEFINED).is_ok());
     let too_big = js_sys::BigInt::from(u64::MAX) + js_sys::BigInt::from(1u64);
-    assert!(
-        MediaSession::new(
-            "PCMU",
-            too_big.into(),
-            None,
-            None,
-            JsValue::UNDEFINED,
-            None,
-            JsValue::UNDEFINED
-        )
-        .is_err()
-    );
+    assert!(new_session("PCMU", too_big.into(), None, None, UNDEFINED).is_err());
 
-    let custom = MediaSession::new(
-        "PCMA",
-        JsValue::UNDEFINED,
-        Some(96.0),
-        Some(30.0),
-        5000.into(),
-        None,
-        JsValue::UNDEFINED,
-    )
-    .unwrap_or_else(|_| panic!("custom session"));
+    let custom = new_session("PCMA", UNDEFINED, Some(96.0), Some(30.0), 5000.into())
+        .unwrap_or_else(|_| panic!("custom session"));
     assert_eq!((custom.payload_type(), custom.frame_samples()), (96, 240));
     assert_eq!(
-        MediaSession::new(
-            "PCMA",
-            JsValue::UNDEFINED,
-            None,
-            None,
-            JsValue::UNDEFINED,
-            None,
-            JsValue::UNDEFINED
-        )
-        .map(|s| s.payload_type())
-        .ok(),
+        new_session("PCMA", UNDEFINED, None, None, UNDEFINED)
+            .map(|s| s.payload_type())
+            .ok(),
         Some(8)
     );
 
@@ -315,15 +261,7 @@ fn session_options_and_seeds() {
     })
     .unwrap_err()
     .to_string();
-    let m = message(MediaSession::new(
-        "PCMU",
-        JsValue::UNDEFINED,
-        None,
-        Some(25.0),
-        JsValue::UNDEFINED,
-        None,
-        JsValue::UNDEFINED,
-    ));
+    let m = message(new_session("PCMU", UNDEFINED, None, Some(25.0), UNDEFINED));
     assert_eq!(m, core_ptime);
     let core_pt = mediacore::MediaSession::new(SessionConfig {
         payload_type: Some(200),
@@ -331,25 +269,10 @@ fn session_options_and_seeds() {
     })
     .unwrap_err()
     .to_string();
-    let m = message(MediaSession::new(
-        "PCMU",
-        JsValue::UNDEFINED,
-        Some(200.0),
-        None,
-        JsValue::UNDEFINED,
-        None,
-        JsValue::UNDEFINED,
-    ));
+    let m = message(new_session("PCMU", UNDEFINED, Some(200.0), None, UNDEFINED));
     assert_eq!(m, core_pt);
-    let m = message(MediaSession::new(
-        "PCMU",
-        JsValue::UNDEFINED,
-        None,
-        None,
-        JsValue::from_str("1s"),
-        None,
-        JsValue::UNDEFINED,
-    ));
+    let timeout = JsValue::from_str("1s");
+    let m = message(new_session("PCMU", UNDEFINED, None, None, timeout));
     assert!(m.starts_with("invalid argument: rtpTimeoutMs "), "{m}");
 }
 
@@ -467,16 +390,8 @@ fn a_malformed_datagram_throws_and_the_session_goes_on() {
 #[wasm_bindgen_test]
 fn rtp_timeout_is_reported_in_milliseconds() {
     let mut a = session(1);
-    let mut b = MediaSession::new(
-        "PCMU",
-        JsValue::from(2u64),
-        None,
-        None,
-        100.0.into(),
-        None,
-        JsValue::UNDEFINED,
-    )
-    .unwrap_or_else(|_| panic!("session"));
+    let mut b = new_session("PCMU", JsValue::from(2u64), None, None, 100.0.into())
+        .unwrap_or_else(|_| panic!("session"));
     let _ = call(&mut a, &mut b, 0, 1);
     assert_eq!(
         get(&b.poll_event(), "type").as_string().as_deref(),
@@ -500,16 +415,7 @@ fn rtp_timeout_is_reported_in_milliseconds() {
     );
 
     // `null` disables the timeout.
-    let mut c = MediaSession::new(
-        "PCMU",
-        JsValue::UNDEFINED,
-        None,
-        None,
-        JsValue::NULL,
-        None,
-        JsValue::UNDEFINED,
-    )
-    .unwrap_or_else(|_| panic!("session"));
+    let mut c = pcmu_session(JsValue::UNDEFINED, JsValue::NULL);
     let _ = call(&mut a, &mut c, 20, 1);
     let _ = c.poll_event();
     c.handle_timeout(1e9)

@@ -284,18 +284,7 @@ fn opus_options_are_applied_and_read_back() {
             .is_undefined()
     );
 
-    let given = options(&[
-        ("application", "audio".into()),
-        ("bitrate", 40_000.into()),
-        ("complexity", 5.into()),
-        ("cbr", true.into()),
-        ("inbandFec", true.into()),
-        ("expectedLossPercent", 10.into()),
-        ("frameMs", 40.into()),
-        ("unused", UNDEFINED),
-    ]);
-    let settings = encoder("opus", 24_000, 1, given).opus_settings();
-    for (key, value) in [
+    let every_key = [
         ("application", JsValue::from("audio")),
         ("bitrate", 40_000.into()),
         ("complexity", 5.into()),
@@ -303,7 +292,11 @@ fn opus_options_are_applied_and_read_back() {
         ("inbandFec", true.into()),
         ("expectedLossPercent", 10.into()),
         ("frameMs", 40.into()),
-    ] {
+    ];
+    // A key set to undefined is left out, known or not.
+    let given = [&every_key[..], &[("unused", UNDEFINED)]].concat();
+    let settings = encoder("opus", 24_000, 1, options(&given)).opus_settings();
+    for (key, value) in every_key {
         assert_eq!(get(&settings, key), value, "{key}");
     }
 }
@@ -346,28 +339,43 @@ fn opus_options_errors() {
         "{core}"
     );
     assert_eq!(message(build(options(&[("bitrate", 1000.into())]))), core);
-    assert_eq!(
-        message(build(options(&[("complexity", 11.into())]))),
-        "invalid argument: opus complexity 11 is out of range; allowed 0 to 10"
-    );
-    assert_eq!(
-        message(build(options(&[("bitRate", 32_000.into())]))),
-        "invalid argument: opus option \"bitRate\" is not known; expected application, \
-         bitrate, complexity, cbr, inbandFec, expectedLossPercent, frameMs"
-    );
-    assert_eq!(
-        message(build(options(&[("bitrate", "32k".into())]))),
-        "invalid argument: opus option bitrate JsValue(\"32k\") is not a number"
-    );
-    assert_eq!(
-        message(build(options(&[("cbr", 1.into())]))),
-        "invalid argument: opus option cbr JsValue(1) is not a boolean"
-    );
-    assert_eq!(
-        message(build(options(&[("application", "music".into())]))),
-        "invalid argument: opus application JsValue(\"music\") is not supported; expected \
-         \"voip\" or \"audio\""
-    );
+    let refused: [(&str, JsValue, &str); 6] = [
+        (
+            "complexity",
+            11.into(),
+            "invalid argument: opus complexity 11 is out of range; allowed 0 to 10",
+        ),
+        (
+            "bitRate",
+            32_000.into(),
+            "invalid argument: opus option \"bitRate\" is not known; expected application, \
+             bitrate, complexity, cbr, inbandFec, expectedLossPercent, frameMs",
+        ),
+        (
+            "bitrate",
+            "32k".into(),
+            "invalid argument: opus option bitrate JsValue(\"32k\") is not a number",
+        ),
+        (
+            "cbr",
+            1.into(),
+            "invalid argument: opus option cbr JsValue(1) is not a boolean",
+        ),
+        (
+            "application",
+            "music".into(),
+            "invalid argument: opus application \"music\" is not known; allowed \"voip\" or \
+             \"audio\"",
+        ),
+        (
+            "application",
+            1.into(),
+            "invalid argument: opus option application JsValue(1) is not a string",
+        ),
+    ];
+    for (key, value, expected) in refused {
+        assert_eq!(message(build(options(&[(key, value)]))), expected);
+    }
     assert_eq!(
         message(build(24_000.into())),
         "invalid argument: opus options JsValue(24000) are not an object"
@@ -437,16 +445,50 @@ fn opus_concealment_and_fec_recovery() {
          (2.5 ms at 16000 Hz); got 100"
     );
     assert!(message(dec.conceal(2.5)).starts_with("invalid argument: samplesPerChannel 2.5"));
-    assert!(message(dec.decode_fec(&[3], 320.0)).contains("malformed opus packet"));
-    let mut pcmu = decoder("PCMU", 8000, 1);
+    assert!(message(dec.decode_fec(&[3], 320.0)).starts_with("malformed opus packet: "));
     assert_eq!(
-        message(pcmu.conceal(160.0)),
-        "invalid argument: conceal needs an opus decoder; this one decodes PCMU"
+        message(dec.decode(&[])),
+        "malformed opus packet: empty payload (call Decoder::conceal for a lost packet)"
+    );
+    assert_eq!(ok(dec.conceal(320.0)).len(), 320, "usable after the errors");
+    assert_eq!(
+        message(decoder("CN", 8000, 1).conceal(160.0)),
+        "CN has no loss concealment"
     );
     assert_eq!(
-        message(pcmu.decode_fec(&[0], 160.0)),
-        "invalid argument: decodeFec needs an opus decoder; this one decodes PCMU"
+        message(decoder("PCMU", 8000, 1).decode_fec(&[0], 160.0)),
+        "PCMU has no in-band FEC"
     );
+}
+
+#[wasm_bindgen_test]
+fn waveform_codecs_conceal_a_lost_packet() {
+    for (codec, rate, channels) in [("PCMA", 8000u32, 2u16), ("L16", 48_000, 1)] {
+        let frame = rate as usize / 50;
+        let tone = interleave(&vec![sine(rate, 440.0, frame * 10); usize::from(channels)]);
+        let mut enc = encoder(codec, rate, channels, UNDEFINED);
+        let mut dec = decoder(codec, rate, channels);
+        round_trip(&mut enc, &mut dec, &tone, frame * usize::from(channels));
+        let concealed: Vec<f64> = ok(dec.conceal(frame as f64))
+            .iter()
+            .map(|&s| f64::from(s))
+            .collect();
+        assert_eq!(concealed.len(), frame * usize::from(channels));
+        assert!(
+            rms(&concealed) > 4000.0,
+            "{codec}: the tone goes on, not silence"
+        );
+        // The most a page can ask for: the binding allocates no more than the core allows.
+        let most = f64::from(u32::MAX - 1);
+        assert_eq!(
+            message(dec.conceal(most)),
+            format!(
+                "invalid argument: {codec}: loss concealment covers 1 to {} samples per channel \
+                 (120 ms at {rate} Hz); got {most}",
+                rate * 120 / 1000
+            )
+        );
+    }
 }
 
 #[wasm_bindgen_test]
@@ -497,6 +539,20 @@ fn pcmu_packets(frames: usize) -> (Vec<Vec<u8>>, Vec<i16>) {
     )
 }
 
+/// A transcoder from 8 kHz mono PCMU to mono `codec` at `rate`.
+fn from_pcmu(
+    codec: &str,
+    rate: f64,
+    ptime: Option<f64>,
+    opus: JsValue,
+) -> Result<Transcoder, JsError> {
+    Transcoder::new("PCMU", 8000.0, 1.0, codec, rate, 1.0, ptime, opus)
+}
+
+fn sizes(payloads: &[Vec<u8>]) -> Vec<usize> {
+    payloads.iter().map(Vec::len).collect()
+}
+
 fn transcode_all(t: &mut Transcoder, payloads: &[Vec<u8>]) -> Vec<Vec<u8>> {
     payloads
         .iter()
@@ -508,9 +564,7 @@ fn transcode_all(t: &mut Transcoder, payloads: &[Vec<u8>]) -> Vec<Vec<u8>> {
 #[wasm_bindgen_test]
 fn pcmu_to_opus_to_pcmu() {
     let (packets, tone) = pcmu_packets(50);
-    let mut to_opus = ok(Transcoder::new(
-        "PCMU", 8000.0, 1.0, "opus", 48_000.0, 1.0, None, UNDEFINED,
-    ));
+    let mut to_opus = ok(from_pcmu("opus", 48_000.0, None, UNDEFINED));
     assert_eq!(
         (
             to_opus.input_codec(),
@@ -556,9 +610,7 @@ fn pcmu_to_opus_to_pcmu() {
 #[wasm_bindgen_test]
 fn pcmu_to_g722_and_packet_times() {
     let (packets, _) = pcmu_packets(10);
-    let mut t = ok(Transcoder::new(
-        "PCMU", 8000.0, 1.0, "G722", 16_000.0, 1.0, None, UNDEFINED,
-    ));
+    let mut t = ok(from_pcmu("G722", 16_000.0, None, UNDEFINED));
     assert!(t.resampler_delay() > 0);
     let out: Vec<Vec<u8>> = packets
         .iter()
@@ -567,49 +619,17 @@ fn pcmu_to_g722_and_packet_times() {
             core::iter::from_fn(|| t.poll_payload()).collect::<Vec<_>>()
         })
         .collect();
-    assert_eq!(out.iter().map(Vec::len).collect::<Vec<_>>(), vec![160; 10]);
-    let mut t40 = ok(Transcoder::new(
-        "PCMU",
-        8000.0,
-        1.0,
-        "G722",
-        16_000.0,
-        1.0,
-        Some(40.0),
-        UNDEFINED,
-    ));
-    assert_eq!(
-        transcode_all(&mut t40, &packets)
-            .iter()
-            .map(Vec::len)
-            .collect::<Vec<_>>(),
-        vec![320; 5]
-    );
+    assert_eq!(sizes(&out), vec![160; 10]);
+    let mut t40 = ok(from_pcmu("G722", 16_000.0, Some(40.0), UNDEFINED));
+    assert_eq!(sizes(&transcode_all(&mut t40, &packets)), vec![320; 5]);
     let opus = options(&[("bitrate", 32_000.into())]);
-    let mut t_opus = ok(Transcoder::new(
-        "PCMU",
-        8000.0,
-        1.0,
-        "opus",
-        16_000.0,
-        1.0,
-        Some(40.0),
-        opus,
-    ));
-    assert_eq!(
-        transcode_all(&mut t_opus, &packets)
-            .iter()
-            .map(Vec::len)
-            .collect::<Vec<_>>(),
-        vec![160; 5]
-    );
+    let mut t_opus = ok(from_pcmu("opus", 16_000.0, Some(40.0), opus));
+    assert_eq!(sizes(&transcode_all(&mut t_opus, &packets)), vec![160; 5]);
 }
 
 #[wasm_bindgen_test]
 fn transcoder_errors() {
-    let new = |out: &str, rate: f64, ptime: Option<f64>, opus: JsValue| {
-        Transcoder::new("PCMU", 8000.0, 1.0, out, rate, 1.0, ptime, opus)
-    };
+    let new = from_pcmu;
     assert_eq!(
         message(new("G722", 8000.0, None, UNDEFINED)),
         "G722 does not run at 8000 Hz; supported rates: 16000"
@@ -629,8 +649,8 @@ fn transcoder_errors() {
             None,
             options(&[("frameMs", 20.into())])
         )),
-        "invalid argument: opus option frameMs does not apply here: outputPtimeMs sets the opus \
-         frame duration"
+        "invalid argument: opus frame_ms does not apply here: outputPtimeMs sets the opus frame \
+         duration"
     );
     assert_eq!(
         message(new(
@@ -750,7 +770,7 @@ fn session_sample_rate_and_opus_errors() {
             None,
             options(&[("inbandFec", true.into())])
         )),
-        "invalid argument: inbandFec only applies to the opus codec; got PCMU"
+        "invalid argument: inband_fec only applies to the opus codec; got PCMU"
     );
     assert_eq!(
         message(new(
@@ -760,8 +780,7 @@ fn session_sample_rate_and_opus_errors() {
             None,
             options(&[("frameMs", 20.into())])
         )),
-        "invalid argument: opus option frameMs does not apply here: ptimeMs sets the opus frame \
-         duration"
+        "invalid argument: opus frame_ms does not apply here: ptimeMs sets the opus frame duration"
     );
     assert!(
         message(new(

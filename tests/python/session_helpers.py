@@ -1,5 +1,6 @@
 """Helpers shared by the Python suites of both bindings (bindings-python and bindings-mobile):
-hand-made RTP packets, draining events and checking what a receiving peer played."""
+hand-made RTP packets, draining events, two peers talking and checking what the receiving
+one played."""
 
 import struct
 
@@ -33,3 +34,20 @@ def assert_no_timeout(session):
     assert session.poll_timeout() is None
     session.handle_timeout(10**12)
     assert session.poll_event() is None
+
+
+def talk(a, b, spoken, frame, frames, tick_us=20_000):
+    """A captures `spoken` frame by frame, one frame per `tick_us`, and B plays; returns what
+    B played and the sizes of the datagrams A sent. Every playout frame has `frame` samples."""
+    heard, sizes = [], []
+    for i in range(frames):
+        now = i * tick_us
+        a.push_capture(now, spoken[i * frame:(i + 1) * frame])
+        while (datagram := a.poll_transmit(now)) is not None:
+            assert isinstance(datagram, bytes)
+            sizes.append(len(datagram))
+            b.handle_rtp(now, datagram)
+        out = b.pull_playout(now)
+        assert len(out) == frame
+        heard.extend(out)
+    return heard, sizes

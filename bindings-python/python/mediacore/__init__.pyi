@@ -12,8 +12,9 @@ from typing import Any, Literal, Optional, TypedDict, Union, overload
 
 if sys.version_info >= (3, 12):
     from collections.abc import Buffer
+    from typing import Unpack
 else:
-    from typing_extensions import Buffer
+    from typing_extensions import Buffer, Unpack
 
 __all__ = ["Decoder", "Encoder", "MediaError", "MediaSession", "Transcoder"]
 
@@ -27,45 +28,52 @@ class MediaError(ValueError):
 OpusApplication = Literal["voip", "audio"]
 
 class OpusSettings(TypedDict):
-    """The Opus encoder's settings in force, keyed like the keyword arguments."""
+    """The Opus encoder's settings in force (``Encoder.opus_settings``), keyed like the
+    keyword arguments."""
 
+    application: OpusApplication
     bitrate: int
     complexity: int
     cbr: bool
     inband_fec: bool
     expected_loss_percent: int
     frame_ms: int
-    application: OpusApplication
+
+class OpusOptions(TypedDict, total=False):
+    """Opus settings as the ``**opus`` keyword arguments of ``MediaSession`` and
+    ``Transcoder``, whose packet time sets the frame duration. One left out, or None, keeps
+    the engine's default (``OpusSettings`` shows them): ``application`` "voip" or "audio",
+    target ``bitrate`` in bit/s for all channels, ``complexity`` 0 to 10, ``cbr`` (constant
+    bit rate), ``inband_fec`` and ``expected_loss_percent`` 0 to 100."""
+
+    application: Optional[OpusApplication]
+    bitrate: Optional[int]
+    complexity: Optional[int]
+    cbr: Optional[bool]
+    inband_fec: Optional[bool]
+    expected_loss_percent: Optional[int]
+
+class EncoderOpusOptions(OpusOptions, total=False):
+    """``Encoder``'s Opus keyword arguments: ``OpusOptions`` and the frame duration
+    ``frame_ms`` (10, 20, 40 or 60; ``encode`` then takes exactly that much audio)."""
+
+    frame_ms: Optional[int]
 
 class Encoder:
     """Encodes interleaved int16 PCM into codec payload."""
 
     def __init__(
-        self,
-        codec: str,
-        sample_rate: int,
-        channels: int,
-        *,
-        bitrate: Optional[int] = None,
-        complexity: Optional[int] = None,
-        cbr: Optional[bool] = None,
-        inband_fec: Optional[bool] = None,
-        expected_loss_percent: Optional[int] = None,
-        frame_ms: Optional[int] = None,
-        application: Optional[OpusApplication] = None,
+        self, codec: str, sample_rate: int, channels: int, **opus: Unpack[EncoderOpusOptions]
     ) -> None:
         """Builds an encoder for an SDP encoding name ("PCMU", "PCMA", "G722", "opus",
         "L16", "CN"; case-insensitive).
 
-        The keyword arguments set the Opus encoder: target ``bitrate`` in bit/s for all
-        channels, ``complexity`` 0 to 10, ``cbr`` (constant bit rate), ``inband_fec``,
-        ``expected_loss_percent`` 0 to 100, ``frame_ms`` (10, 20, 40 or 60; ``encode`` then
-        takes exactly that much audio) and ``application`` ("voip" or "audio"). ``None``
-        keeps the engine's default (read it back from ``opus_settings``).
+        The keyword arguments set the Opus encoder (see ``EncoderOpusOptions``); one left
+        out keeps the engine's default (read it back from ``opus_settings``).
 
         Raises MediaError for an unknown codec, an unsupported rate or channel count, Opus
         settings the engine refuses (the message names the setting) or Opus settings given
-        for another codec.
+        for another codec, and TypeError for an unknown keyword or a value of the wrong type.
         """
     @property
     def codec(self) -> str:
@@ -109,10 +117,11 @@ class Decoder:
         """Decodes one payload into a numpy int16 array."""
     @overload
     def conceal(self, samples_per_channel: int, *, numpy: Literal[False] = False) -> array[int]:
-        """Opus only: audio in place of a lost packet of ``samples_per_channel`` samples
-        (2.5 ms steps, up to 120 ms) from the decoder's loss concealment.
+        """Audio in place of a lost packet of ``samples_per_channel`` samples from the
+        decoder's loss concealment (Opus: 2.5 ms steps, up to 120 ms).
 
-        Raises MediaError for another codec or a duration the decoder cannot conceal.
+        Raises MediaError for a codec without concealment (e.g. "CN has no loss
+        concealment") or a duration the decoder cannot conceal.
         """
     @overload
     def conceal(self, samples_per_channel: int, *, numpy: Literal[True]) -> Any:
@@ -121,11 +130,12 @@ class Decoder:
     def decode_fec(
         self, next_payload: Payload, samples_per_channel: int, *, numpy: Literal[False] = False
     ) -> array[int]:
-        """Opus only: rebuilds a lost packet of ``samples_per_channel`` samples from the
-        in-band FEC of ``next_payload``, the packet after the loss (decode that packet with
+        """Opus: rebuilds a lost packet of ``samples_per_channel`` samples from the in-band
+        FEC of ``next_payload``, the packet after the loss (decode that packet with
         ``decode`` afterwards); concealment where it carries none.
 
-        Raises MediaError for another codec, a bad duration or a malformed payload.
+        Raises MediaError for another codec ("PCMU has no in-band FEC"), a bad duration or
+        a malformed payload.
         """
     @overload
     def decode_fec(
@@ -147,12 +157,7 @@ class Transcoder:
         output_rate: Optional[int] = None,
         output_channels: int = 1,
         output_ptime_ms: int = 20,
-        bitrate: Optional[int] = None,
-        complexity: Optional[int] = None,
-        cbr: Optional[bool] = None,
-        inband_fec: Optional[bool] = None,
-        expected_loss_percent: Optional[int] = None,
-        application: Optional[OpusApplication] = None,
+        **opus: Unpack[OpusOptions],
     ) -> None:
         """Builds a transcoder; a rate of None is the codec's default rate. The Opus
         keyword arguments set the output encoder when the output is Opus, whose frame
@@ -239,18 +244,13 @@ class MediaSession:
         ptime_ms: int = 20,
         rtp_timeout_ms: Optional[int] = 30000,
         sample_rate: Optional[int] = None,
-        *,
-        bitrate: Optional[int] = None,
-        complexity: Optional[int] = None,
-        cbr: Optional[bool] = None,
-        inband_fec: Optional[bool] = None,
-        expected_loss_percent: Optional[int] = None,
-        application: Optional[OpusApplication] = None,
+        **opus: Unpack[OpusOptions],
     ) -> None:
         """Builds a session; ``payload_type=None`` uses the codec's static type (opus and
         L16 have none: give one), ``rtp_timeout_ms=None`` disables the RTP timeout and
         ``sample_rate=None`` runs at the codec's default rate. The Opus keyword arguments
-        are ``Encoder``'s; the frame duration is ``ptime_ms`` (10, 20, 40 or 60 for opus).
+        (``OpusOptions``) set an Opus session's encoder; the frame duration is ``ptime_ms``
+        (10, 20, 40 or 60 for opus).
         Raises MediaError for a configuration that cannot work.
         """
     @property

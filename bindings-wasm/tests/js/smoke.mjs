@@ -133,7 +133,8 @@ test("Opus options are a plain object with camelCase keys", () => {
   assert.ok(lost instanceof Int16Array);
   assert.equal(lost.length, 320);
   assert.equal(dec.decodeFec(enc.encode(pcm), 640).length, 640);
-  assert.throws(() => new Decoder("PCMU", 8000, 1).conceal(160), /conceal needs an opus decoder; this one decodes PCMU/);
+  assert.throws(() => new Decoder("CN", 8000, 1).conceal(160), /CN has no loss concealment/);
+  assert.throws(() => new Decoder("PCMU", 8000, 1).decodeFec(new Uint8Array([0]), 160), /PCMU has no in-band FEC/);
 });
 
 test("a Transcoder turns PCMU into Opus and G.722", () => {

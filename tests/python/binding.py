@@ -1,0 +1,36 @@
+"""What the shared suites (codec_suite, transcoder_suite, session_suite) ask of a binding.
+
+bindings-python (module `mediacore`) and bindings-mobile (uniffi's generated
+`mediacore_mobile`) expose the same engine with the same messages, but differ in how Opus
+settings are passed (keyword arguments against an `OpusSettings` record), in properties
+against getter methods, in argument order and in error types (one `MediaError` against one
+subclass per domain). Each suite's conftest.py gives a `binding` fixture: a subclass of
+`Binding` that answers the calls below for its module. PCM goes in as numpy int16 arrays,
+which both bindings take.
+"""
+
+
+class Binding:
+    """The calls both bindings answer alike; subclasses add the ones that differ."""
+
+    # Opus settings by name, as the suites write them: the core's field names, with the
+    # application as "voip" or "audio".
+    OPUS_DEFAULTS = dict(application="voip", bitrate=24000, complexity=9, cbr=True,
+                         inband_fec=False, expected_loss_percent=0, frame_ms=20)
+
+    def __init__(self, module):
+        self.module = module
+        self.MediaError = module.MediaError
+
+    def decoder(self, codec, rate, channels):
+        return self.module.Decoder(codec, rate, channels)
+
+    # Subclasses provide, with the exception types `CodecError`, `InvalidArgument` and
+    # `RtpError` (subclasses of `MediaError`, or `MediaError` itself):
+    #   encoder(codec, rate, channels, opus=None): an Encoder; `opus` is a dict of settings
+    #   opus_settings(encoder): the settings in force as a dict, or None
+    #   transcoder(input_codec, input_rate, input_channels, output_codec, output_rate,
+    #              output_channels, output_ptime_ms=20, opus=None)
+    #   session(codec, opus=None, **config): a MediaSession; config as bindings-python names it
+    #   get(obj, name): the value of a property or getter method
+    #   stat(session, name): one counter of `session.stats()`
