@@ -47,6 +47,17 @@ pub const RATES: core::ops::RangeInclusive<u32> = 8000..=48_000;
 /// Interleaved `i16` in and out, 1 or 2 channels at 8 to 48 kHz. One pitch is estimated on
 /// the sum of the channels and each channel repeats its own waveform with it. Nothing is
 /// allocated after [`WaveformPlc::new`].
+///
+/// ```
+/// use mediacore::dsp::WaveformPlc;
+///
+/// let mut plc = WaveformPlc::new(8000, 1)?;
+/// let mut packet = [0i16; 160];
+/// plc.receive(&mut packet)?; // every packet decoded (changed in place after a loss)
+/// let mut lost = [0i16; 160];
+/// assert_eq!(plc.conceal(160, &mut lost)?, 160); // in place of a lost one
+/// # Ok::<(), mediacore::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct WaveformPlc {
     sample_rate: u32,
