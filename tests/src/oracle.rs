@@ -108,3 +108,20 @@ pub fn espeak_speech(rate: u32, text: &str) -> Vec<i16> {
     );
     pcm
 }
+
+/// An even UDP port on loopback whose odd neighbour is free too: RTP and RTCP for a peer
+/// such as ffmpeg that takes the pair. Another process may still take it before use.
+pub fn free_rtp_port_pair() -> u16 {
+    use std::net::{Ipv4Addr, UdpSocket};
+    for _ in 0..1000 {
+        let rtp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a UDP port");
+        let port = rtp.local_addr().expect("UDP address").port();
+        if port.is_multiple_of(2)
+            && port < u16::MAX
+            && UdpSocket::bind((Ipv4Addr::LOCALHOST, port + 1)).is_ok()
+        {
+            return port;
+        }
+    }
+    panic!("found no free pair of UDP ports");
+}

@@ -45,7 +45,7 @@ use std::time::{Duration, Instant};
 use mediacore::codec::cn::{ComfortNoise, Sid};
 use mediacore::rtp::RtpHeader;
 use mediacore::{Decoder, Encoder};
-use mediacore_tests::oracle::{run, s16le_bytes, s16le_samples, scratch_dir};
+use mediacore_tests::oracle::{free_rtp_port_pair, run, s16le_bytes, s16le_samples, scratch_dir};
 
 const RATE: usize = 8000;
 /// Samples ffmpeg's encoder analyses into one SID, and its decoder plays from one.
@@ -193,27 +193,12 @@ fn negated(sids: &[Vec<u8>]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// An even UDP port on loopback whose odd neighbour (RTCP for ffmpeg) is free too.
-fn free_rtp_port() -> u16 {
-    for _ in 0..1000 {
-        let rtp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a UDP port");
-        let port = rtp.local_addr().expect("UDP address").port();
-        if port.is_multiple_of(2)
-            && port < u16::MAX
-            && UdpSocket::bind((Ipv4Addr::LOCALHOST, port + 1)).is_ok()
-        {
-            return port;
-        }
-    }
-    panic!("found no free pair of UDP ports");
-}
-
 /// ffmpeg's decoder playing `sids`, sent as RTP on loopback over and over until ffmpeg has
 /// written `seconds` of audio. Which SID comes first depends on when ffmpeg starts listening;
 /// the noises are stationary, so that does not matter.
 fn ffmpeg_play(sids: &[Vec<u8>], seconds: f64) -> Vec<i16> {
     let dir = scratch_dir("cn-ffmpeg-play");
-    let port = free_rtp_port();
+    let port = free_rtp_port_pair();
     let sdp = dir.join("cn.sdp");
     std::fs::write(
         &sdp,

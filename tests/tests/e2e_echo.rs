@@ -16,12 +16,13 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use mediacore_tests::oracle::free_rtp_port_pair;
 use serde_json::{Value, json};
 
 /// What espeak-ng says: about six seconds of speech.
@@ -86,7 +87,7 @@ fn server_echoes_speech_between_ffmpeg_peers() {
     wait_healthy(&mut server, http_port, Duration::from_secs(30));
 
     // The endpoint echoes to the receiver's port.
-    let recv_port = free_even_udp_pair();
+    let recv_port = free_rtp_port_pair();
     let (status, endpoint) = http(
         http_port,
         "POST",
@@ -349,21 +350,6 @@ fn best_alignment(sent: &[f64], received: &[f64], max_lag: usize) -> (isize, f64
 fn free_tcp_port() -> u16 {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a TCP port");
     listener.local_addr().expect("TCP address").port()
-}
-
-/// An even UDP port whose odd neighbour (RTCP for ffmpeg) is free too.
-fn free_even_udp_pair() -> u16 {
-    for _ in 0..1000 {
-        let rtp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a UDP port");
-        let port = rtp.local_addr().expect("UDP address").port();
-        if port.is_multiple_of(2)
-            && port < u16::MAX
-            && UdpSocket::bind((Ipv4Addr::LOCALHOST, port + 1)).is_ok()
-        {
-            return port;
-        }
-    }
-    panic!("found no free pair of UDP ports");
 }
 
 /// Waits until something has bound UDP `port` (the receiver is ready), without binding it.
