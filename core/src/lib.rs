@@ -40,6 +40,7 @@ pub mod codec;
 pub mod dsp;
 pub mod error;
 pub mod frame;
+pub mod jitter;
 pub mod rng;
 pub mod rtcp;
 pub mod rtp;
