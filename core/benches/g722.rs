@@ -5,9 +5,9 @@
 //! against `libspandsp-dev`; when either is missing the bench says so and measures only
 //! ours.
 
+mod common;
+
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mediacore::codec::g722::{G722Decoder, G722Encoder, Mode, SAMPLE_RATE};
@@ -30,49 +30,6 @@ fn signal() -> Vec<i16> {
             v as i16
         })
         .collect()
-}
-
-/// Builds the SpanDSP helper, or says why not.
-fn spandsp_helper() -> Result<PathBuf, String> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/oracles/spandsp_g722.c");
-    let exe = std::env::temp_dir().join(format!(
-        "mediacore-bench-spandsp-g722-{}",
-        std::process::id()
-    ));
-    let status = Command::new("cc")
-        .arg("-O2")
-        .arg("-o")
-        .arg(&exe)
-        .arg(&src)
-        .arg("-lspandsp")
-        .status()
-        .map_err(|e| format!("cannot run cc: {e}"))?;
-    if !status.success() {
-        return Err("cc failed; is libspandsp-dev installed?".into());
-    }
-    Ok(exe)
-}
-
-/// Mean nanoseconds SpanDSP takes for `mode` ("time-encode" or "time-decode") on `input`.
-fn spandsp_time(exe: &Path, mode: &str, input: &[u8]) -> Result<f64, String> {
-    use std::io::Write;
-    let mut child = Command::new(exe)
-        .args([mode, "2000"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    child
-        .stdin
-        .take()
-        .ok_or("no stdin")?
-        .write_all(input)
-        .map_err(|e| e.to_string())?;
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .map_err(|e| format!("unexpected output from the helper: {e}"))
 }
 
 fn g722(c: &mut Criterion) {
@@ -103,14 +60,15 @@ fn g722(c: &mut Criterion) {
     });
     group.finish();
 
-    match spandsp_helper() {
+    match common::build_helper("spandsp_g722", "spandsp", "libspandsp-dev") {
         Ok(exe) => {
             let pcm_bytes: Vec<u8> = pcm.iter().flat_map(|s| s.to_le_bytes()).collect();
             for (name, mode, input) in [
                 ("encode_1s", "time-encode", &pcm_bytes),
                 ("decode_1s", "time-decode", &payload),
             ] {
-                match spandsp_time(&exe, mode, input) {
+                let args = [mode.to_owned(), "2000".to_owned()];
+                match common::helper_figure(&exe, &args, input, 0) {
                     Ok(ns) => eprintln!("g722/spandsp_{name}: {:.1} µs per run", ns / 1000.0),
                     Err(e) => eprintln!("g722/spandsp_{name}: not measured: {e}"),
                 }

@@ -16,10 +16,10 @@
 //! signal. Each iteration codes the whole clip with fresh state, on both sides.
 //! `scripts/bench.sh opus` runs this bench and prints the table of docs/BENCHMARKS.md.
 
+mod common;
+
 use std::hint::black_box;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
@@ -152,37 +152,11 @@ impl Measurement for ThreadTime {
     }
 }
 
-/// Runs `program` with `args`, feeding `input`; returns its stdout or why it failed.
-fn run(program: &Path, args: &[String], input: &[u8]) -> Result<Vec<u8>, String> {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
-    // The programs used here read all their input before they write, so this cannot block.
-    child
-        .stdin
-        .take()
-        .ok_or("no stdin")?
-        .write_all(input)
-        .map_err(|e| e.to_string())?;
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(format!(
-            "{} {args:?} failed: {}",
-            program.display(),
-            out.status
-        ));
-    }
-    Ok(out.stdout)
-}
-
 /// The speech clip at each of `rates`, from espeak-ng and sox (no dither).
 fn espeak_speech(rates: &[u32]) -> Result<Vec<Vec<i16>>, String> {
     let wav = std::env::temp_dir().join(format!("mediacore-bench-opus-{}.wav", std::process::id()));
     let wav_arg = wav.to_str().ok_or("temp path is not UTF-8")?.to_owned();
-    let spoken = run(
+    let spoken = common::run(
         Path::new("espeak-ng"),
         &["-v", "en-us", "-w", &wav_arg, TEXT].map(String::from),
         &[],
@@ -194,7 +168,7 @@ fn espeak_speech(rates: &[u32]) -> Result<Vec<Vec<i16>>, String> {
                 let mut args = vec!["-D".to_owned(), wav_arg.clone()];
                 let raw_out = format!("-t raw -r {rate} -c 1 -e signed -b 16 -");
                 args.extend(raw_out.split(' ').map(String::from));
-                let raw = run(Path::new("sox"), &args, &[])?;
+                let raw = common::run(Path::new("sox"), &args, &[])?;
                 let pcm = s16le_samples(&raw);
                 if pcm.len() < *rate as usize {
                     return Err(format!(
@@ -320,33 +294,10 @@ fn encode_ours(case: &Case, pcm: &[i16]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Builds the libopus helper, or says why not.
-fn libopus_helper() -> Result<PathBuf, String> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/oracles/libopus_bench.c");
-    let exe = std::env::temp_dir().join(format!("mediacore-bench-libopus-{}", std::process::id()));
-    let status = Command::new("cc")
-        .arg("-O2")
-        .arg("-o")
-        .arg(&exe)
-        .arg(&src)
-        .arg("-lopus")
-        .status()
-        .map_err(|e| format!("cannot run cc: {e}"))?;
-    if !status.success() {
-        return Err("cc failed; is libopus-dev installed?".into());
-    }
-    Ok(exe)
-}
-
 /// Mean nanoseconds per round the helper reports for `args` (its last one is the rounds)
 /// on `input`, by the clock [`ThreadTime`] reads.
 fn libopus_time(exe: &Path, args: &[String], input: &[u8]) -> Result<f64, String> {
-    let out = run(exe, args, input)?;
-    let text = String::from_utf8_lossy(&out);
-    text.split_whitespace()
-        .nth(HELPER_FIGURE)
-        .and_then(|figure| figure.parse().ok())
-        .ok_or_else(|| format!("unexpected output from the helper: {:?}", text.trim()))
+    common::helper_figure(exe, args, input, HELPER_FIGURE)
 }
 
 /// Measures libopus through the helper as criterion measures ours: for `iters` iterations
@@ -383,7 +334,7 @@ fn opus(c: &mut Criterion<ThreadTime>) {
         eprintln!("opus: no espeak-ng speech ({e}); using a synthetic speech-like signal");
         rates.iter().map(|&r| synthetic_speech(r)).collect()
     });
-    let helper = libopus_helper();
+    let helper = common::build_helper("libopus_bench", "opus", "libopus-dev");
     if let Err(e) = &helper {
         eprintln!("opus/libopus: not measured, only ours: {e}");
     }
@@ -410,7 +361,7 @@ fn opus(c: &mut Criterion<ThreadTime>) {
             let args: Vec<String> = std::iter::once("encode".to_owned())
                 .chain(settings.iter().cloned())
                 .collect();
-            run(exe, &args, &pcm_bytes).and_then(|out| split_packets(&out))
+            common::run(exe, &args, &pcm_bytes).and_then(|out| split_packets(&out))
         });
         eprintln!(
             "opus/{}: {seconds:.2} s of audio; our packets {}",

@@ -29,43 +29,10 @@
 #include <time.h>
 #include <opus/opus.h>
 
+#include "oracle_common.h"
+
 /* Room for one packet: the size opus.h recommends, so the buffer never limits the encoder. */
 #define MAX_PACKET 4000
-
-static uint8_t *read_all(size_t *len)
-{
-    size_t cap = 1 << 16;
-    size_t n = 0;
-    size_t got;
-    uint8_t *buf = malloc(cap);
-    if (buf == NULL)
-        exit(3);
-    while ((got = fread(buf + n, 1, cap - n, stdin)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            if ((buf = realloc(buf, cap)) == NULL)
-                exit(3);
-        }
-    }
-    *len = n;
-    return buf;
-}
-
-static void *alloc_or_exit(size_t size)
-{
-    void *p = malloc(size);
-    if (p == NULL)
-        exit(3);
-    return p;
-}
-
-static double clock_ns(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (double) ts.tv_sec * 1e9 + (double) ts.tv_nsec;
-}
 
 /* Runs fn(job) ROUNDS times after one untimed round and prints the mean CPU and elapsed
  * nanoseconds per round. */

@@ -19,7 +19,9 @@
  * Recommendation's reference does. "decode" feeds one octet at a time, recomputes both QMF
  * sums from SpanDSP's own filter state with the G.722 coefficients, checks that their
  * truncation is exactly what g722_decode() returned (exit 4 otherwise), and writes their
- * saturation. Everything before that last step is SpanDSP's arithmetic. */
+ * saturation. Everything before that last step is SpanDSP's arithmetic.
+ *
+ * Exit status: 2 bad arguments, 3 out of memory, 4 a QMF sum that does not match. */
 #define SPANDSP_EXPOSE_INTERNAL_STRUCTURES
 #include <stdint.h>
 #include <stdio.h>
@@ -28,41 +30,16 @@
 #include <time.h>
 #include <spandsp.h>
 
+#include "oracle_common.h"
+
 /* G.722 QMF coefficients h0, h2, .., h22 and h1, h3, .., h23. */
 static const int32_t h_even[12] = {3, -11, 12, 32, -210, 951, 3876, -805, 362, -156, 53, -11};
 static const int32_t h_odd[12] = {-11, 53, -156, 362, -805, 3876, 951, -210, 32, 12, -11, 3};
-
-static uint8_t *read_all(size_t *len)
-{
-    size_t cap = 1 << 16;
-    size_t n = 0;
-    size_t got;
-    uint8_t *buf = malloc(cap);
-    if (buf == NULL)
-        exit(3);
-    while ((got = fread(buf + n, 1, cap - n, stdin)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            if ((buf = realloc(buf, cap)) == NULL)
-                exit(3);
-        }
-    }
-    *len = n;
-    return buf;
-}
 
 static void put_s16le(int16_t v)
 {
     fputc(v & 0xFF, stdout);
     fputc((v >> 8) & 0xFF, stdout);
-}
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec * 1e9 + (double) ts.tv_nsec;
 }
 
 static int encode_all(const int16_t *pcm, int samples, uint8_t *out)
@@ -133,15 +110,15 @@ int main(int argc, char **argv)
 
     if (strcmp(mode, "encode") == 0 || strcmp(mode, "time-encode") == 0) {
         int samples = (int) (len / 2);
-        int16_t *pcm = malloc((size_t) samples * sizeof(int16_t) + 2);
-        uint8_t *out = malloc((size_t) samples / 2 + 1);
+        int16_t *pcm = alloc_or_exit((size_t) samples * sizeof(int16_t) + 2);
+        uint8_t *out = alloc_or_exit((size_t) samples / 2 + 1);
         for (int i = 0; i < samples; i++)
             pcm[i] = (int16_t) (in[2 * i] | (in[2 * i + 1] << 8));
         if (timing) {
-            double start = now_ns();
+            double start = clock_ns(CLOCK_MONOTONIC);
             for (int r = 0; r < rounds; r++)
                 encode_all(pcm, samples, out);
-            printf("%.0f\n", (now_ns() - start) / rounds);
+            printf("%.0f\n", (clock_ns(CLOCK_MONOTONIC) - start) / rounds);
             return 0;
         }
         fwrite(out, 1, (size_t) encode_all(pcm, samples, out), stdout);
@@ -162,12 +139,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "%ld samples wrapped in SpanDSP\n", wrapped);
         return 0;
     }
-    int16_t *out = malloc(2 * len * sizeof(int16_t) + 2);
+    int16_t *out = alloc_or_exit(2 * len * sizeof(int16_t) + 2);
     if (timing) {
-        double start = now_ns();
+        double start = clock_ns(CLOCK_MONOTONIC);
         for (int r = 0; r < rounds; r++)
             decode_all(rate, in, (int) len, out);
-        printf("%.0f\n", (now_ns() - start) / rounds);
+        printf("%.0f\n", (clock_ns(CLOCK_MONOTONIC) - start) / rounds);
         return 0;
     }
     int n = decode_all(rate, in, (int) len, out);
