@@ -6,12 +6,14 @@
  *       s16le mono audio in (the decoded stream, whole frames); PATTERN has one character per
  *       frame, '1' for a lost frame and '0' for a received one. Received frames go through
  *       plc_rx() (which may blend their start after a loss), lost ones are replaced by
- *       plc_fillin(); the result is written as s16le. */
+ *       plc_fillin(); the result is written as s16le. Exits 4 when stdin holds fewer
+ *       frames than PATTERN, 3 when out of memory. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <spandsp.h>
+#include "oracle_common.h"
 
 int main(int argc, char **argv)
 {
@@ -22,10 +24,10 @@ int main(int argc, char **argv)
     size_t frames = strlen(pattern);
     if (frame <= 0)
         return 2;
-    int16_t *buf = malloc((size_t) frame * sizeof(int16_t));
-    uint8_t *raw = malloc((size_t) frame * 2);
+    int16_t *buf = alloc_or_exit((size_t) frame * sizeof(int16_t));
+    uint8_t *raw = alloc_or_exit((size_t) frame * 2);
     plc_state_t *plc = plc_init(NULL);
-    if (buf == NULL || raw == NULL || plc == NULL)
+    if (plc == NULL)
         return 3;
     for (size_t f = 0; f < frames; f++) {
         if (fread(raw, 2, (size_t) frame, stdin) != (size_t) frame)
