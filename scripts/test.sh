@@ -11,6 +11,8 @@ trap 'status=$?; if [ $status -ne 0 ]; then printf "\nFAILED (exit %s) during: %
 run() { CURRENT_STEP="$*"; step "$*"; "$@"; }
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# A one-off build from a fresh clone gains nothing from incremental compilation's caches.
+if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
 
 CURRENT_STEP="scripts/setup.sh"
 bash scripts/setup.sh
