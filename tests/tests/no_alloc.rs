@@ -137,3 +137,32 @@ fn codecs_conceal_losses_without_allocating() {
         }
     }
 }
+
+#[test]
+fn the_jitter_packet_store_inserts_and_drops_without_allocating() {
+    use mediacore::jitter::{PacketStore, StoredPacket};
+    let mut store = PacketStore::new(16, 160).unwrap();
+    let payload = [0x55u8; 160];
+    assert_steady_state_allocates_nothing("PacketStore", |i| {
+        // Out of order, a duplicate, and the oldest dropped once the store is full.
+        let ts = (i as u64 ^ 1) * 160;
+        for t in [ts, ts] {
+            let _ = store
+                .insert(
+                    StoredPacket {
+                        timestamp: t,
+                        sequence: t / 160,
+                        marker: false,
+                        arrival: Instant::from_micros(t * 125),
+                        payload: &payload,
+                    },
+                    None,
+                )
+                .unwrap();
+        }
+        if i % 3 == 0 {
+            store.pop_first();
+        }
+        store.discard_before(ts.saturating_sub(160 * 12));
+    });
+}

@@ -3,7 +3,11 @@
 //! - [`delay`]: [`DelayEstimator`], the target playout delay from measured arrival jitter
 //!   (a forgetting histogram of relative delays and a high quantile of it, over a sliding
 //!   minimum that follows sender clock drift).
+//! - [`store`]: [`PacketStore`], received packets waiting for playout in extended RTP
+//!   timestamp order, bounded in count and size and allocated once.
 
 pub mod delay;
+pub mod store;
 
 pub use delay::{DelayConfig, DelayEstimator};
+pub use store::{Insert, PacketStore, StoredPacket};
