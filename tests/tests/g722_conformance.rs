@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use mediacore::codec::g722::{G722Decoder, G722Encoder, Mode};
+use mediacore::rng::SeededRng;
 use mediacore::{Decoder, Encoder};
 use mediacore_tests::oracle::{build_c_oracle, espeak_speech, run, s16le_bytes, s16le_samples};
 
@@ -65,15 +66,15 @@ fn our_decode(mode: Mode, octets: &[u8]) -> Vec<i16> {
     out
 }
 
-/// A small seeded generator (xorshift64*), so every run sees the same noise.
-struct Noise(u64);
+/// The engine's seeded generator, so every run sees the same noise.
+struct Noise(SeededRng);
 
 impl Noise {
+    fn new(seed: u64) -> Self {
+        Noise(SeededRng::new(seed))
+    }
     fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        self.0.next_u64()
     }
     fn sample(&mut self) -> i16 {
         (self.next() >> 48) as u16 as i16
@@ -127,7 +128,7 @@ fn square(freq: f64, seconds: f64) -> Vec<i16> {
 fn signals() -> Vec<(&'static str, Vec<i16>)> {
     let speech = speech();
     let clipped: Vec<i16> = speech.iter().map(|&s| s.saturating_mul(8)).collect();
-    let mut noise = Noise(0x6722_5EED);
+    let mut noise = Noise::new(0x6722_5EED);
     let white: Vec<i16> = (0..32_000).map(|_| noise.sample()).collect();
     let quiet_white: Vec<i16> = (0..32_000).map(|_| noise.sample() >> 6).collect();
     let nyquist: Vec<i16> = (0..16_000)
@@ -219,7 +220,7 @@ fn decoder_matches_spandsp_on_encoded_signals_in_every_mode() {
 
 #[test]
 fn decoder_matches_spandsp_on_random_octets_in_every_mode() {
-    let mut noise = Noise(0xD3C0_DE72_2000_0001);
+    let mut noise = Noise::new(0xD3C0_DE72_2000_0001);
     let mut streams: Vec<(String, Vec<u8>)> = (0..4)
         .map(|i| (format!("random stream {i}"), noise.octets(16_000)))
         .collect();

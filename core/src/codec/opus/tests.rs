@@ -5,15 +5,15 @@ use super::*;
 use crate::Error;
 use crate::codec::{Codec, Decoder, Encoder};
 
-/// A small seeded generator (xorshift64*), so every run sees the same signal.
-struct Noise(u64);
+/// The crate's seeded generator, so every run sees the same signal, with a uniform draw.
+struct Noise(crate::rng::SeededRng);
 
 impl Noise {
+    fn new(seed: u64) -> Self {
+        Noise(crate::rng::SeededRng::new(seed))
+    }
     fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        self.0.next_u64()
     }
     /// Uniform in [-1, 1).
     fn uniform(&mut self) -> f64 {
@@ -67,7 +67,7 @@ fn shape(segment: &mut [f64], rms: f64, flatness: f64) {
 pub(super) fn speech_like(rate: u32, seconds: f64, seed: u64) -> Vec<i16> {
     let fs = f64::from(rate);
     let n = (fs * seconds) as usize;
-    let mut noise = Noise(seed | 1);
+    let mut noise = Noise::new(seed);
     let mut out: Vec<f64> = Vec::with_capacity(n + rate as usize);
     let mut formants = [
         Resonator { y1: 0.0, y2: 0.0 },
@@ -945,7 +945,7 @@ fn panicking_configurations(
     bitrate_step: usize,
     seconds: f64,
 ) -> Vec<String> {
-    let mut noise = Noise(99);
+    let mut noise = Noise::new(99);
     let mut failures = Vec::new();
     for &rate in rates {
         for channels in [1u16, 2] {
