@@ -166,3 +166,25 @@ fn the_jitter_packet_store_inserts_and_drops_without_allocating() {
         store.discard_before(ts.saturating_sub(160 * 12));
     });
 }
+
+#[test]
+fn time_stretching_accelerates_and_expands_without_allocating() {
+    use mediacore::dsp::TimeStretch;
+    for rate in [8000, 16_000, 48_000] {
+        let mut ts = TimeStretch::new(rate).unwrap();
+        // 40 ms of a tone (stretched by its period), of silence (by the longest period),
+        // and too short to work on (copied).
+        let inputs = [
+            tone(rate, rate as usize / 25),
+            vec![0; rate as usize / 25],
+            tone(rate, ts.min_input() - 1),
+        ];
+        let mut out = vec![0i16; inputs[0].len() + ts.max_period()];
+        assert_steady_state_allocates_nothing(&format!("TimeStretch at {rate} Hz"), |i| {
+            let input = &inputs[i % inputs.len()];
+            let a = ts.accelerate(input, &mut out).unwrap();
+            let e = ts.expand(input, &mut out).unwrap();
+            assert!(i % 3 == 2 || (a.removed > 0 && e.inserted > 0));
+        });
+    }
+}

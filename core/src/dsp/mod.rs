@@ -7,6 +7,8 @@
 //!   packet's audio at once (Opus at 8 and 12 kHz).
 //! - [`plc`]: waveform loss concealment (ITU-T G.711 Appendix I style) for the codecs
 //!   without one of their own.
+//! - [`timestretch`]: removes or inserts one pitch period (WSOLA), for the jitter buffer to
+//!   change its delay without dropping or inserting frames.
 //!
 //! Every stage writes into a caller-owned output buffer and says up front how many samples
 //! it will write, so that the per-frame path does not allocate.
@@ -15,8 +17,10 @@ pub mod channels;
 pub mod halfband;
 pub mod plc;
 pub mod resample;
+pub mod timestretch;
 
 pub use channels::{mono_to_stereo, stereo_to_mono};
 pub use halfband::HalfbandDecimator;
 pub use plc::WaveformPlc;
 pub use resample::{Quality, Resampler, SUPPORTED_RATES};
+pub use timestretch::{Stretch, TimeStretch};
