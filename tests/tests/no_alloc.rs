@@ -154,6 +154,7 @@ fn the_jitter_packet_store_inserts_and_drops_without_allocating() {
                         sequence: t / 160,
                         marker: false,
                         arrival: Instant::from_micros(t * 125),
+                        comfort_noise: false,
                         payload: &payload,
                     },
                     None,

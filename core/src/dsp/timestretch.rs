@@ -24,8 +24,10 @@ const RATES: core::ops::RangeInclusive<u32> = 8000..=48_000;
 const PITCH_MIN_TENTH_MS: usize = 25;
 /// The longest pitch period searched, 15 ms (66.7 Hz).
 const PITCH_MAX_MS: usize = 15;
-/// The least input worked on: two of the longest periods.
-const MIN_INPUT_MS: usize = 30;
+/// The least input worked on: one 20 ms packet, room for periods up to 8 ms (125 Hz and
+/// up); longer input allows longer periods, the whole range from 34 ms on. A buffer
+/// running at low delay has no more than the packet in hand when it needs to expand.
+const MIN_INPUT_MS: usize = 20;
 /// Samples left unchanged at each end of the input.
 const GUARD_MS: usize = 2;
 /// The rate of the coarse pitch search (approximately: the decimation factor is whole).
@@ -128,7 +130,7 @@ impl TimeStretch {
         self.sample_rate
     }
 
-    /// Least input length (samples) accelerate/expand work on: 30 ms worth.
+    /// Least input length (samples) accelerate/expand work on: 20 ms worth.
     pub fn min_input(&self) -> usize {
         self.min_input
     }
@@ -220,7 +222,7 @@ impl TimeStretch {
         if input.len() < self.min_input {
             return None;
         }
-        // min_input (30 ms) > 2 * guard (4 ms), so this does not underflow.
+        // min_input (20 ms) > 2 * guard (4 ms), so this does not underflow.
         let longest = ((input.len() - 2 * self.guard) / 2).min(self.pitch_max);
         if longest < self.pitch_min {
             return None;
@@ -493,7 +495,7 @@ mod tests {
     fn input_shorter_than_min_input_is_copied_unchanged() {
         for rate in RATES_TESTED {
             let mut ts = TimeStretch::new(rate).unwrap();
-            assert_eq!(ts.min_input(), rate as usize * 30 / 1000);
+            assert_eq!(ts.min_input(), rate as usize * 20 / 1000);
             for input in [buzz(rate, ts.min_input() - 1), vec![0; 10], Vec::new()] {
                 let mut out = vec![1; input.len() + ts.max_period()];
                 let unchanged = Stretch {

@@ -26,6 +26,8 @@ const FORGET: f64 = 0.998;
 pub const PRIOR_WEIGHT: f64 = 20.0;
 /// Length of one slot of the sliding minimum, in microseconds.
 const MIN_SLOT_US: i64 = 1_000_000;
+/// The histogram's scale is folded back into its buckets when it falls below this.
+const RESCALE_BELOW: f64 = 1e-200;
 /// Slots in the sliding minimum: the fastest transit over the last 2 to 3 s.
 const MIN_SLOTS: usize = 3;
 
@@ -75,8 +77,10 @@ impl Default for DelayConfig {
 pub struct DelayEstimator {
     config: DelayConfig,
     clock_rate: u32,
-    /// Probability mass per 1 ms bucket of relative delay, summing to 1.
+    /// Probability mass per 1 ms bucket of relative delay, summing to 1 once multiplied
+    /// by `scale` (forgetting multiplies `scale` rather than every bucket).
     histogram: Vec<f64>,
+    scale: f64,
     /// Packets seen, for the forgetting factor's start-up.
     packets: u64,
     /// Fastest transit (µs) per slot with the slot's index, once the slot has seen a
@@ -85,6 +89,8 @@ pub struct DelayEstimator {
     /// Transit and relative delay of the last packet, in µs.
     last_transit: Option<i64>,
     last_delay_us: i64,
+    /// The sliding minimum of transit as of the last packet, in µs.
+    fastest: Option<i64>,
 }
 
 impl DelayEstimator {
@@ -127,10 +133,12 @@ impl DelayEstimator {
             config,
             clock_rate,
             histogram,
+            scale: 1.0,
             packets: 0,
             min_slots: [None; MIN_SLOTS],
             last_transit: None,
             last_delay_us: 0,
+            fastest: None,
         })
     }
 
@@ -162,12 +170,17 @@ impl DelayEstimator {
         let delay = (transit - fastest).max(0);
 
         let forget = FORGET.min(1.0 - 1.0 / (self.packets as f64 + PRIOR_WEIGHT + 1.0));
-        for p in &mut self.histogram {
-            *p *= forget;
+        self.scale *= forget;
+        if self.scale < RESCALE_BELOW {
+            for p in &mut self.histogram {
+                *p *= self.scale;
+            }
+            self.scale = 1.0;
         }
         let len = self.histogram.len();
-        self.histogram[bucket(delay, len)] += 1.0 - forget;
+        self.histogram[bucket(delay, len)] += (1.0 - forget) / self.scale;
         self.packets += 1;
+        self.fastest = Some(fastest);
         self.last_transit = Some(transit);
         self.last_delay_us = delay;
         Duration::from_micros(delay as u64)
@@ -183,9 +196,10 @@ impl DelayEstimator {
     pub fn target_delay(&self) -> Duration {
         let mut sum = 0.0;
         let mut index = self.histogram.len() - 1;
+        let wanted = self.config.quantile / self.scale;
         for (i, p) in self.histogram.iter().enumerate() {
             sum += p;
-            if sum >= self.config.quantile {
+            if sum >= wanted {
                 index = i;
                 break;
             }
@@ -200,10 +214,28 @@ impl DelayEstimator {
         self.histogram.fill(0.0);
         let len = self.histogram.len();
         self.histogram[bucket(self.config.initial_delay.as_micros() as i64, len)] = 1.0;
+        self.scale = 1.0;
         self.packets = 0;
+        self.rebase();
+    }
+
+    /// Forgets the fastest transit seen (for a timeline that was moved, e.g. after a
+    /// timestamp jump) but keeps the histogram of delay variation.
+    pub fn rebase(&mut self) {
         self.min_slots = [None; MIN_SLOTS];
         self.last_transit = None;
         self.last_delay_us = 0;
+        self.fastest = None;
+    }
+
+    /// How much later than the fastest recent packet's pace audio with `timestamp` is
+    /// when it plays at `at`: `at - (timestamp / clock_rate + fastest transit)`, in µs,
+    /// negative when it plays earlier than even the fastest packet could have brought it.
+    /// `None` before the first packet.
+    pub fn playout_delay_us(&self, at: Instant, timestamp: u64) -> Option<i64> {
+        let media_us = (u128::from(timestamp) * 1_000_000 / u128::from(self.clock_rate)) as i64;
+        self.fastest
+            .map(|fastest| at.as_micros() as i64 - media_us - fastest)
     }
 }
 

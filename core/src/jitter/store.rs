@@ -36,6 +36,8 @@ pub struct StoredPacket<'a> {
     pub marker: bool,
     /// When it arrived.
     pub arrival: Instant,
+    /// Whether the payload is comfort noise (RFC 3389) rather than the stream's codec.
+    pub comfort_noise: bool,
     /// The payload.
     pub payload: &'a [u8],
 }
@@ -46,6 +48,7 @@ struct Slot {
     sequence: u64,
     marker: bool,
     arrival: Instant,
+    comfort_noise: bool,
     len: usize,
     payload: Vec<u8>,
 }
@@ -76,6 +79,7 @@ impl PacketStore {
             sequence: 0,
             marker: false,
             arrival: Instant::ZERO,
+            comfort_noise: false,
             len: 0,
             payload: vec![0; max_payload],
         };
@@ -147,6 +151,7 @@ impl PacketStore {
         slot.sequence = packet.sequence;
         slot.marker = packet.marker;
         slot.arrival = packet.arrival;
+        slot.comfort_noise = packet.comfort_noise;
         slot.len = packet.payload.len();
         slot.payload[..slot.len].copy_from_slice(packet.payload);
     }
@@ -158,6 +163,7 @@ impl PacketStore {
             sequence: slot.sequence,
             marker: slot.marker,
             arrival: slot.arrival,
+            comfort_noise: slot.comfort_noise,
             payload: &slot.payload[..slot.len],
         }
     }
@@ -230,6 +236,7 @@ mod tests {
             sequence: timestamp / 160,
             marker: false,
             arrival: Instant::from_micros(timestamp * 125),
+            comfort_noise: false,
             payload,
         }
     }

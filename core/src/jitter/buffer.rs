@@ -1,0 +1,961 @@
+//! [`JitterBuffer`]: the playout engine of the receive path.
+//!
+//! Packets go in as they arrive ([`JitterBuffer::insert`]); the host pulls audio at its own
+//! pace ([`JitterBuffer::pull`]), and the host's clock only enters as `now`. Between the
+//! two sit a [`PacketStore`] keyed by the RTP timestamp extended to 64 bits, the
+//! [`DelayEstimator`] and the stream's decoder, which decodes each packet when its turn
+//! comes into a short queue of samples that the pulls drain.
+//!
+//! **Delay.** Audio with timestamp `t` played at `p` is `p - (t + fastest transit)` late:
+//! its delay beyond what the fastest recent packet needed. The buffer keeps that delay at
+//! the estimator's target (a high quantile of recent arrival jitter, within the configured
+//! bounds). When it is too long the next decoded audio is shortened by one pitch period
+//! (accelerate) and when too short lengthened (expand), with [`TimeStretch`]; a talkspurt
+//! after intended silence simply starts at its target time, which changes the delay for
+//! free. A fixed buffer ([`JitterMode::Fixed`]) holds the initial delay and corrects drift
+//! by dropping whole packets instead.
+//!
+//! **Loss.** When a packet's turn comes and it is missing, the buffer rebuilds it from the
+//! next packet's in-band FEC (Opus) or has the decoder conceal it, 10 ms at a time. When
+//! nothing at all has arrived (an underrun) concealment stands in while the timeline waits:
+//! if the missing packets then turn up, playout resumes with them, a little later than
+//! planned, rather than dropping them; past 100 ms of concealment the buffer goes quiet
+//! and starts again at the target delay when packets return.
+//!
+//! **Intended silence.** After a comfort-noise (RFC 3389) packet the buffer plays comfort
+//! noise until speech returns, and a gap before a packet with the marker bit (a new
+//! talkspurt, RFC 3551 §4.1) is silence the sender meant: neither is concealed or counted
+//! as loss.
+//!
+//! **Timelines.** Sequence and timestamp wrap are absorbed by the 64-bit extension. A
+//! timestamp that jumps away from where the arrival time says the stream should be, or a
+//! new SSRC, moves the stream's timeline so that it carries on where the old one was; a
+//! straggler from before the jump still finds its place.
+//!
+//! Every buffer is allocated in [`JitterBuffer::new`]; memory per stream is constant.
+
+use core::time::Duration;
+
+use crate::codec::cn::{NoiseGenerator, Sid};
+use crate::codec::{Codec, Decoder};
+use crate::dsp::TimeStretch;
+use crate::error::{Error, Result};
+use crate::jitter::{DelayConfig, DelayEstimator, Insert, PacketStore, StoredPacket};
+use crate::rtp::RtpPacket;
+use crate::time::{Instant, SequenceExtender, TimestampExtender};
+
+/// Longest packet the buffer decodes, and longest single pull it serves in one step.
+pub const MAX_PACKET: Duration = Duration::from_millis(120);
+/// Concealment, comfort noise and silence are made in steps of this length.
+const STEP_MS: u64 = 10;
+/// After this much concealment with nothing received the buffer stops and waits for
+/// packets again.
+const MAX_UNDERRUN_CONCEAL_MS: u64 = 100;
+/// Accelerate once the delay is this far above the target.
+const ACCELERATE_MARGIN_US: i64 = 10_000;
+/// Expand once the delay is this far below the target: soon, since the target is just
+/// long enough for the packets it covers, and every millisecond under it makes more late.
+const EXPAND_MARGIN_US: i64 = 2_000;
+/// A timestamp this far from where arrival times place the stream is a jump of the
+/// sender's timeline rather than jitter.
+const JUMP: Duration = Duration::from_secs(1);
+/// Seed of the comfort-noise generator (its noise need not differ between streams).
+const NOISE_SEED: u64 = 0x6a69_7474_6572;
+
+/// How a [`JitterBuffer`] chooses its delay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum JitterMode {
+    /// Follow the network's jitter within the configured bounds, changing delay by time
+    /// stretching.
+    #[default]
+    Adaptive,
+    /// Hold the configured initial delay; drift is corrected by dropping whole packets.
+    Fixed,
+}
+
+impl JitterMode {
+    /// `"adaptive"` or `"fixed"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            JitterMode::Adaptive => "adaptive",
+            JitterMode::Fixed => "fixed",
+        }
+    }
+
+    /// The mode called `name` (`"adaptive"` or `"fixed"`, any case).
+    pub fn from_name(name: &str) -> Result<Self> {
+        if name.eq_ignore_ascii_case("adaptive") {
+            Ok(JitterMode::Adaptive)
+        } else if name.eq_ignore_ascii_case("fixed") {
+            Ok(JitterMode::Fixed)
+        } else {
+            Err(Error::InvalidArgument(format!(
+                "unknown jitter buffer mode {name:?}; expected \"adaptive\" or \"fixed\""
+            )))
+        }
+    }
+}
+
+/// Settings of a [`JitterBuffer`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JitterConfig {
+    /// Delay bounds, the starting delay and the quantile of arrival jitter to cover.
+    pub delay: DelayConfig,
+    /// Adaptive or fixed delay.
+    pub mode: JitterMode,
+    /// Packets held at most (at least 1); past it the packet nearest playout gives way.
+    pub capacity: usize,
+}
+
+impl Default for JitterConfig {
+    /// Adaptive, 20 to 500 ms starting at 50 ms, room for 64 packets.
+    fn default() -> Self {
+        JitterConfig {
+            delay: DelayConfig::default(),
+            mode: JitterMode::Adaptive,
+            capacity: 64,
+        }
+    }
+}
+
+impl JitterConfig {
+    /// A fixed buffer of `delay`.
+    pub fn fixed(delay: Duration) -> Self {
+        JitterConfig {
+            delay: DelayConfig {
+                min_delay: delay,
+                max_delay: delay.max(DelayConfig::default().max_delay),
+                initial_delay: delay,
+                ..DelayConfig::default()
+            },
+            mode: JitterMode::Fixed,
+            ..JitterConfig::default()
+        }
+    }
+}
+
+/// Counters kept by a [`JitterBuffer`]. Sample counts are per channel at the decoder's
+/// rate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct JitterStats {
+    /// Packets stored for playout.
+    pub packets_inserted: u64,
+    /// Packets that were already stored.
+    pub packets_duplicate: u64,
+    /// Packets that arrived after their audio's turn had passed.
+    pub packets_late: u64,
+    /// Packets dropped because the store was full.
+    pub packets_overflow: u64,
+    /// Packets the decoder refused; concealed instead.
+    pub decode_errors: u64,
+    /// Samples decoded from received packets.
+    pub samples_decoded: u64,
+    /// Samples rebuilt from the next packet's in-band FEC.
+    pub samples_fec: u64,
+    /// Samples made up by loss concealment.
+    pub samples_concealed: u64,
+    /// Samples of comfort noise played for the sender's intended silence.
+    pub samples_comfort_noise: u64,
+    /// Samples of silence: before playout starts, between talkspurts, after underruns.
+    pub samples_silence: u64,
+    /// Samples removed by accelerating.
+    pub samples_accelerated: u64,
+    /// Samples added by expanding.
+    pub samples_expanded: u64,
+    /// Decoded samples dropped whole to shorten the delay.
+    pub samples_dropped: u64,
+    /// Times the buffer ran out of packets while playing.
+    pub underruns: u64,
+    /// Times playout took back packets that arrived during an underrun.
+    pub resumed_late: u64,
+    /// Times the sender's timeline was re-anchored (timestamp jump or new SSRC).
+    pub resyncs: u64,
+}
+
+impl JitterStats {
+    /// Every counter with its field name, in declaration order.
+    pub fn fields(&self) -> [(&'static str, u64); 16] {
+        [
+            ("packets_inserted", self.packets_inserted),
+            ("packets_duplicate", self.packets_duplicate),
+            ("packets_late", self.packets_late),
+            ("packets_overflow", self.packets_overflow),
+            ("decode_errors", self.decode_errors),
+            ("samples_decoded", self.samples_decoded),
+            ("samples_fec", self.samples_fec),
+            ("samples_concealed", self.samples_concealed),
+            ("samples_comfort_noise", self.samples_comfort_noise),
+            ("samples_silence", self.samples_silence),
+            ("samples_accelerated", self.samples_accelerated),
+            ("samples_expanded", self.samples_expanded),
+            ("samples_dropped", self.samples_dropped),
+            ("underruns", self.underruns),
+            ("resumed_late", self.resumed_late),
+            ("resyncs", self.resyncs),
+        ]
+    }
+}
+
+/// What a received packet carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PacketKind {
+    /// Audio in the stream's codec.
+    Audio,
+    /// An RFC 3389 comfort-noise (SID) payload.
+    ComfortNoise,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Waiting for the first packet to reach the target delay. Packets before `floor`
+    /// (audio already played) are late.
+    Buffering { floor: Option<u64> },
+    /// Playing; `stalled_at` is where the timeline stood when it ran out of packets.
+    Playing { stalled_at: Option<u64> },
+}
+
+/// The kinds of audio the queue is filled with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fill {
+    Concealed,
+    ComfortNoise,
+    Silence,
+}
+
+/// Adaptive jitter buffer and playout engine; see the module documentation.
+///
+/// ```
+/// use core::time::Duration;
+/// use mediacore::codec::{self, Codec};
+/// use mediacore::jitter::{JitterBuffer, JitterConfig, PacketKind};
+/// use mediacore::rtp::{RtpHeader, RtpPacket};
+/// use mediacore::Instant;
+///
+/// let decoder = codec::new_decoder(Codec::Pcmu, 8000, 1)?;
+/// let mut jb = JitterBuffer::new(JitterConfig::default(), decoder)?;
+/// let mut datagram = [0u8; 172];
+/// let mut speaker = [0i16; 160];
+/// for i in 0..50u32 {
+///     let now = Instant::from_millis(u64::from(i) * 20);
+///     // 20 ms PCMU packets, every third one 15 ms late.
+///     let header = RtpHeader {
+///         sequence_number: i as u16,
+///         timestamp: i * 160,
+///         ssrc: 0x1234,
+///         ..RtpHeader::default()
+///     };
+///     let n = header.write(&[0xff; 160], &mut datagram)?;
+///     let arrival = now + Duration::from_millis(if i % 3 == 0 { 15 } else { 0 });
+///     jb.insert(arrival, &RtpPacket::parse(&datagram[..n])?, PacketKind::Audio)?;
+///     jb.pull(now, &mut speaker);
+/// }
+/// assert!(jb.stats().samples_decoded > 0);
+/// assert!(jb.target_delay() >= Duration::from_millis(15));
+/// # Ok::<(), mediacore::Error>(())
+/// ```
+pub struct JitterBuffer {
+    config: JitterConfig,
+    decoder: Box<dyn Decoder>,
+    sample_rate: u32,
+    clock_rate: u32,
+    store: PacketStore,
+    estimator: DelayEstimator,
+    stretch: Option<TimeStretch>,
+    noise: NoiseGenerator,
+    // Arrival side.
+    ssrc: Option<u32>,
+    sequence: SequenceExtender,
+    timestamp: TimestampExtender,
+    /// Added to extended timestamps to place them on the buffer's timeline.
+    offset: i64,
+    /// The offset before the last re-anchoring, for stragglers.
+    previous_offset: Option<i64>,
+    /// Timeline position and arrival of the newest packet.
+    newest: Option<(u64, Instant)>,
+    target_us: i64,
+    // Playout side.
+    state: State,
+    /// Timeline position of the first sample after the queue's content.
+    next_ts: u64,
+    /// Decoded samples not yet played: `queue[..queued]`.
+    queue: Vec<i16>,
+    queued: usize,
+    scratch: Vec<i16>,
+    /// Duration of the last decoded packet, in timestamp units.
+    last_packet_ticks: u64,
+    /// Last decoded packet was comfort noise; play noise until speech returns.
+    in_dtx: bool,
+    /// Concealment made in a row with nothing received, in samples.
+    underrun_samples: usize,
+    fec_supported: bool,
+    conceal_supported: bool,
+    playout_delay_us: Option<i64>,
+    /// Length of the last pull, in µs.
+    pull_us: i64,
+    stats: JitterStats,
+}
+
+impl core::fmt::Debug for JitterBuffer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("JitterBuffer")
+            .field("config", &self.config)
+            .field("codec", &self.decoder.codec())
+            .field("state", &self.state)
+            .field("stored", &self.store.len())
+            .field("queued", &self.queued)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JitterBuffer {
+    /// A buffer playing through `decoder` (mono or stereo, any of its rates).
+    ///
+    /// Fails when the configuration's delays are out of order or its capacity is zero.
+    pub fn new(config: JitterConfig, decoder: Box<dyn Decoder>) -> Result<Self> {
+        let sample_rate = decoder.sample_rate();
+        let codec = decoder.codec();
+        let clock_rate = codec.rtp_clock_rate(sample_rate);
+        let estimator = DelayEstimator::new(config.delay, clock_rate)?;
+        let channels = usize::from(decoder.channels().max(1));
+        let max_packet = samples_for(sample_rate, MAX_PACKET) * channels;
+        let max_payload = largest_payload(codec, decoder.as_ref(), max_packet);
+        let store = PacketStore::new(config.capacity, max_payload)?;
+        let stretch = match (config.mode, channels) {
+            (JitterMode::Adaptive, 1) => Some(TimeStretch::new(sample_rate)?),
+            _ => None,
+        };
+        let max_period = stretch.as_ref().map_or(0, TimeStretch::max_period);
+        // Leftover of a pull, up to two packets decoded for stretching, and an expansion.
+        let queue_len = 3 * max_packet + 2 * max_period;
+        let target_us = config.delay.initial_delay.as_micros() as i64;
+        Ok(JitterBuffer {
+            sample_rate,
+            clock_rate,
+            store,
+            estimator,
+            stretch,
+            noise: NoiseGenerator::new(NOISE_SEED),
+            ssrc: None,
+            sequence: SequenceExtender::new(),
+            timestamp: TimestampExtender::new(),
+            offset: 0,
+            previous_offset: None,
+            newest: None,
+            target_us,
+            state: State::Buffering { floor: None },
+            next_ts: 0,
+            queue: vec![0; queue_len],
+            queued: 0,
+            scratch: vec![0; queue_len.max(decoder.max_decoded_len(max_payload))],
+            last_packet_ticks: ticks_for(clock_rate, Duration::from_millis(20)),
+            in_dtx: false,
+            underrun_samples: 0,
+            fec_supported: true,
+            conceal_supported: true,
+            playout_delay_us: None,
+            pull_us: 0,
+            stats: JitterStats::default(),
+            decoder,
+            config,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &JitterConfig {
+        &self.config
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> JitterStats {
+        self.stats
+    }
+
+    /// The delay the buffer aims for now.
+    pub fn target_delay(&self) -> Duration {
+        Duration::from_micros(self.target_us as u64)
+    }
+
+    /// The delay of the audio the last pull ended with, beyond what the fastest recent
+    /// packet needed; `None` when playout had not started or the sender was silent.
+    pub fn playout_delay(&self) -> Option<Duration> {
+        self.playout_delay_us
+            .map(|us| Duration::from_micros(us.max(0) as u64))
+    }
+
+    /// Packets waiting in the store.
+    pub fn packets_stored(&self) -> usize {
+        self.store.len()
+    }
+
+    /// Decoded samples waiting to be pulled.
+    pub fn samples_queued(&self) -> usize {
+        self.queued
+    }
+
+    /// Whether playout has started (and not stopped after an underrun).
+    pub fn is_playing(&self) -> bool {
+        matches!(self.state, State::Playing { .. })
+    }
+
+    /// The decoder's sample rate.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// Drops every packet and queued sample and forgets the network; the next packet starts
+    /// a new stream.
+    pub fn reset(&mut self) {
+        self.store.clear();
+        self.estimator.reset();
+        self.ssrc = None;
+        self.sequence.reset();
+        self.timestamp.reset();
+        self.offset = 0;
+        self.previous_offset = None;
+        self.newest = None;
+        self.target_us = self.config.delay.initial_delay.as_micros() as i64;
+        self.state = State::Buffering { floor: None };
+        self.queued = 0;
+        self.in_dtx = false;
+        self.underrun_samples = 0;
+        self.playout_delay_us = None;
+    }
+
+    /// Takes a received packet. Returns what became of it; a payload larger than any
+    /// packet of 120 ms is an error and changes nothing.
+    pub fn insert(
+        &mut self,
+        now: Instant,
+        packet: &RtpPacket<'_>,
+        kind: PacketKind,
+    ) -> Result<Insert> {
+        let payload = packet.payload();
+        let max_payload = self.scratch.len().max(1);
+        if kind == PacketKind::Audio && self.decoder.max_decoded_len(payload.len()) > max_payload {
+            return Err(crate::error::RtpError::PayloadTooLarge {
+                len: payload.len(),
+                max: max_payload,
+            }
+            .into());
+        }
+        let ssrc = packet.ssrc();
+        if self.ssrc.is_some_and(|s| s != ssrc) {
+            // A new source: its sequence numbers and timestamps start a new timeline.
+            self.sequence.reset();
+            self.timestamp.reset();
+            self.previous_offset = None;
+        }
+        let new_source = self.ssrc != Some(ssrc);
+        self.ssrc = Some(ssrc);
+        let sequence = self.sequence.extend(u64::from(packet.sequence_number()));
+        let extended = self.timestamp.extend(u64::from(packet.timestamp()));
+        let position = self.place(now, extended, new_source);
+        let stored = StoredPacket {
+            timestamp: position,
+            sequence,
+            marker: packet.marker(),
+            arrival: now,
+            comfort_noise: kind == PacketKind::ComfortNoise,
+            payload,
+        };
+        let floor = match self.state {
+            State::Buffering { floor } => floor,
+            State::Playing { stalled_at } => Some(stalled_at.unwrap_or(self.next_ts)),
+        };
+        let outcome = self.store.insert(stored, floor)?;
+        match outcome {
+            Insert::Duplicate => {
+                self.stats.packets_duplicate += 1;
+                return Ok(outcome);
+            }
+            Insert::Late => self.stats.packets_late += 1,
+            Insert::Overflow => self.stats.packets_overflow += 1,
+            Insert::StoredDroppingOldest => {
+                self.stats.packets_overflow += 1;
+                self.stats.packets_inserted += 1;
+            }
+            Insert::Stored => self.stats.packets_inserted += 1,
+        }
+        self.estimator.on_packet(now, position);
+        self.target_us = match self.config.mode {
+            JitterMode::Adaptive => self.estimator.target_delay().as_micros() as i64,
+            JitterMode::Fixed => self.config.delay.initial_delay.as_micros() as i64,
+        };
+        if self.newest.is_none_or(|(t, _)| position >= t) {
+            self.newest = Some((position, now));
+        }
+        Ok(outcome)
+    }
+
+    /// Places an extended timestamp on the buffer's timeline, re-anchoring the timeline
+    /// when it jumped or the source changed.
+    fn place(&mut self, now: Instant, extended: u64, new_source: bool) -> u64 {
+        let at = |offset: i64| (extended as i64).saturating_add(offset).max(0) as u64;
+        let Some((newest, newest_arrival)) = self.newest else {
+            return at(self.offset);
+        };
+        // Where the stream should be now, judging by how long ago its newest packet came.
+        let elapsed = now.saturating_duration_since(newest_arrival);
+        let expected = newest + ticks_for(self.clock_rate, elapsed);
+        let jump = ticks_for(self.clock_rate, JUMP.max(self.config.delay.max_delay * 2));
+        let near = |position: u64| position.abs_diff(expected) <= jump;
+        if !new_source {
+            if near(at(self.offset)) {
+                return at(self.offset);
+            }
+            if let Some(previous) = self.previous_offset
+                && near(at(previous))
+            {
+                return at(previous);
+            }
+        }
+        // Carry the new timeline on from where the old one is now.
+        self.previous_offset = (!new_source).then_some(self.offset);
+        self.offset = expected as i64 - extended as i64;
+        self.estimator.rebase();
+        self.stats.resyncs += 1;
+        expected
+    }
+
+    /// Fills `out` with the next audio to play (interleaved, at the decoder's rate and
+    /// channel count), silence when there is none.
+    pub fn pull(&mut self, now: Instant, out: &mut [i16]) {
+        let channels = usize::from(self.decoder.channels().max(1));
+        self.pull_us = (out.len() / channels) as i64 * 1_000_000 / i64::from(self.sample_rate);
+        let mut written = 0;
+        let max_step = self.queue.len() / 3;
+        while written < out.len() {
+            let want = (out.len() - written).min(max_step);
+            // Every round adds audio to the queue; the bound only guards against a
+            // decoder that returns nothing forever.
+            let mut rounds = 0;
+            while self.queued < want && rounds < 64 {
+                self.produce(now);
+                rounds += 1;
+            }
+            let n = want.min(self.queued);
+            out[written..written + n].copy_from_slice(&self.queue[..n]);
+            self.queue.copy_within(n..self.queued, 0);
+            self.queued -= n;
+            if n < want {
+                out[written + n..written + want].fill(0);
+            }
+            written += want;
+        }
+        // The delay of the audio this pull ended with: what follows it in the queue, up to
+        // `next_ts`, plays right after it.
+        self.playout_delay_us = match self.state {
+            State::Playing { .. } if !self.in_dtx => {
+                let ahead = self.pull_us as u64
+                    + (self.queued / channels) as u64 * 1_000_000 / u64::from(self.sample_rate);
+                self.estimator
+                    .playout_delay_us(now + Duration::from_micros(ahead), self.next_ts)
+            }
+            _ => None,
+        };
+    }
+
+    /// Adds some audio to the queue: decoded, rebuilt, concealed, comfort noise or silence.
+    fn produce(&mut self, now: Instant) {
+        let step = self.step_ticks();
+        if let State::Buffering { floor } = self.state {
+            if let Some(floor) = floor {
+                self.stats.packets_late += self.store.discard_before(floor) as u64;
+            }
+            self.discard_too_old(now);
+            match self.store.first().map(|p| p.timestamp) {
+                Some(first) if self.ready(now, first) => {
+                    if floor.is_some_and(|f| first < self.next_ts && first >= f) {
+                        // Packets held up during an underrun, played after all.
+                        self.stats.resumed_late += 1;
+                    }
+                    self.state = State::Playing { stalled_at: None };
+                    self.next_ts = first;
+                    self.underrun_samples = 0;
+                }
+                _ => {
+                    self.fill(Fill::Silence, step);
+                    return;
+                }
+            }
+        }
+        let State::Playing { stalled_at } = self.state else {
+            return;
+        };
+
+        // Packets that arrived during an underrun resume playout where it stopped, as long
+        // as that keeps the delay within its bound.
+        if let Some(stalled_at) = stalled_at
+            && let Some(first) = self.store.first().map(|p| p.timestamp)
+            && first < self.next_ts
+        {
+            self.discard_too_old(now);
+            if let Some(first) = self.store.first().map(|p| p.timestamp)
+                && first >= stalled_at
+                && first < self.next_ts
+            {
+                self.next_ts = first;
+                self.queued = 0;
+                self.stats.resumed_late += 1;
+            }
+        }
+        self.stats.packets_late += self.store.discard_before(self.next_ts) as u64;
+
+        let Some((first, marker, comfort_noise)) = self
+            .store
+            .first()
+            .map(|p| (p.timestamp, p.marker, p.comfort_noise))
+        else {
+            // Nothing to play.
+            if self.in_dtx {
+                self.fill(Fill::ComfortNoise, step);
+                self.next_ts += step;
+                return;
+            }
+            if stalled_at.is_none() {
+                self.stats.underruns += 1;
+                self.state = State::Playing {
+                    stalled_at: Some(self.next_ts),
+                };
+            }
+            let limit = samples_for(
+                self.sample_rate,
+                Duration::from_millis(MAX_UNDERRUN_CONCEAL_MS),
+            );
+            if self.underrun_samples >= limit {
+                // Give up waiting: go quiet and start again when packets return.
+                self.state = State::Buffering {
+                    floor: Some(stalled_at.unwrap_or(self.next_ts)),
+                };
+                self.fill(Fill::Silence, step);
+                return;
+            }
+            self.underrun_samples += self.fill(Fill::Concealed, step);
+            self.next_ts += step;
+            return;
+        };
+
+        if first == self.next_ts {
+            self.state = State::Playing { stalled_at: None };
+            self.decode_first(now, comfort_noise);
+            return;
+        }
+
+        // A gap before the next packet.
+        let gap = first - self.next_ts;
+        if self.in_dtx || marker || comfort_noise {
+            // Silence the sender meant: start the next talkspurt at its target delay.
+            if self.ready(now, first) {
+                self.next_ts = first;
+                self.state = State::Playing { stalled_at: None };
+                self.decode_first(now, comfort_noise);
+            } else {
+                let kind = if self.in_dtx {
+                    Fill::ComfortNoise
+                } else {
+                    Fill::Silence
+                };
+                self.fill(kind, step);
+                self.next_ts = (self.next_ts + step).min(first);
+            }
+            return;
+        }
+
+        // Lost packets: rebuild from FEC when the next packet is right after the missing one.
+        if gap == self.last_packet_ticks && self.fec_supported && self.try_fec(gap) {
+            return;
+        }
+        self.fill(Fill::Concealed, step.min(gap));
+        self.next_ts += step.min(gap);
+    }
+
+    /// Whether audio at `position`, decoded now, has waited its target delay.
+    fn ready(&self, now: Instant, position: u64) -> bool {
+        self.estimator
+            .playout_delay_us(now, position)
+            .is_some_and(|d| d >= self.target_us)
+    }
+
+    /// Drops stored packets that could only be played more than the maximum delay late.
+    fn discard_too_old(&mut self, now: Instant) {
+        let max = self.config.delay.max_delay.as_micros() as i64;
+        while let Some(first) = self.store.first().map(|p| p.timestamp) {
+            match self.estimator.playout_delay_us(now, first) {
+                Some(d) if d > max => {
+                    self.store.pop_first();
+                    self.stats.packets_late += 1;
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// Decodes the first stored packet (at `next_ts`) into the queue, then keeps the
+    /// delay on target.
+    fn decode_first(&mut self, now: Instant, comfort_noise: bool) {
+        if comfort_noise {
+            if let Some(Ok(sid)) = self.store.first().map(|p| Sid::parse(p.payload)) {
+                self.noise.update(&sid);
+            }
+            self.store.pop_first();
+            self.in_dtx = true;
+            self.underrun_samples = 0;
+            let step = self.step_ticks();
+            self.fill(Fill::ComfortNoise, step);
+            self.next_ts += step;
+            return;
+        }
+        if let Some((decoded, packet_ts)) = self.decode_packet() {
+            self.adjust_delay(now, decoded, packet_ts);
+        }
+    }
+
+    /// Decodes the first stored packet (an audio one at `next_ts`) onto the queue. Returns
+    /// the samples added and the packet's timestamp; a packet the decoder refuses is
+    /// concealed instead and gives `None`.
+    fn decode_packet(&mut self) -> Option<(usize, u64)> {
+        let packet = self.store.first()?;
+        let packet_ts = packet.timestamp;
+        let room = self.queue.len() - self.queued;
+        let result = self.decoder.decode(packet.payload, &mut self.scratch);
+        self.store.pop_first();
+        let decoded = match result {
+            Ok(n) if n > 0 && n <= room => n,
+            _ => {
+                // A packet the decoder refused is as good as lost.
+                self.stats.decode_errors += 1;
+                let step = self.step_ticks();
+                self.fill(Fill::Concealed, step);
+                self.next_ts += step;
+                return None;
+            }
+        };
+        self.in_dtx = false;
+        self.underrun_samples = 0;
+        let channels = usize::from(self.decoder.channels().max(1));
+        self.queue[self.queued..self.queued + decoded].copy_from_slice(&self.scratch[..decoded]);
+        self.queued += decoded;
+        self.stats.samples_decoded += (decoded / channels) as u64;
+        let ticks = self.samples_to_ticks(decoded / channels);
+        self.last_packet_ticks = ticks;
+        self.next_ts += ticks;
+        Some((decoded, packet_ts))
+    }
+
+    /// Brings the delay back towards the target after `decoded` samples were queued.
+    ///
+    /// A packet must have arrived when it is decoded, at the pull that first needs it,
+    /// and it plays after what was queued before it: anything from nothing to a whole pull
+    /// later. The delay held is the one the listener hears (it changes smoothly, by what
+    /// stretching adds or removes), aimed at the target plus half a pull so that packets
+    /// are decoded, on average, at the target delay.
+    fn adjust_delay(&mut self, now: Instant, decoded: usize, packet_ts: u64) {
+        let channels = usize::from(self.decoder.channels().max(1));
+        let before = ((self.queued - decoded) / channels) as u64;
+        let starts = now + Duration::from_micros(before * 1_000_000 / u64::from(self.sample_rate));
+        let Some(delay) = self.estimator.playout_delay_us(starts, packet_ts) else {
+            return;
+        };
+        let error = delay - self.target_us - self.pull_us / 2;
+        match self.config.mode {
+            JitterMode::Fixed => {
+                let packet_us = self.ticks_to_us(self.last_packet_ticks);
+                if error > packet_us + ACCELERATE_MARGIN_US {
+                    self.queued -= decoded;
+                    let channels = usize::from(self.decoder.channels().max(1));
+                    self.stats.samples_dropped += (decoded / channels) as u64;
+                }
+            }
+            JitterMode::Adaptive => {
+                let max = self.config.delay.max_delay.as_micros() as i64;
+                if delay > max + ACCELERATE_MARGIN_US {
+                    // Far beyond what time stretching can bring back soon.
+                    self.queued -= decoded;
+                    let channels = usize::from(self.decoder.channels().max(1));
+                    self.stats.samples_dropped += (decoded / channels) as u64;
+                } else if error > ACCELERATE_MARGIN_US {
+                    self.stretch_queue(now, true);
+                } else if error < -EXPAND_MARGIN_US {
+                    self.stretch_queue(now, false);
+                }
+            }
+        }
+    }
+
+    /// Accelerates (or expands) what is queued, decoding the next packet first when the
+    /// queue is too short to find a pitch period in.
+    fn stretch_queue(&mut self, now: Instant, accelerate: bool) {
+        let Some(stretch) = self.stretch.as_mut() else {
+            return;
+        };
+        let min_input = stretch.min_input();
+        // The full pitch range needs two 15 ms periods and the 2 ms guards: decode the next
+        // packet too when it is there.
+        let preferred = 2 * stretch.max_period() + min_input / 5;
+        let next_is_audio = self
+            .store
+            .first()
+            .is_some_and(|p| p.timestamp == self.next_ts && !p.comfort_noise);
+        if self.queued < preferred && next_is_audio && self.decode_packet().is_none() {
+            return;
+        }
+        if self.queued < min_input {
+            return;
+        }
+        let Some(stretch) = self.stretch.as_mut() else {
+            return;
+        };
+        let queued = self.queued;
+        let input = &self.queue[..queued];
+        let result = if accelerate {
+            stretch.accelerate(input, &mut self.scratch)
+        } else {
+            let room = self.queue.len().min(self.scratch.len());
+            if queued + stretch.max_period() > room {
+                return;
+            }
+            stretch.expand(input, &mut self.scratch)
+        };
+        let _ = now;
+        if let Ok(done) = result
+            && done.produced <= self.queue.len()
+        {
+            self.queue[..done.produced].copy_from_slice(&self.scratch[..done.produced]);
+            self.queued = done.produced;
+            self.stats.samples_accelerated += done.removed as u64;
+            self.stats.samples_expanded += done.inserted as u64;
+        }
+    }
+
+    /// Rebuilds the missing `gap` ticks from the first stored packet's in-band FEC.
+    fn try_fec(&mut self, gap: u64) -> bool {
+        let Some(packet) = self.store.first() else {
+            return false;
+        };
+        let samples = self.ticks_to_samples(gap);
+        let channels = usize::from(self.decoder.channels().max(1));
+        if samples * channels > self.queue.len() - self.queued {
+            return false;
+        }
+        match self
+            .decoder
+            .decode_fec(packet.payload, samples, &mut self.scratch)
+        {
+            Ok(n) if n > 0 => {
+                let n = n.min(self.queue.len() - self.queued);
+                self.queue[self.queued..self.queued + n].copy_from_slice(&self.scratch[..n]);
+                self.queued += n;
+                self.stats.samples_fec += (n / channels) as u64;
+                self.next_ts += gap;
+                self.underrun_samples = 0;
+                true
+            }
+            Ok(_) => false,
+            Err(Error::Codec(crate::error::CodecError::Unsupported { .. })) => {
+                self.fec_supported = false;
+                false
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Appends `ticks` worth of concealment, comfort noise or silence; returns samples per
+    /// channel added.
+    fn fill(&mut self, kind: Fill, ticks: u64) -> usize {
+        let channels = usize::from(self.decoder.channels().max(1));
+        let samples = self.ticks_to_samples(ticks).max(1);
+        let n = (samples * channels).min(self.queue.len() - self.queued);
+        let samples = n / channels;
+        let n = samples * channels;
+        let out = &mut self.queue[self.queued..self.queued + n];
+        let kind = match kind {
+            Fill::Concealed if self.conceal_supported => {
+                match self.decoder.conceal(samples, &mut self.scratch) {
+                    Ok(m) if m >= n => {
+                        out.copy_from_slice(&self.scratch[..n]);
+                        Fill::Concealed
+                    }
+                    Err(Error::Codec(crate::error::CodecError::Unsupported { .. })) => {
+                        self.conceal_supported = false;
+                        out.fill(0);
+                        Fill::Concealed
+                    }
+                    _ => {
+                        out.fill(0);
+                        Fill::Concealed
+                    }
+                }
+            }
+            Fill::Concealed => {
+                out.fill(0);
+                Fill::Concealed
+            }
+            Fill::ComfortNoise if channels == 1 => {
+                self.noise.generate(out);
+                Fill::ComfortNoise
+            }
+            other => {
+                out.fill(0);
+                other
+            }
+        };
+        self.queued += n;
+        let counter = match kind {
+            Fill::Concealed => &mut self.stats.samples_concealed,
+            Fill::ComfortNoise => &mut self.stats.samples_comfort_noise,
+            Fill::Silence => &mut self.stats.samples_silence,
+        };
+        *counter += samples as u64;
+        samples
+    }
+
+    fn step_ticks(&self) -> u64 {
+        ticks_for(self.clock_rate, Duration::from_millis(STEP_MS))
+    }
+
+    fn samples_to_ticks(&self, samples: usize) -> u64 {
+        samples as u64 * u64::from(self.clock_rate) / u64::from(self.sample_rate)
+    }
+
+    fn ticks_to_samples(&self, ticks: u64) -> usize {
+        (ticks * u64::from(self.sample_rate) / u64::from(self.clock_rate)) as usize
+    }
+
+    fn ticks_to_us(&self, ticks: u64) -> i64 {
+        (ticks * 1_000_000 / u64::from(self.clock_rate)) as i64
+    }
+}
+
+/// Samples (per channel) in `duration` at `rate`.
+fn samples_for(rate: u32, duration: Duration) -> usize {
+    (u128::from(rate) * duration.as_micros() / 1_000_000) as usize
+}
+
+/// Timestamp units in `duration` on a `clock_rate` clock.
+fn ticks_for(clock_rate: u32, duration: Duration) -> u64 {
+    (u128::from(clock_rate) * duration.as_micros() / 1_000_000) as u64
+}
+
+/// The largest payload whose audio fits in `max_samples` (Opus frames carry up to 1275
+/// bytes each, and a packet of several frames is still within one MTU).
+fn largest_payload(codec: Codec, decoder: &dyn Decoder, max_samples: usize) -> usize {
+    if codec == Codec::Opus {
+        return 1500;
+    }
+    let (mut lo, mut hi) = (1usize, 1usize << 20);
+    if decoder.max_decoded_len(lo) > max_samples {
+        return 1;
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if decoder.max_decoded_len(mid) <= max_samples {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    lo
+}
