@@ -189,3 +189,67 @@ fn time_stretching_accelerates_and_expands_without_allocating() {
         });
     }
 }
+
+#[test]
+fn a_media_session_with_rtcp_allocates_only_to_write_and_read_reports() {
+    let mut a = MediaSession::new(SessionConfig {
+        seed: 1,
+        ..SessionConfig::new(Codec::Pcmu)
+    })
+    .unwrap();
+    let mut b = MediaSession::new(SessionConfig {
+        seed: 2,
+        ..SessionConfig::new(Codec::Pcmu)
+    })
+    .unwrap();
+    let mic = AudioFrame::new(tone(8000, 160), 8000, 1).unwrap();
+    let mut wire = vec![0u8; 1500];
+    let (mut rtcp_steps, mut quiet_steps) = (0, 0);
+    // 20 s of 20 ms steps: several reports each way (the first due after 1 to 3 s).
+    for i in 0..1000u64 {
+        let now = Instant::from_millis(20 * i);
+        let before = allocations();
+        let mut rtcp = step(&mut a, &mut b, now, &mic, &mut wire);
+        rtcp |= step(&mut b, &mut a, now, &mic, &mut wire);
+        let allocated = allocations() - before;
+        if rtcp {
+            rtcp_steps += 1;
+        } else if i >= 5 {
+            quiet_steps += 1;
+            assert_eq!(allocated, 0, "step {i} allocated without RTCP");
+        }
+    }
+    assert!(rtcp_steps >= 6, "{rtcp_steps} steps carried RTCP");
+    assert!(quiet_steps > 900);
+}
+
+/// One 20 ms step of `from` with what it sends handed to `to`; whether RTCP went across.
+fn step(
+    from: &mut MediaSession,
+    to: &mut MediaSession,
+    now: Instant,
+    mic: &AudioFrame,
+    wire: &mut [u8],
+) -> bool {
+    let mut rtcp = false;
+    from.push_capture(now, mic).unwrap();
+    from.handle_timeout(now);
+    while let Some(d) = from.poll_transmit(now) {
+        let len = d.len();
+        wire[..len].copy_from_slice(d);
+        to.handle_rtp(now, &wire[..len]).unwrap();
+    }
+    // Writing a compound (rtcp-types builders) and parsing one (owned packets) allocate;
+    // they run every few seconds, not per frame.
+    while let Some(d) = from.poll_rtcp(now) {
+        let len = d.len();
+        wire[..len].copy_from_slice(d);
+        to.handle_rtcp(now, &wire[..len]).unwrap();
+        rtcp = true;
+    }
+    let _ = from.pull_playout(now);
+    while from.poll_event().is_some() {}
+    let _ = from.rtcp_stats();
+    let _ = from.poll_timeout();
+    rtcp
+}

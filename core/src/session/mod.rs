@@ -2,9 +2,11 @@
 //!
 //! Receive: RTP is parsed, checked against the negotiated payload type, decoded and queued
 //! for playout on the sender's timeline. Send: captured audio is cut into ptime frames,
-//! encoded and packetized. The host owns sockets and clocks and passes `now` to every call.
+//! encoded and packetized. RTCP (RFC 3550 §6) reports on both, measures the round trip and
+//! says goodbye. The host owns sockets and clocks and passes `now` to every call.
 
 mod playout;
+mod rtcp;
 mod transmit;
 
 use core::time::Duration;
@@ -17,6 +19,8 @@ use crate::frame::{AudioFrame, samples_in};
 use crate::rtp::{Packetizer, PacketizerConfig, RtpPacket};
 use crate::time::{Instant, SequenceExtender, TimestampExtender};
 use playout::PlayoutQueue;
+use rtcp::SessionRtcp;
+pub use rtcp::{RtcpConfig, RtcpStats};
 use transmit::TransmitQueue;
 
 /// Longest packet time accepted in configuration and in received packets.
@@ -51,10 +55,14 @@ pub struct SessionConfig {
     /// How the Opus encoder codes when `codec` is Opus (bit rate, complexity, FEC…); its
     /// `frame_ms` is replaced by `ptime`. Ignored for other codecs.
     pub opus: OpusConfig,
+    /// How to send RTCP; `None` sends none (received RTCP is still read, and
+    /// [`MediaSession::rtcp_stats`] still counts what arrives).
+    pub rtcp: Option<RtcpConfig>,
 }
 
 impl SessionConfig {
-    /// A configuration for `codec` with 20 ms packets, seed 0 and a 30 s RTP timeout.
+    /// A configuration for `codec` with 20 ms packets, seed 0, a 30 s RTP timeout and RTCP
+    /// with [`RtcpConfig::default`].
     pub fn new(codec: Codec) -> Self {
         SessionConfig {
             codec,
@@ -64,6 +72,7 @@ impl SessionConfig {
             seed: 0,
             rtp_timeout: Some(Duration::from_secs(30)),
             opus: OpusConfig::default(),
+            rtcp: Some(RtcpConfig::default()),
         }
     }
 }
@@ -91,6 +100,13 @@ pub enum Event {
     },
     /// RTP arrived again after an [`Event::RtpTimeout`].
     RtpResumed,
+    /// The remote source left the session with an RTCP BYE (RFC 3550 §6.6).
+    RemoteBye {
+        /// The SSRC that left.
+        ssrc: u32,
+        /// The reason it gave, if any.
+        reason: Option<String>,
+    },
 }
 
 impl Event {
@@ -101,6 +117,7 @@ impl Event {
             Event::RemoteSourceChanged { .. } => "remote_source_changed",
             Event::RtpTimeout { .. } => "rtp_timeout",
             Event::RtpResumed => "rtp_resumed",
+            Event::RemoteBye { .. } => "remote_bye",
         }
     }
 }
@@ -205,6 +222,7 @@ pub struct MediaSession {
     encode_buf: Vec<u8>,
     sent_first: bool,
     transmit: TransmitQueue,
+    rtcp: SessionRtcp,
     // Output.
     events: VecDeque<Event>,
     stats: SessionStats,
@@ -255,9 +273,25 @@ impl MediaSession {
         })?;
         let frame_samples = samples_in(sample_rate, config.ptime);
         let max_packet_samples = samples_in(sample_rate, MAX_PTIME);
+        let clock_rate = codec.rtp_clock_rate(sample_rate);
+        // The codec's payload bit rate: the configured one for Opus, else a full frame's.
+        let default_bps = match codec {
+            Codec::Opus => config.opus.bitrate,
+            _ => (encoder.max_payload_len(frame_samples) as u128 * 8 * 1_000_000
+                / config.ptime.as_micros())
+            .try_into()
+            .unwrap_or(u32::MAX),
+        };
+        let rtcp = SessionRtcp::new(
+            config.rtcp.as_ref(),
+            config.seed,
+            packetizer.ssrc(),
+            clock_rate,
+            default_bps,
+        )?;
         Ok(MediaSession {
             payload_type,
-            clock_rate: codec.rtp_clock_rate(sample_rate),
+            clock_rate,
             frame_samples,
             decode_buf: vec![
                 0;
@@ -286,6 +320,7 @@ impl MediaSession {
             capture_len: 0,
             sent_first: false,
             transmit: TransmitQueue::new(TRANSMIT_CAPACITY),
+            rtcp,
             events: VecDeque::with_capacity(EVENT_CAPACITY),
             stats: SessionStats::default(),
             config,
@@ -362,6 +397,8 @@ impl MediaSession {
             Some(_) => {}
         }
         self.remote_ssrc = Some(ssrc);
+        self.rtcp
+            .on_rtp_received(now, ssrc, packet.sequence_number(), packet.timestamp());
         self.last_rtp_at = Some(now);
         if self.timed_out {
             self.timed_out = false;
@@ -420,7 +457,7 @@ impl MediaSession {
 
     /// Takes captured audio (any length) at the session's rate, mono; every full ptime
     /// frame is encoded and queued for [`MediaSession::poll_transmit`].
-    pub fn push_capture(&mut self, _now: Instant, frame: &AudioFrame) -> Result<()> {
+    pub fn push_capture(&mut self, now: Instant, frame: &AudioFrame) -> Result<()> {
         let expected_rate = self.encoder.sample_rate();
         if frame.sample_rate() != expected_rate {
             return Err(FrameError::SampleRateMismatch {
@@ -444,13 +481,13 @@ impl MediaSession {
             input = &input[n..];
             if self.capture_len == self.frame_samples {
                 self.capture_len = 0;
-                self.send_frame()?;
+                self.send_frame(now)?;
             }
         }
         Ok(())
     }
 
-    fn send_frame(&mut self) -> Result<()> {
+    fn send_frame(&mut self, now: Instant) -> Result<()> {
         let len = self
             .encoder
             .encode(&self.capture_buf, &mut self.encode_buf)?;
@@ -463,6 +500,8 @@ impl MediaSession {
             .packetizer
             .packetize(&self.encode_buf[..len], ticks, marker, slot)?;
         self.transmit.commit(written);
+        self.rtcp
+            .on_rtp_sent(now, len, self.packetizer.next_timestamp());
         self.sent_first = true;
         self.stats.packets_sent += 1;
         self.stats.bytes_sent += len as u64;
@@ -492,8 +531,9 @@ impl MediaSession {
         self.playout.clear();
     }
 
-    /// Lets the session act on time passing (the RTP inactivity timeout).
+    /// Lets the session act on time passing (the RTP inactivity timeout, the RTCP timer).
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.rtcp.handle_timeout(now);
         if let (Some(timeout), Some(last)) = (self.config.rtp_timeout, self.last_rtp_at) {
             let silent_for = now.saturating_duration_since(last);
             if !self.timed_out && silent_for >= timeout {
@@ -509,18 +549,64 @@ impl MediaSession {
         self.events.pop_front()
     }
 
-    /// When the host should next call: the next playout frame is due, or the RTP timeout
-    /// would fire. Calling earlier is harmless.
+    /// When the host should next call: the next playout frame is due, the RTP timeout
+    /// would fire, or the RTCP timer runs out. Calling earlier is harmless.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let rtp_deadline = match (self.config.rtp_timeout, self.last_rtp_at, self.timed_out) {
             (Some(timeout), Some(last), false) => Some(last + timeout),
             _ => None,
         };
-        match (self.next_playout, rtp_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        [self.next_playout, rtp_deadline, self.rtcp.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Takes one received RTCP datagram (a compound packet, RFC 3550 §6.1).
+    ///
+    /// An SR from the remote source dates our next report blocks (LSR, DLSR); blocks about
+    /// our stream give the round-trip time; a BYE from the remote source becomes
+    /// [`Event::RemoteBye`]. A malformed compound is rejected with [`Error::Rtcp`], counted
+    /// in [`RtcpStats::rtcp_rejected`], and changes nothing.
+    pub fn handle_rtcp(&mut self, now: Instant, datagram: &[u8]) -> Result<()> {
+        if let Some((ssrc, reason)) = self.rtcp.handle_rtcp(now, datagram)? {
+            self.push_event(Event::RemoteBye { ssrc, reason });
         }
+        Ok(())
+    }
+
+    /// The RTCP compound to send now, if one is due; each is returned once.
+    ///
+    /// RFC 3550 §6.4: an SR when we sent RTP since the report before last, else an RR; a
+    /// report block on the remote source once it is valid; SDES with our CNAME; and after
+    /// [`close`](Self::close), the BYE. The timer (§6.2, A.7) starts at the session's first
+    /// call that carries a time; the first report is due after half the minimum interval.
+    /// Call it after [`handle_timeout`](Self::handle_timeout) or whenever
+    /// [`poll_timeout`](Self::poll_timeout) has passed; a report due but not polled is sent
+    /// at the next call, with figures as of that call.
+    #[must_use]
+    pub fn poll_rtcp(&mut self, now: Instant) -> Option<&[u8]> {
+        self.rtcp.poll(now)
+    }
+
+    /// Leaves the session (RFC 3550 §6.3.7): a BYE compound is queued for
+    /// [`poll_rtcp`](Self::poll_rtcp), at once in a small session, and no report follows it.
+    /// Nothing is sent when RTCP is off or when the session never sent RTP or RTCP.
+    pub fn close(&mut self, now: Instant) {
+        // An empty reason always fits; the trial write cannot fail on length.
+        let _ = self.rtcp.close(now, "");
+    }
+
+    /// [`close`](Self::close) with a reason for the BYE; fails when the reason is longer
+    /// than 255 bytes, leaving the session open.
+    pub fn close_with_reason(&mut self, now: Instant, reason: &str) -> Result<()> {
+        self.rtcp.close(now, reason)
+    }
+
+    /// RTCP figures: reception of the remote source, round trip, reports in and out.
+    pub fn rtcp_stats(&self) -> RtcpStats {
+        self.rtcp.stats()
     }
 
     fn push_event(&mut self, event: Event) {
@@ -534,3 +620,5 @@ impl MediaSession {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_rtcp;
