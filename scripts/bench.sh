@@ -4,6 +4,8 @@
 #
 #   scripts/bench.sh        G.711: nanoseconds per sample against a plain copy
 #   scripts/bench.sh opus   Opus: microseconds per second of audio against libopus
+#   scripts/bench.sh jitter jitter buffer: microseconds per 20 ms PCMU frame against the
+#                           plain G.711 decode of the same frame
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,6 +50,32 @@ for name in sorted((d.name for d in root.iterdir() if d.is_dir() and d.name != "
         print(f"| {label(name)} | {ours:.0f} | not measured | |")
     else:
         print(f"| {label(name)} | {ours:.0f} | {theirs:.0f} | {ours / theirs:.2f} |")
+PY
+    exit 0
+fi
+
+if [ "${1:-}" = jitter ]; then
+    rm -rf target/criterion/jitter
+    cargo bench -p mediacore --bench jitter -- --warm-up-time 2 --measurement-time 5 >&2
+    python3 - <<'PY'
+import json, pathlib
+root = pathlib.Path("target/criterion/jitter")
+
+def frame_us(name):
+    """Mean microseconds per iteration: one 20 ms frame of 160 samples."""
+    est = json.loads((root / name / "new" / "estimates.json").read_text())
+    return est["mean"]["point_estimate"] / 1000
+
+decode = frame_us("decode_pcmu_160")
+print("| operation, per 20 ms PCMU frame at 8 kHz | µs per frame | ratio to decode |")
+print("|---|---|---|")
+print(f"| G.711 decode of 160 bytes (reference) | {decode:.3f} | 1.0 |")
+for name, label in [
+    ("steady", "insert + pull, steady stream"),
+    ("loss5_jitter", "insert + pull, 5% loss, jitter and stretching"),
+]:
+    us = frame_us(name)
+    print(f"| {label} | {us:.3f} | {us / decode:.1f} |")
 PY
     exit 0
 fi
