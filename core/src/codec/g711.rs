@@ -343,8 +343,9 @@ mod properties {
                 let err = (i32::from(x) - i32::from(back)).abs();
                 // The top segment's step is 1024 for both laws, so half a step is 512 plus
                 // the truncated low bits (3 for µ-law, 7 for A-law); past the top level the
-                // error is at most 32767 - 32124 = 643 (µ-law) or 32767 - 32256 = 511 (A-law).
-                prop_assert!(err <= 643, "x={x} code={code:#04x} back={back}");
+                // error is at most 32768 - 32124 = 644 (µ-law, at -32768) or 32768 - 32256 =
+                // 512 (A-law).
+                prop_assert!(err <= 644, "x={x} code={code:#04x} back={back}");
             }
         }
     }
