@@ -53,7 +53,10 @@ pub mod transcode;
 pub use codec::{Codec, CodecInfo, Decoder, Encoder, new_decoder, new_encoder, new_packet_encoder};
 pub use error::{CodecError, Error, FrameError, Result, RtcpError, RtpError};
 pub use frame::AudioFrame;
+pub use jitter::{JitterConfig, JitterMode, JitterStats};
 pub use quality::{CodecImpairment, EModelInput, EModelReport, LossPattern};
-pub use session::{Event, MediaSession, SessionConfig, SessionStats};
+pub use session::{
+    Event, MediaSession, QualityReport, RtcpConfig, RtcpStats, SessionConfig, SessionStats,
+};
 pub use time::{Instant, MediaTime};
 pub use transcode::{CodecFormat, Transcoder};

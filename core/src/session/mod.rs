@@ -1,11 +1,11 @@
 //! `MediaSession`: the per-call pipeline, driven by `handle_*` calls in and `poll_*` calls out.
 //!
-//! Receive: RTP is parsed, checked against the negotiated payload type, decoded and queued
-//! for playout on the sender's timeline. Send: captured audio is cut into ptime frames,
+//! Receive: RTP is parsed, checked against the negotiated payload type (or comfort noise)
+//! and handed to the adaptive [`JitterBuffer`], which decodes, conceals and paces playout;
+//! every few seconds an E-model estimate of the call's quality is reported. Send: captured audio is cut into ptime frames,
 //! encoded and packetized. RTCP (RFC 3550 §6) reports on both, measures the round trip and
 //! says goodbye. The host owns sockets and clocks and passes `now` to every call.
 
-mod playout;
 mod rtcp;
 mod transmit;
 
@@ -13,31 +13,28 @@ use core::time::Duration;
 use std::collections::VecDeque;
 
 use crate::codec::opus::OpusConfig;
-use crate::codec::{self, Codec, Decoder, Encoder};
+use crate::codec::{self, Codec, Encoder};
 use crate::error::{Error, FrameError, Result, RtpError};
 use crate::frame::{AudioFrame, samples_in};
+use crate::jitter::{Insert, JitterBuffer, JitterConfig, JitterStats, PacketKind};
+use crate::quality::{CodecImpairment, EModelInput, LossPattern};
 use crate::rtp::{Packetizer, PacketizerConfig, RtpPacket};
-use crate::time::{Instant, SequenceExtender, TimestampExtender};
-use playout::PlayoutQueue;
+use crate::time::{Instant, SequenceExtender};
 use rtcp::SessionRtcp;
 pub use rtcp::{RtcpConfig, RtcpStats};
 use transmit::TransmitQueue;
 
 /// Longest packet time accepted in configuration and in received packets.
 const MAX_PTIME: Duration = Duration::from_millis(120);
-/// Playout queue length, in frames, past which the oldest audio is dropped.
-const PLAYOUT_CAPACITY_FRAMES: usize = 10;
-/// Frames queued before playout starts (one frame of slack for arrival jitter).
-const PLAYOUT_PREFILL_FRAMES: usize = 2;
-/// Timestamp gaps longer than this are a jump of the sender's clock, not lost audio.
-const MAX_GAP_FILL: Duration = Duration::from_millis(200);
+/// The static payload type of comfort noise (RFC 3551 table 4), on an 8 kHz clock.
+const CN_PAYLOAD_TYPE: u8 = 13;
 /// Events kept before the oldest are dropped.
 const EVENT_CAPACITY: usize = 64;
 /// Outgoing packets kept before the oldest are dropped.
 const TRANSMIT_CAPACITY: usize = 32;
 
 /// How a [`MediaSession`] codes and sends its media.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionConfig {
     /// The negotiated codec, used both ways.
     pub codec: Codec,
@@ -58,6 +55,11 @@ pub struct SessionConfig {
     /// How to send RTCP; `None` sends none (received RTCP is still read, and
     /// [`MediaSession::rtcp_stats`] still counts what arrives).
     pub rtcp: Option<RtcpConfig>,
+    /// The receive path's jitter buffer: adaptive (default) or fixed, its delay bounds and
+    /// capacity.
+    pub jitter: JitterConfig,
+    /// Report [`Event::Quality`] this often while RTP arrives; `None` never.
+    pub quality_interval: Option<Duration>,
 }
 
 impl SessionConfig {
@@ -73,12 +75,36 @@ impl SessionConfig {
             rtp_timeout: Some(Duration::from_secs(30)),
             opus: OpusConfig::default(),
             rtcp: Some(RtcpConfig::default()),
+            jitter: JitterConfig::default(),
+            quality_interval: Some(Duration::from_secs(5)),
         }
     }
 }
 
+/// An estimate of the call's quality as heard here, by the ITU-T G.107 E-model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct QualityReport {
+    /// Transmission rating R (93.2 for a perfect narrowband call; below 50 nearly all
+    /// users are dissatisfied).
+    pub r: f64,
+    /// Mean opinion score estimated from R, 1 to 4.5.
+    pub mos: f64,
+    /// Packets lost in the period, in percent (by sequence number).
+    pub packet_loss_percent: f64,
+    /// G.107's burst ratio of those losses: 1 for random loss, above 1 for bursts.
+    pub burst_ratio: f64,
+    /// Mouth-to-ear delay the estimate assumes: half the RTCP round trip (0 before one is
+    /// measured), one packet time of packetisation and the jitter buffer's delay.
+    pub one_way_delay: Duration,
+    /// The jitter buffer's share of it.
+    pub jitter_buffer_delay: Duration,
+    /// Packets the period covers.
+    pub packets: u64,
+}
+
 /// Something that happened in a session, drained with [`MediaSession::poll_event`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
     /// The first valid RTP packet arrived from this synchronisation source.
@@ -107,6 +133,8 @@ pub enum Event {
         /// The reason it gave, if any.
         reason: Option<String>,
     },
+    /// The periodic call-quality estimate for the packets received since the last one.
+    Quality(QualityReport),
 }
 
 impl Event {
@@ -118,6 +146,7 @@ impl Event {
             Event::RtpTimeout { .. } => "rtp_timeout",
             Event::RtpResumed => "rtp_resumed",
             Event::RemoteBye { .. } => "remote_bye",
+            Event::Quality(_) => "quality",
         }
     }
 }
@@ -132,7 +161,8 @@ pub struct SessionStats {
     pub bytes_received: u64,
     /// Datagrams rejected: malformed, wrong payload type or oversized.
     pub packets_rejected: u64,
-    /// Packets dropped because they were duplicates or arrived after later ones.
+    /// Packets dropped because they were duplicates or arrived after their audio's turn
+    /// to play had passed.
     pub packets_late: u64,
     /// Packets the sender's sequence numbers show were never received.
     pub packets_lost: u64,
@@ -142,9 +172,10 @@ pub struct SessionStats {
     pub bytes_sent: u64,
     /// Outgoing packets dropped because the host did not drain them in time.
     pub packets_send_dropped: u64,
-    /// Playout frames that ran out of received audio while playing.
+    /// Times playout ran out of received packets while playing.
     pub playout_underruns: u64,
-    /// Received samples dropped because the playout queue was full.
+    /// Received samples dropped (whole packets, or packets the full jitter buffer pushed
+    /// out) to keep the delay bounded.
     pub playout_samples_dropped: u64,
     /// Events dropped because the host did not drain them in time.
     pub events_dropped: u64,
@@ -202,16 +233,17 @@ pub struct MediaSession {
     clock_rate: u32,
     frame_samples: usize,
     encoder: Box<dyn Encoder>,
-    decoder: Box<dyn Decoder>,
     packetizer: Packetizer,
     // Receive state.
     remote_ssrc: Option<u32>,
     sequence: SequenceExtender,
-    timestamp: TimestampExtender,
     last_sequence: Option<u64>,
-    next_timestamp: Option<u64>,
-    decode_buf: Vec<i16>,
-    playout: PlayoutQueue,
+    jitter: JitterBuffer,
+    /// Comfort noise's payload type, when the codec's clock allows it.
+    cn_payload_type: Option<u8>,
+    loss: LossPattern,
+    next_quality_at: Option<Instant>,
+    last_quality: Option<QualityReport>,
     playout_frame: AudioFrame,
     next_playout: Option<Instant>,
     last_rtp_at: Option<Instant>,
@@ -267,12 +299,17 @@ impl MediaSession {
         let sample_rate = config.sample_rate.unwrap_or(codec.sample_rates()[0]);
         let encoder = codec::new_packet_encoder(codec, sample_rate, 1, config.ptime, config.opus)?;
         let decoder = codec::new_decoder(codec, sample_rate, 1)?;
+        let jitter = JitterBuffer::new(config.jitter, decoder)?;
+        if config.quality_interval.is_some_and(|i| i.is_zero()) {
+            return Err(Error::InvalidArgument(
+                "quality_interval must be above zero (or None for no quality events)".into(),
+            ));
+        }
         let packetizer = Packetizer::new(PacketizerConfig {
             payload_type,
             seed: config.seed,
         })?;
         let frame_samples = samples_in(sample_rate, config.ptime);
-        let max_packet_samples = samples_in(sample_rate, MAX_PTIME);
         let clock_rate = codec.rtp_clock_rate(sample_rate);
         // The codec's payload bit rate: the configured one for Opus, else a full frame's.
         let default_bps = match codec {
@@ -293,25 +330,18 @@ impl MediaSession {
             payload_type,
             clock_rate,
             frame_samples,
-            decode_buf: vec![
-                0;
-                decoder
-                    .max_decoded_len(max_packet_samples)
-                    .max(max_packet_samples)
-            ],
             encode_buf: vec![0; encoder.max_payload_len(frame_samples)],
             encoder,
-            decoder,
             packetizer,
             remote_ssrc: None,
             sequence: SequenceExtender::new(),
-            timestamp: TimestampExtender::new(),
             last_sequence: None,
-            next_timestamp: None,
-            playout: PlayoutQueue::new(
-                frame_samples * PLAYOUT_CAPACITY_FRAMES,
-                frame_samples * PLAYOUT_PREFILL_FRAMES,
-            ),
+            jitter,
+            cn_payload_type: (clock_rate == 8000 && payload_type != CN_PAYLOAD_TYPE)
+                .then_some(CN_PAYLOAD_TYPE),
+            loss: LossPattern::new(),
+            next_quality_at: None,
+            last_quality: None,
             playout_frame: AudioFrame::silence(sample_rate, 1, config.ptime)?,
             next_playout: None,
             last_rtp_at: None,
@@ -365,33 +395,50 @@ impl MediaSession {
     /// Counters so far.
     pub fn stats(&self) -> SessionStats {
         let mut stats = self.stats;
-        stats.playout_underruns = self.playout.underruns;
-        stats.playout_samples_dropped = self.playout.overflow_samples;
+        let jitter = self.jitter.stats();
+        stats.playout_underruns = jitter.underruns;
+        stats.playout_samples_dropped = jitter.samples_dropped;
         stats.packets_send_dropped = self.transmit.dropped;
         stats
     }
 
     /// Takes one received datagram.
     ///
-    /// A malformed packet, one with another payload type or one too large for a packet
-    /// time of 120 ms is rejected with an error and leaves the session as it was.
-    /// Duplicates and packets older than ones already played are counted and dropped.
+    /// A malformed packet, one with another payload type (comfort noise, RFC 3389, is taken
+    /// on 8 kHz codecs) or one too large for a packet time of 120 ms is rejected with an
+    /// error and leaves the session as it was. Duplicates and packets whose turn to play
+    /// has passed are counted and dropped.
     pub fn handle_rtp(&mut self, now: Instant, datagram: &[u8]) -> Result<()> {
-        let packet = match self.check_packet(datagram) {
-            Ok(p) => p,
+        match self.receive(now, datagram) {
+            Ok(()) => Ok(()),
             Err(e) => {
                 self.stats.packets_rejected += 1;
-                return Err(e);
+                Err(e)
             }
+        }
+    }
+
+    fn receive(&mut self, now: Instant, datagram: &[u8]) -> Result<()> {
+        let packet = RtpPacket::parse(datagram)?;
+        let kind = if packet.payload_type() == self.payload_type {
+            PacketKind::Audio
+        } else if Some(packet.payload_type()) == self.cn_payload_type {
+            PacketKind::ComfortNoise
+        } else {
+            return Err(RtpError::UnexpectedPayloadType {
+                got: packet.payload_type(),
+                expected: self.payload_type,
+            }
+            .into());
         };
+        let outcome = self.jitter.insert(now, &packet, kind)?;
+
         let ssrc = packet.ssrc();
         match self.remote_ssrc {
             None => self.push_event(Event::RemoteSourceStarted { ssrc }),
             Some(old) if old != ssrc => {
                 self.sequence.reset();
-                self.timestamp.reset();
                 self.last_sequence = None;
-                self.next_timestamp = None;
                 self.push_event(Event::RemoteSourceChanged { old, new: ssrc });
             }
             Some(_) => {}
@@ -406,53 +453,36 @@ impl MediaSession {
         }
 
         let sequence = self.sequence.extend(u64::from(packet.sequence_number()));
-        let timestamp = self.timestamp.extend(u64::from(packet.timestamp()));
-        if let Some(last) = self.last_sequence {
-            if sequence <= last {
-                self.stats.packets_late += 1;
-                return Ok(());
+        match self.last_sequence {
+            Some(last) if sequence <= last => {
+                // A packet counted lost when later ones came has arrived after all.
+                if outcome != Insert::Duplicate {
+                    self.stats.packets_lost = self.stats.packets_lost.saturating_sub(1);
+                }
             }
-            self.stats.packets_lost += sequence - last - 1;
-        }
-        self.last_sequence = Some(sequence);
-
-        let payload = packet.payload();
-        let decoded = self.decoder.decode(payload, &mut self.decode_buf)?;
-        let clock_rate = u64::from(self.clock_rate);
-        let sample_rate = u64::from(self.decoder.sample_rate());
-        if let Some(expected) = self.next_timestamp {
-            let gap_ticks = timestamp.saturating_sub(expected);
-            let max_gap = MAX_GAP_FILL.as_millis() as u64 * clock_rate / 1000;
-            if gap_ticks > 0 && gap_ticks <= max_gap {
-                self.playout
-                    .push_silence((gap_ticks * sample_rate / clock_rate) as usize);
+            Some(last) => {
+                let lost = sequence - last - 1;
+                self.stats.packets_lost += lost;
+                self.loss.record_lost(lost);
+                self.loss.record(true);
+                self.last_sequence = Some(sequence);
+            }
+            None => {
+                self.loss.record(true);
+                self.last_sequence = Some(sequence);
             }
         }
-        self.playout.push(&self.decode_buf[..decoded]);
-        self.next_timestamp = Some(timestamp + decoded as u64 * clock_rate / sample_rate);
-        self.stats.packets_received += 1;
-        self.stats.bytes_received += payload.len() as u64;
+        match outcome {
+            Insert::Duplicate | Insert::Late | Insert::Overflow => self.stats.packets_late += 1,
+            Insert::Stored | Insert::StoredDroppingOldest => {
+                self.stats.packets_received += 1;
+                self.stats.bytes_received += packet.payload().len() as u64;
+            }
+        }
+        if self.next_quality_at.is_none() {
+            self.next_quality_at = self.config.quality_interval.map(|i| now + i);
+        }
         Ok(())
-    }
-
-    fn check_packet<'a>(&self, datagram: &'a [u8]) -> Result<RtpPacket<'a>> {
-        let packet = RtpPacket::parse(datagram)?;
-        if packet.payload_type() != self.payload_type {
-            return Err(RtpError::UnexpectedPayloadType {
-                got: packet.payload_type(),
-                expected: self.payload_type,
-            }
-            .into());
-        }
-        let max = self.decode_buf.len();
-        if self.decoder.max_decoded_len(packet.payload().len()) > max {
-            return Err(RtpError::PayloadTooLarge {
-                len: packet.payload().len(),
-                max,
-            }
-            .into());
-        }
-        Ok(packet)
     }
 
     /// Takes captured audio (any length) at the session's rate, mono; every full ptime
@@ -514,26 +544,104 @@ impl MediaSession {
         self.transmit.pop()
     }
 
-    /// One ptime frame of received audio for the speaker (silence where none arrived).
+    /// One ptime frame of received audio for the speaker: decoded, concealed where packets
+    /// are missing, comfort noise or silence where the sender sent none.
     pub fn pull_playout(&mut self, now: Instant) -> &AudioFrame {
-        self.playout.pull(self.playout_frame.samples_mut());
+        self.jitter.pull(now, self.playout_frame.samples_mut());
         self.next_playout = Some(now + self.config.ptime);
+        self.report_quality(now);
         &self.playout_frame
     }
 
-    /// Samples waiting to be played.
+    /// Decoded samples waiting to be played (packets waiting in the jitter buffer are not
+    /// counted; see [`MediaSession::jitter_stats`]).
     pub fn playout_queued(&self) -> usize {
-        self.playout.len()
+        self.jitter.samples_queued()
     }
 
-    /// Drops all queued playout audio; playout restarts after the prefill.
+    /// Drops all queued playout audio and waiting packets; playout starts again at the
+    /// target delay when packets arrive.
     pub fn reset_playout(&mut self) {
-        self.playout.clear();
+        self.jitter.reset();
     }
 
-    /// Lets the session act on time passing (the RTP inactivity timeout, the RTCP timer).
+    /// The jitter buffer's counters: decoded, concealed, stretched, late…
+    pub fn jitter_stats(&self) -> JitterStats {
+        self.jitter.stats()
+    }
+
+    /// The delay the jitter buffer added to the audio the last pull ended with, beyond what
+    /// the fastest recent packet needed; `None` before playout starts or during the
+    /// sender's silence.
+    pub fn playout_delay(&self) -> Option<Duration> {
+        self.jitter.playout_delay()
+    }
+
+    /// The delay the jitter buffer aims for now, from the arrival jitter it measured.
+    pub fn target_delay(&self) -> Duration {
+        self.jitter.target_delay()
+    }
+
+    /// The last [`Event::Quality`] estimate, if one was made.
+    pub fn quality(&self) -> Option<QualityReport> {
+        self.last_quality
+    }
+
+    /// Emits [`Event::Quality`] when its period has passed and packets arrived in it.
+    fn report_quality(&mut self, now: Instant) {
+        let (Some(due), Some(interval)) = (self.next_quality_at, self.config.quality_interval)
+        else {
+            return;
+        };
+        if now < due {
+            return;
+        }
+        self.next_quality_at = Some(if now >= due + interval {
+            now + interval
+        } else {
+            due + interval
+        });
+        if self.loss.packets() == 0 {
+            return;
+        }
+        let network = self.rtcp.stats().rtt_ms.map_or(Duration::ZERO, |ms| {
+            Duration::from_secs_f64(ms.max(0.0) / 2000.0)
+        });
+        let buffer = self
+            .jitter
+            .playout_delay()
+            .unwrap_or(self.jitter.target_delay());
+        let one_way = network + self.config.ptime + buffer;
+        let bitrate = (self.config.codec == Codec::Opus).then_some(self.config.opus.bitrate);
+        let impairment =
+            CodecImpairment::for_codec(self.config.codec, self.encoder.sample_rate(), bitrate);
+        let input = EModelInput::new(
+            impairment,
+            self.loss.loss_percent(),
+            self.loss.burst_ratio(),
+            one_way,
+        );
+        if let Ok(report) = crate::quality::evaluate(&input) {
+            let quality = QualityReport {
+                r: report.r,
+                mos: report.mos,
+                packet_loss_percent: self.loss.loss_percent(),
+                burst_ratio: self.loss.burst_ratio(),
+                one_way_delay: one_way,
+                jitter_buffer_delay: buffer,
+                packets: self.loss.packets(),
+            };
+            self.last_quality = Some(quality);
+            self.push_event(Event::Quality(quality));
+        }
+        self.loss.reset();
+    }
+
+    /// Lets the session act on time passing (the RTP inactivity timeout, the RTCP timer,
+    /// the quality report).
     pub fn handle_timeout(&mut self, now: Instant) {
         self.rtcp.handle_timeout(now);
+        self.report_quality(now);
         if let (Some(timeout), Some(last)) = (self.config.rtp_timeout, self.last_rtp_at) {
             let silent_for = now.saturating_duration_since(last);
             if !self.timed_out && silent_for >= timeout {
@@ -550,17 +658,22 @@ impl MediaSession {
     }
 
     /// When the host should next call: the next playout frame is due, the RTP timeout
-    /// would fire, or the RTCP timer runs out. Calling earlier is harmless.
+    /// would fire, the RTCP timer runs out or a quality report is due. Calling earlier is harmless.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let rtp_deadline = match (self.config.rtp_timeout, self.last_rtp_at, self.timed_out) {
             (Some(timeout), Some(last), false) => Some(last + timeout),
             _ => None,
         };
-        [self.next_playout, rtp_deadline, self.rtcp.poll_timeout()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.next_playout,
+            rtp_deadline,
+            self.rtcp.poll_timeout(),
+            self.next_quality_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Takes one received RTCP datagram (a compound packet, RFC 3550 §6.1).

@@ -78,9 +78,11 @@ fn capture_becomes_packets_that_another_session_plays_back() {
             ssrc: a.local_ssrc()
         })
     );
+    // The first packet has waited the jitter buffer's initial 50 ms target at 60 ms.
+    assert!(b.pull_playout(ms(40)).samples().iter().all(|&x| x == 0));
     let mut heard = Vec::new();
     for i in 0..3 {
-        heard.extend_from_slice(b.pull_playout(ms(40 + 20 * i)).samples());
+        heard.extend_from_slice(b.pull_playout(ms(60 + 20 * i)).samples());
     }
     let expected: Vec<i16> = tone
         .iter()
@@ -90,7 +92,7 @@ fn capture_becomes_packets_that_another_session_plays_back() {
 }
 
 #[test]
-fn reordered_and_duplicate_packets_are_counted_and_gaps_become_silence() {
+fn reordered_packets_play_in_order_and_duplicates_are_counted() {
     let mut s = MediaSession::new(SessionConfig::new(Codec::Pcmu)).unwrap();
     s.handle_rtp(ms(0), &pcmu_packet(65535, 4_294_967_000, 9, &ramp(0)))
         .unwrap();
@@ -111,12 +113,27 @@ fn reordered_and_duplicate_packets_are_counted_and_gaps_become_silence() {
     )
     .unwrap();
     let stats = s.stats();
-    assert_eq!(stats.packets_received, 2);
-    assert_eq!(stats.packets_late, 2);
-    assert_eq!(stats.packets_lost, 1);
+    assert_eq!(stats.packets_received, 3);
+    assert_eq!(stats.packets_late, 1, "the duplicate");
+    assert_eq!(stats.packets_lost, 0, "sequence 0 came after all");
     assert_eq!(s.pull_playout(ms(60)).samples(), &quantized(&ramp(0))[..]);
-    assert!(s.pull_playout(ms(80)).samples().iter().all(|&x| x == 0));
+    assert_eq!(s.pull_playout(ms(80)).samples(), &quantized(&ramp(2))[..]);
     assert_eq!(s.pull_playout(ms(100)).samples(), &quantized(&ramp(1))[..]);
+    // A packet whose turn has passed is late; a gap is concealed, not silent.
+    s.handle_rtp(
+        ms(120),
+        &pcmu_packet(3, 4_294_967_000u32.wrapping_add(640), 9, &ramp(3)),
+    )
+    .unwrap();
+    let concealed = s.pull_playout(ms(120)).samples().to_vec();
+    assert!(concealed.iter().any(|&x| x != 0));
+    s.handle_rtp(
+        ms(121),
+        &pcmu_packet(2, 4_294_967_000u32.wrapping_add(480), 9, &ramp(2)),
+    )
+    .unwrap();
+    assert_eq!(s.stats().packets_late, 2);
+    assert_eq!(s.jitter_stats().samples_concealed, 160);
 }
 
 #[test]
@@ -263,7 +280,8 @@ mod properties {
             s.handle_rtp(ms(1000), &pcmu_packet(100, 0, 0xABCD, &ramp(0))).unwrap();
             s.handle_rtp(ms(1020), &pcmu_packet(101, 160, 0xABCD, &ramp(1))).unwrap();
             prop_assert_eq!(s.stats().packets_received, before + 2);
-            prop_assert_eq!(s.pull_playout(ms(1040)).samples(), &quantized(&ramp(0))[..]);
+            // After the jitter buffer's initial 50 ms.
+            prop_assert_eq!(s.pull_playout(ms(1060)).samples(), &quantized(&ramp(0))[..]);
         }
     }
 }
@@ -290,20 +308,27 @@ fn g722_runs_16_khz_audio_on_an_8_khz_rtp_clock() {
     a.push_capture(ms(0), &AudioFrame::new(tone.clone(), 16_000, 1).unwrap())
         .unwrap();
     let mut stamps = Vec::new();
+    let mut packets = Vec::new();
     while let Some(d) = a.poll_transmit(ms(0)) {
         let p = RtpPacket::parse(d).unwrap();
         assert_eq!(p.payload().len(), 160, "64 kbit/s for 20 ms");
         stamps.push(p.timestamp());
-        let d = d.to_vec();
-        b.handle_rtp(ms(0), &d).unwrap();
+        packets.push(d.to_vec());
     }
     assert_eq!(stamps.len(), 10);
     assert!(stamps.windows(2).all(|w| w[1].wrapping_sub(w[0]) == 160));
-    assert_eq!(b.stats().packets_lost, 0);
+    // Delivered in real time; playout starts once the jitter buffer's delay has passed.
     let mut heard = Vec::new();
-    for i in 0..10 {
-        heard.extend_from_slice(b.pull_playout(ms(20 * i)).samples());
+    for i in 0..20u64 {
+        if let Some(d) = packets.get(i as usize) {
+            b.handle_rtp(ms(20 * i), d).unwrap();
+        }
+        let frame = b.pull_playout(ms(20 * i)).samples().to_vec();
+        if b.playout_delay().is_some() && heard.len() < 3200 {
+            heard.extend_from_slice(&frame);
+        }
     }
+    assert_eq!(b.stats().packets_lost, 0);
     // Exactly what a standalone encoder and decoder make of the same audio.
     let mut enc = crate::codec::new_encoder(Codec::G722, 16_000, 1).unwrap();
     let mut dec = crate::codec::new_decoder(Codec::G722, 16_000, 1).unwrap();
@@ -429,4 +454,76 @@ fn stats_fields_name_every_counter_once() {
     assert_eq!(names.len(), 11);
     // The struct literal above fails to compile when a counter is added, which is the
     // reminder to add it to `fields()` too.
+}
+
+#[test]
+fn quality_events_follow_loss_and_delay() {
+    let mut s = MediaSession::new(SessionConfig {
+        rtcp: None,
+        ..SessionConfig::new(Codec::Pcmu)
+    })
+    .unwrap();
+    let mut reports = Vec::new();
+    // 12 s of 20 ms packets: clean for the first 5 s, then every tenth lost.
+    for i in 0..600u16 {
+        let now = ms(u64::from(i) * 20);
+        if i < 250 || i % 10 != 0 {
+            s.handle_rtp(now, &pcmu_packet(i, u32::from(i) * 160, 5, &ramp(0)))
+                .unwrap();
+        }
+        let _ = s.pull_playout(now);
+        while let Some(event) = s.poll_event() {
+            if let Event::Quality(q) = event {
+                reports.push(q);
+            }
+        }
+    }
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    let (clean, lossy) = (reports[0], reports[1]);
+    assert_eq!(clean.packet_loss_percent, 0.0);
+    assert!(clean.r > 90.0 && clean.mos > 4.3, "{clean:?}");
+    assert!((lossy.packet_loss_percent - 10.0).abs() < 1.0, "{lossy:?}");
+    // G.711 with concealment at 10% random loss: Ie,eff = 95 * 10 / (10 + 25.1) = 27.
+    assert!(
+        lossy.r < clean.r - 20.0 && lossy.r > clean.r - 35.0,
+        "{lossy:?}"
+    );
+    assert!(lossy.one_way_delay >= Duration::from_millis(20) + lossy.jitter_buffer_delay);
+    assert_eq!(s.quality(), Some(lossy));
+    assert_eq!(Event::Quality(lossy).name(), "quality");
+}
+
+#[test]
+fn comfort_noise_packets_play_noise_for_the_senders_silence() {
+    let mut s = MediaSession::new(SessionConfig::new(Codec::Pcmu)).unwrap();
+    for i in 0..10u16 {
+        s.handle_rtp(
+            ms(u64::from(i) * 20),
+            &pcmu_packet(i, u32::from(i) * 160, 5, &ramp(0)),
+        )
+        .unwrap();
+        let _ = s.pull_playout(ms(u64::from(i) * 20));
+    }
+    // A SID at -50 dBov (RFC 3389, payload type 13), then 1 s without packets.
+    let header = RtpHeader {
+        payload_type: 13,
+        sequence_number: 10,
+        timestamp: 1600,
+        ssrc: 5,
+        ..RtpHeader::default()
+    };
+    let mut sid = [0u8; 13];
+    header.write(&[50], &mut sid).unwrap();
+    s.handle_rtp(ms(200), &sid).unwrap();
+    for i in 10..60u64 {
+        let _ = s.pull_playout(ms(i * 20));
+    }
+    let stats = s.jitter_stats();
+    assert!(stats.samples_comfort_noise > 40 * 160, "{stats:?}");
+    assert_eq!(stats.samples_concealed, 0, "{stats:?}");
+    assert_eq!(s.stats().packets_received, 11);
+    // Another unknown payload type is still refused.
+    let mut other = sid;
+    other[1] = 14;
+    assert!(s.handle_rtp(ms(1300), &other).is_err());
 }
