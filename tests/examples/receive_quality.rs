@@ -318,7 +318,7 @@ fn main() {
                     &packets,
                     receiver(case, JitterConfig::fixed(FIXED_DELAY)),
                 );
-                let (pesq, pesq_chunks) = analysis::score(
+                let scores = analysis::score(
                     case.rate,
                     &program,
                     [&adaptive.audio, &fixed.audio, &reference],
@@ -327,8 +327,8 @@ fn main() {
                     trace,
                     codec: case.name,
                     seconds,
-                    pesq,
-                    pesq_chunks,
+                    pesq: scores.means,
+                    scores,
                     delay: [&adaptive, &fixed]
                         .map(|run| DelaySummary::new(&run.delays, case.frame(), case.rate)),
                     concealed_pct: [&adaptive, &fixed].map(|run| concealed_pct(&run.stats)),

@@ -71,12 +71,13 @@ fn cut(pcm: &[i16], start: usize, end: usize) -> Vec<i16> {
 /// best, and each chunk of the played audio runs from where its first sentence starts to
 /// where its last one ends: the buffer's delay, and its changes from sentence to sentence,
 /// do not count against it (PESQ aligns each utterance itself).
-pub fn score(rate: u32, program: &Program, played: [&[i16]; 3]) -> ([f64; 3], Vec<[f64; 3]>) {
+pub fn score(rate: u32, program: &Program, played: [&[i16]; 3]) -> Scores {
     let hop = (rate / ENVELOPE_HZ) as usize;
     let max_lag = (MAX_LAG.as_secs_f64() * f64::from(ENVELOPE_HZ)) as usize;
     let reference_env = envelope(&program.pcm, hop);
     let chunks = program.chunks();
     let mut pairs = Vec::new();
+    let mut sentence_lags = Vec::new();
     for signal in played {
         let env = envelope(signal, hop);
         let lags: Vec<usize> = program
@@ -91,6 +92,11 @@ pub fn score(rate: u32, program: &Program, played: [&[i16]; 3]) -> ([f64; 3], Ve
             let to = (end + lags[last]).max(from + hop);
             pairs.push((program.pcm[start..end].to_vec(), cut(signal, from, to)));
         }
+        sentence_lags.push(
+            lags.iter()
+                .map(|l| (l * 1000) as f64 / f64::from(rate))
+                .collect(),
+        );
     }
     let scores = pesq(rate, &pairs);
     let n = chunks.len();
@@ -98,7 +104,19 @@ pub fn score(rate: u32, program: &Program, played: [&[i16]; 3]) -> ([f64; 3], Ve
     let per_chunk = (0..n)
         .map(|c| [scores[c], scores[n + c], scores[2 * n + c]])
         .collect();
-    (means, per_chunk)
+    Scores {
+        means,
+        per_chunk,
+        sentence_lags,
+    }
+}
+
+/// What [`score`] found: adaptive, fixed, lossless.
+pub struct Scores {
+    pub means: [f64; 3],
+    pub per_chunk: Vec<[f64; 3]>,
+    /// How late each sentence played against the original, in ms, for each signal.
+    pub sentence_lags: Vec<Vec<f64>>,
 }
 
 /// Mean of the finite values (PESQ reports no score for a chunk it finds no speech in).
@@ -270,8 +288,8 @@ pub struct Row {
     pub seconds: u64,
     /// Adaptive, fixed, lossless.
     pub pesq: [f64; 3],
-    /// The same for each chunk.
-    pub pesq_chunks: Vec<[f64; 3]>,
+    /// Each chunk's PESQ, and how late each sentence played.
+    pub scores: Scores,
     pub delay: [DelaySummary; 2],
     pub concealed_pct: [f64; 2],
     pub late_pct: [f64; 2],
@@ -359,7 +377,12 @@ pub fn json(rows: &[Row], quick: bool, runtime: Duration) -> String {
                 "trace": r.trace.name(),
                 "codec": r.codec,
                 "media_seconds": r.seconds,
-                "pesq_per_chunk": r.pesq_chunks,
+                "pesq_per_chunk": r.scores.per_chunk,
+                "sentence_lag_ms": {
+                    "adaptive": r.scores.sentence_lags[0],
+                    "fixed_60ms": r.scores.sentence_lags[1],
+                    "lossless": r.scores.sentence_lags[2],
+                },
                 "pesq": { "adaptive": r.pesq[0], "fixed_60ms": r.pesq[1], "lossless": r.pesq[2] },
                 "added_delay": { "adaptive": delay(&r.delay[0]), "fixed_60ms": delay(&r.delay[1]) },
                 "concealed_pct": { "adaptive": r.concealed_pct[0], "fixed_60ms": r.concealed_pct[1] },
