@@ -66,7 +66,7 @@ pub struct EndpointInfo {
 }
 
 /// An endpoint with its live state, as `GET /v1/endpoints/{id}` answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EndpointDescription {
     /// The fixed part.
     #[serde(flatten)]

@@ -12,7 +12,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use mediacore::{AudioFrame, Event, Instant, MediaSession, SessionStats};
+use mediacore::{
+    AudioFrame, Event, Instant, JitterStats, MediaSession, QualityReport, RtcpStats, SessionStats,
+};
 use serde::Serialize;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
@@ -85,8 +87,57 @@ pub struct EndpointStats {
     pub events: u64,
 }
 
+/// The receive path of one endpoint: its jitter buffer, the RTCP view of the stream and
+/// the last call-quality estimate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReceiveSnapshot {
+    /// The jitter buffer's delay for the audio played last, in ms (`null` before playout).
+    pub playout_delay_ms: Option<f64>,
+    /// The delay the jitter buffer aims for, in ms.
+    pub target_delay_ms: f64,
+    /// The jitter buffer's counters.
+    pub jitter: JitterStats,
+    /// RFC 3550 reception statistics and round trip.
+    pub rtcp: RtcpStats,
+    /// The last E-model estimate (`null` until the first quality period has passed).
+    pub quality: Option<QualitySnapshot>,
+}
+
+/// [`QualityReport`] with its durations in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct QualitySnapshot {
+    /// Transmission rating R.
+    pub r: f64,
+    /// Estimated mean opinion score.
+    pub mos: f64,
+    /// Packets lost in the period, in percent.
+    pub packet_loss_percent: f64,
+    /// G.107 burst ratio of the losses.
+    pub burst_ratio: f64,
+    /// Mouth-to-ear delay assumed, in ms.
+    pub one_way_delay_ms: f64,
+    /// The jitter buffer's share of it, in ms.
+    pub jitter_buffer_delay_ms: f64,
+    /// Packets the period covered.
+    pub packets: u64,
+}
+
+impl From<QualityReport> for QualitySnapshot {
+    fn from(q: QualityReport) -> Self {
+        QualitySnapshot {
+            r: q.r,
+            mos: q.mos,
+            packet_loss_percent: q.packet_loss_percent,
+            burst_ratio: q.burst_ratio,
+            one_way_delay_ms: q.one_way_delay.as_secs_f64() * 1000.0,
+            jitter_buffer_delay_ms: q.jitter_buffer_delay.as_secs_f64() * 1000.0,
+            packets: q.packets,
+        }
+    }
+}
+
 /// What a shard reports about one endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EndpointSnapshot {
     /// The source address RTP is accepted from, once the first valid packet arrived.
     pub latched_source: Option<SocketAddr>,
@@ -96,6 +147,8 @@ pub struct EndpointSnapshot {
     pub echo_started: bool,
     /// Counters so far.
     pub stats: EndpointStats,
+    /// The receive path's state.
+    pub receive: ReceiveSnapshot,
 }
 
 /// One endpoint's session as a shard drives it.
@@ -233,6 +286,16 @@ impl ShardSession {
                 send_errors: self.send_errors,
                 frames_skipped: self.frames_skipped,
                 events: self.events,
+            },
+            receive: ReceiveSnapshot {
+                playout_delay_ms: self
+                    .session
+                    .playout_delay()
+                    .map(|d| d.as_secs_f64() * 1000.0),
+                target_delay_ms: self.session.target_delay().as_secs_f64() * 1000.0,
+                jitter: self.session.jitter_stats(),
+                rtcp: self.session.rtcp_stats(),
+                quality: self.session.quality().map(QualitySnapshot::from),
             },
         }
     }

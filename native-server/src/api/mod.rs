@@ -94,7 +94,7 @@ pub struct Health {
 }
 
 /// The body of `GET /v1/endpoints`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EndpointList {
     /// Every endpoint, oldest first.
     pub endpoints: Vec<EndpointDescription>,

@@ -332,6 +332,17 @@ async fn echo_latches_to_the_first_source_and_returns_decoded_audio() {
     assert_eq!(stats["packets_rejected"], 1, "{stats}");
     assert_eq!(stats["datagrams_ignored_source"], 1, "{stats}");
     assert_eq!(stats["send_errors"], 0, "{stats}");
+    // The receive path: the jitter buffer decoded the tone and RTCP counted the stream.
+    let receive = &described["receive"];
+    assert!(
+        receive["jitter"]["samples_decoded"].as_u64().unwrap() > 0,
+        "{receive}"
+    );
+    let target = receive["target_delay_ms"].as_f64().unwrap();
+    assert!((20.0..=500.0).contains(&target), "{receive}");
+    // RFC 3550 A.1: the first packet of the probation is not counted.
+    assert_eq!(receive["rtcp"]["packets_received"], 24, "{receive}");
+    assert!(receive.get("quality").is_some(), "{receive}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
