@@ -14,6 +14,7 @@
 //! let mut session = MediaSession::new(SessionConfig::new(Codec::Pcmu))?;
 //! let mut now = Instant::ZERO;
 //! # let received: Vec<Vec<u8>> = Vec::new();
+//! # let received_rtcp: Vec<Vec<u8>> = Vec::new();
 //! # let mic = AudioFrame::silence(8000, 1, Duration::from_millis(20))?;
 //! for _tick in 0..3 {
 //!     for datagram in &received {
@@ -22,13 +23,20 @@
 //!             eprintln!("dropped a packet: {e}");
 //!         }
 //!     }
+//!     for datagram in &received_rtcp {
+//!         let _ = session.handle_rtcp(now, datagram); // reports, round trip, BYE
+//!     }
 //!     session.push_capture(now, &mic)?;
 //!     while let Some(datagram) = session.poll_transmit(now) {
 //!         let _ = datagram; // send it
 //!     }
+//!     // The jitter buffer decodes, conceals and paces what arrived.
 //!     let _speaker = session.pull_playout(now);
-//!     while let Some(_event) = session.poll_event() {}
 //!     session.handle_timeout(now);
+//!     if let Some(report) = session.poll_rtcp(now) {
+//!         let _ = report; // send it to the RTCP address
+//!     }
+//!     while let Some(_event) = session.poll_event() {} // incl. Event::Quality every 5 s
 //!     now = session.poll_timeout().unwrap_or(now + Duration::from_millis(20));
 //! }
 //! # Ok::<(), mediacore::Error>(())
