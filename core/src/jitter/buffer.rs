@@ -542,6 +542,7 @@ impl JitterBuffer {
             self.queued -= n;
             if n < want {
                 out[written + n..written + want].fill(0);
+                self.stats.samples_silence += ((want - n) / channels) as u64;
             }
             written += want;
         }

@@ -17,4 +17,6 @@ pub use delay::{DelayConfig, DelayEstimator};
 pub use store::{Insert, PacketStore, StoredPacket};
 
 #[cfg(test)]
+mod prop_buffer;
+#[cfg(test)]
 mod tests_buffer;
