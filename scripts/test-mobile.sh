@@ -51,7 +51,11 @@ expect "$OUT/kotlin/uniffi/mediacore_mobile/mediacore_mobile.kt" \
     'fun `?pollTimeout`?\(' 'fun `?handleTimeout`?\(' 'fun `?stats`?\(' \
     'open class Transcoder\b' 'data class OpusSettings' 'enum class OpusApplication' \
     'fun `?newOpus`?\(' 'fun `?opusSettings`?\(' 'fun `?conceal`?\(' 'fun `?decodeFec`?\(' \
-    'fun `?transcode`?\(' 'fun `?pollPayload`?\('
+    'fun `?transcode`?\(' 'fun `?pollPayload`?\(' \
+    'data class JitterStats' 'data class RtcpStats' 'data class QualityReport' \
+    'fun `?jitterStats`?\(' 'fun `?playoutDelayMs`?\(' 'fun `?targetDelayMs`?\(' \
+    'fun `?quality`?\(' 'fun `?handleRtcp`?\(' 'fun `?pollRtcp`?\(' 'fun `?leave`?\(' \
+    'fun `?rtcpStats`?\('
 expect "$OUT/swift/mediacore_mobile.swift" \
     'open class Encoder\b' 'open class Decoder\b' 'open class MediaSession\b' \
     'enum MediaError\b' 'enum MediaEvent\b' 'struct SessionStats\b' \
@@ -60,7 +64,10 @@ expect "$OUT/swift/mediacore_mobile.swift" \
     'func pollTimeout\(' 'func handleTimeout\(' 'func stats\(' \
     'open class Transcoder\b' 'struct OpusSettings\b' 'enum OpusApplication\b' \
     'func newOpus\(' 'func opusSettings\(' 'func conceal\(' 'func decodeFec\(' \
-    'func transcode\(' 'func pollPayload\('
+    'func transcode\(' 'func pollPayload\(' \
+    'struct JitterStats\b' 'struct RtcpStats\b' 'struct QualityReport\b' \
+    'func jitterStats\(' 'func playoutDelayMs\(' 'func targetDelayMs\(' 'func quality\(' \
+    'func handleRtcp\(' 'func pollRtcp\(' 'func leave\(' 'func rtcpStats\('
 expect "$OUT/swift/mediacore_mobileFFI.h" 'uniffi_mediacore_mobile_fn_constructor_mediasession_new'
 expect "$OUT/swift/mediacore_mobileFFI.modulemap" 'mediacore_mobileFFI'
 

@@ -16,7 +16,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 pub use codec::{Decoder, Encoder};
 pub use opus::{OpusApplication, OpusSettings};
-pub use session::{MediaEvent, MediaSession, SessionStats};
+pub use session::{JitterStats, MediaEvent, MediaSession, QualityReport, RtcpStats, SessionStats};
 pub use transcode::Transcoder;
 
 uniffi::setup_scaffolding!();
@@ -38,6 +38,13 @@ pub enum MediaError {
     /// An RTP packet was malformed or could not be written.
     #[error("{message}")]
     Rtp {
+        /// What was wrong and what was expected.
+        message: String,
+    },
+    /// An RTCP compound packet was malformed or could not be written (e.g. a CNAME or BYE
+    /// reason longer than 255 bytes).
+    #[error("{message}")]
+    Rtcp {
         /// What was wrong and what was expected.
         message: String,
     },
@@ -67,6 +74,7 @@ impl From<::mediacore::Error> for MediaError {
         match error {
             ::mediacore::Error::Codec(_) => MediaError::Codec { message },
             ::mediacore::Error::Rtp(_) => MediaError::Rtp { message },
+            ::mediacore::Error::Rtcp(_) => MediaError::Rtcp { message },
             ::mediacore::Error::Frame(_) => MediaError::Frame { message },
             ::mediacore::Error::InvalidArgument(_) => MediaError::InvalidArgument { message },
             _ => MediaError::Other { message },
@@ -80,6 +88,7 @@ impl MediaError {
         match self {
             MediaError::Codec { message }
             | MediaError::Rtp { message }
+            | MediaError::Rtcp { message }
             | MediaError::Frame { message }
             | MediaError::InvalidArgument { message }
             | MediaError::Other { message } => message,

@@ -3,7 +3,10 @@
 use core::time::Duration;
 use std::sync::Mutex;
 
-use ::mediacore::{AudioFrame, Codec, Event, Instant, SessionConfig};
+use ::mediacore::rtcp::NtpTime;
+use ::mediacore::{
+    AudioFrame, Codec, Event, Instant, JitterConfig, JitterMode, RtcpConfig, SessionConfig,
+};
 
 use crate::opus::OpusSettings;
 use crate::{MediaError, lock};
@@ -32,6 +35,18 @@ pub enum MediaEvent {
     },
     /// RTP arrived again after a timeout.
     RtpResumed,
+    /// The remote source left the session with an RTCP BYE (RFC 3550 §6.6).
+    RemoteBye {
+        /// The SSRC that left.
+        ssrc: u32,
+        /// The reason it gave, if any.
+        reason: Option<String>,
+    },
+    /// The periodic call-quality estimate for the packets received since the last one.
+    Quality {
+        /// The estimate.
+        report: QualityReport,
+    },
     /// An event kind this binding does not translate yet, by its core name.
     Other {
         /// The core's snake_case name of the event kind.
@@ -45,9 +60,13 @@ impl From<Event> for MediaEvent {
             Event::RemoteSourceStarted { ssrc } => MediaEvent::RemoteSourceStarted { ssrc },
             Event::RemoteSourceChanged { old, new } => MediaEvent::RemoteSourceChanged { old, new },
             Event::RtpTimeout { silent_for } => MediaEvent::RtpTimeout {
-                silent_for_ms: silent_for.as_micros() as f64 / 1000.0,
+                silent_for_ms: millis(silent_for),
             },
             Event::RtpResumed => MediaEvent::RtpResumed,
+            Event::RemoteBye { ssrc, reason } => MediaEvent::RemoteBye { ssrc, reason },
+            Event::Quality(report) => MediaEvent::Quality {
+                report: report.into(),
+            },
             other => MediaEvent::Other {
                 name: other.name().to_owned(),
             },
@@ -55,27 +74,152 @@ impl From<Event> for MediaEvent {
     }
 }
 
-/// Writes the `SessionStats` record from one list of counters, with its conversion from the
-/// core's: the conversion destructures the core struct by these names, so a counter added to
-/// the core fails to compile here until the record has it too.
-macro_rules! stats_record {
-    ($($(#[doc = $doc:tt])* $field:ident,)+) => {
-        /// Counters kept by a session.
+/// `d` in milliseconds, keeping the microseconds as a fraction (like the other bindings).
+fn millis(d: Duration) -> f64 {
+    d.as_micros() as f64 / 1000.0
+}
+
+/// An estimate of the call's quality as heard here, by the ITU-T G.107 E-model.
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct QualityReport {
+    /// Transmission rating R (93.2 for a perfect narrowband call).
+    pub r: f64,
+    /// Mean opinion score estimated from R, 1 to 4.5.
+    pub mos: f64,
+    /// Packets lost in the period, in percent.
+    pub packet_loss_percent: f64,
+    /// G.107's burst ratio of those losses: 1 for random loss, above 1 for bursts.
+    pub burst_ratio: f64,
+    /// Mouth-to-ear delay the estimate assumes, in milliseconds.
+    pub one_way_delay_ms: f64,
+    /// The jitter buffer's share of it, in milliseconds.
+    pub jitter_buffer_delay_ms: f64,
+    /// Packets the period covers.
+    pub packets: u64,
+}
+
+impl From<::mediacore::QualityReport> for QualityReport {
+    fn from(report: ::mediacore::QualityReport) -> Self {
+        let ::mediacore::QualityReport {
+            r,
+            mos,
+            packet_loss_percent,
+            burst_ratio,
+            one_way_delay,
+            jitter_buffer_delay,
+            packets,
+        } = report;
+        QualityReport {
+            r,
+            mos,
+            packet_loss_percent,
+            burst_ratio,
+            one_way_delay_ms: millis(one_way_delay),
+            jitter_buffer_delay_ms: millis(jitter_buffer_delay),
+            packets,
+        }
+    }
+}
+
+/// RTCP figures of a session (RFC 3550 A.1, A.3, A.8): reception of the remote source,
+/// round trip, the peer's last report on our stream, compounds in and out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, uniffi::Record)]
+pub struct RtcpStats {
+    /// The source the reception figures are about, once heard.
+    pub remote_ssrc: Option<u32>,
+    /// Packets expected from the remote source since it became valid.
+    pub packets_expected: u64,
+    /// Packets counted from the remote source, duplicates included.
+    pub packets_received: u64,
+    /// Expected minus received; negative when duplicates arrived.
+    pub cumulative_lost: i64,
+    /// Share of packets lost, 0.0 to 1.0, over the interval closed by our last report.
+    pub fraction_lost: f64,
+    /// Interarrival jitter in RTP timestamp units.
+    pub jitter: u32,
+    /// Interarrival jitter in milliseconds.
+    pub jitter_ms: f64,
+    /// The last round-trip time in milliseconds, once measured.
+    pub rtt_ms: Option<f64>,
+    /// Round-trip times measured.
+    pub rtt_samples: u64,
+    /// The peer's last report on our stream: fraction lost, 0.0 to 1.0.
+    pub remote_fraction_lost: Option<f64>,
+    /// The peer's last report on our stream: cumulative lost.
+    pub remote_cumulative_lost: Option<i64>,
+    /// The peer's last report on our stream: jitter in milliseconds.
+    pub remote_jitter_ms: Option<f64>,
+    /// Compound packets we produced (reports and BYE).
+    pub reports_sent: u64,
+    /// Compound packets accepted.
+    pub reports_received: u64,
+    /// Datagrams given to `handle_rtcp` and rejected as malformed.
+    pub rtcp_rejected: u64,
+}
+
+impl From<::mediacore::RtcpStats> for RtcpStats {
+    fn from(stats: ::mediacore::RtcpStats) -> Self {
+        // Destructured so that a figure added to the core fails to compile here.
+        let ::mediacore::RtcpStats {
+            remote_ssrc,
+            packets_expected,
+            packets_received,
+            cumulative_lost,
+            fraction_lost,
+            jitter,
+            jitter_ms,
+            rtt_ms,
+            rtt_samples,
+            remote_fraction_lost,
+            remote_cumulative_lost,
+            remote_jitter_ms,
+            reports_sent,
+            reports_received,
+            rtcp_rejected,
+        } = stats;
+        RtcpStats {
+            remote_ssrc,
+            packets_expected,
+            packets_received,
+            cumulative_lost,
+            fraction_lost,
+            jitter,
+            jitter_ms,
+            rtt_ms,
+            rtt_samples,
+            remote_fraction_lost,
+            remote_cumulative_lost,
+            remote_jitter_ms,
+            reports_sent,
+            reports_received,
+            rtcp_rejected,
+        }
+    }
+}
+
+/// Writes a record of `u64` counters from one list, with its conversion from the core's
+/// struct of the same name: the conversion destructures the core struct by these names, so a
+/// counter added to the core fails to compile here until the record has it too.
+macro_rules! counters_record {
+    ($(#[doc = $sdoc:tt])* $name:ident { $($(#[doc = $doc:tt])* $field:ident,)+ }) => {
+        $(#[doc = $sdoc])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, uniffi::Record)]
-        pub struct SessionStats {
+        pub struct $name {
             $($(#[doc = $doc])* pub $field: u64,)+
         }
 
-        impl From<::mediacore::SessionStats> for SessionStats {
-            fn from(stats: ::mediacore::SessionStats) -> Self {
-                let ::mediacore::SessionStats { $($field),+ } = stats;
-                SessionStats { $($field),+ }
+        impl From<::mediacore::$name> for $name {
+            fn from(stats: ::mediacore::$name) -> Self {
+                let ::mediacore::$name { $($field),+ } = stats;
+                $name { $($field),+ }
             }
         }
     };
 }
 
-stats_record! {
+counters_record! {
+    /// Counters kept by a session.
+    SessionStats {
     /// Valid RTP packets accepted.
     packets_received,
     /// Payload bytes in accepted packets.
@@ -98,6 +242,45 @@ stats_record! {
     playout_samples_dropped,
     /// Events dropped because the host did not drain them in time.
     events_dropped,
+    }
+}
+
+counters_record! {
+    /// Counters kept by a session's jitter buffer; sample counts are at the session's rate.
+    JitterStats {
+    /// Packets stored for playout.
+    packets_inserted,
+    /// Packets that were already stored.
+    packets_duplicate,
+    /// Packets that arrived after their audio's turn had passed.
+    packets_late,
+    /// Packets dropped because the store was full.
+    packets_overflow,
+    /// Packets the decoder refused; concealed instead.
+    decode_errors,
+    /// Samples decoded from received packets.
+    samples_decoded,
+    /// Samples rebuilt from the next packet's in-band FEC.
+    samples_fec,
+    /// Samples made up by loss concealment.
+    samples_concealed,
+    /// Samples of comfort noise played for the sender's intended silence.
+    samples_comfort_noise,
+    /// Samples of silence: before playout starts, between talkspurts, after underruns.
+    samples_silence,
+    /// Samples removed by accelerating.
+    samples_accelerated,
+    /// Samples added by expanding.
+    samples_expanded,
+    /// Decoded samples dropped whole to shorten the delay.
+    samples_dropped,
+    /// Times the buffer ran out of packets while playing.
+    underruns,
+    /// Times playout took back packets that arrived during an underrun.
+    resumed_late,
+    /// Times the sender's timeline was re-anchored (timestamp jump or new SSRC).
+    resyncs,
+    }
 }
 
 /// One call's media: decode and play what arrives, encode and packetize what is captured.
@@ -115,15 +298,31 @@ impl MediaSession {
     /// type; `rtp_timeout_ms` `None` never reports an RTP timeout; `sample_rate` `None` runs
     /// at the codec's default rate. `opus` sets the Opus encoder when the codec is Opus; its
     /// frame duration is `ptime_ms` (10, 20, 40 or 60), so `frame_ms` must stay `None`.
+    ///
+    /// The jitter buffer is `jitter_mode` "adaptive" (follows the network's jitter between
+    /// `min_delay_ms` and `max_delay_ms`, starting at `initial_delay_ms`) or "fixed" (holds
+    /// `initial_delay_ms`); a delay left `None` keeps the engine's default (20, 500, 50 ms).
+    /// A `Quality` event comes every `quality_interval_ms` while RTP arrives (`None` or 0:
+    /// never). `rtcp` false sends no RTCP; `cname` is the RTCP CNAME (`None` derives one
+    /// from the seed) and `ntp_origin_unix_ms` the wall-clock time at `now_us` 0 for SR
+    /// timestamps (`None`: the Unix epoch).
     #[uniffi::constructor(default(
         seed = 0,
         payload_type = None,
         ptime_ms = 20,
         rtp_timeout_ms = Some(30000),
         sample_rate = None,
-        opus = None
+        opus = None,
+        jitter_mode = "adaptive",
+        min_delay_ms = None,
+        max_delay_ms = None,
+        initial_delay_ms = None,
+        quality_interval_ms = Some(5000),
+        rtcp = true,
+        cname = None,
+        ntp_origin_unix_ms = None
     ))]
-    #[allow(clippy::too_many_arguments)] // one argument per SessionConfig field
+    #[allow(clippy::too_many_arguments)] // one argument per SessionConfig setting
     pub fn new(
         codec: String,
         seed: u64,
@@ -132,8 +331,35 @@ impl MediaSession {
         rtp_timeout_ms: Option<u64>,
         sample_rate: Option<u32>,
         opus: Option<OpusSettings>,
+        jitter_mode: String,
+        min_delay_ms: Option<u32>,
+        max_delay_ms: Option<u32>,
+        initial_delay_ms: Option<u32>,
+        quality_interval_ms: Option<u64>,
+        rtcp: bool,
+        cname: Option<String>,
+        ntp_origin_unix_ms: Option<u64>,
     ) -> Result<Self, MediaError> {
         let codec = Codec::from_name(&codec)?;
+        let mut jitter = JitterConfig {
+            mode: JitterMode::from_name(&jitter_mode)?,
+            ..JitterConfig::default()
+        };
+        let delay = &mut jitter.delay;
+        for (field, ms) in [
+            (&mut delay.min_delay, min_delay_ms),
+            (&mut delay.max_delay, max_delay_ms),
+            (&mut delay.initial_delay, initial_delay_ms),
+        ] {
+            *field = ms.map_or(*field, |ms| Duration::from_millis(u64::from(ms)));
+        }
+        let rtcp = rtcp.then(|| RtcpConfig {
+            cname,
+            ntp_origin: ntp_origin_unix_ms.map_or(RtcpConfig::default().ntp_origin, |ms| {
+                NtpTime::from_unix(Duration::from_millis(ms))
+            }),
+            ..RtcpConfig::default()
+        });
         let config = SessionConfig {
             payload_type,
             sample_rate,
@@ -141,6 +367,12 @@ impl MediaSession {
             seed,
             rtp_timeout: rtp_timeout_ms.map(Duration::from_millis),
             opus: opus.unwrap_or_default().resolve(codec, Some("ptime_ms"))?,
+            rtcp,
+            jitter,
+            // 0 turns quality events off like None (the core refuses a zero interval).
+            quality_interval: quality_interval_ms
+                .filter(|&ms| ms > 0)
+                .map(Duration::from_millis),
             ..SessionConfig::new(codec)
         };
         Ok(MediaSession {
@@ -216,7 +448,8 @@ impl MediaSession {
         lock(&self.inner).poll_timeout().map(Instant::as_micros)
     }
 
-    /// Lets the session act on time passing (the RTP inactivity timeout).
+    /// Lets the session act on time passing (the RTP inactivity timeout, the RTCP timer,
+    /// the quality report).
     pub fn handle_timeout(&self, now_us: u64) {
         lock(&self.inner).handle_timeout(Instant::from_micros(now_us));
     }
@@ -225,16 +458,94 @@ impl MediaSession {
     pub fn stats(&self) -> SessionStats {
         lock(&self.inner).stats().into()
     }
+
+    /// The jitter buffer's counters: decoded, concealed, stretched, late…
+    pub fn jitter_stats(&self) -> JitterStats {
+        lock(&self.inner).jitter_stats().into()
+    }
+
+    /// The delay the jitter buffer added to the last frame played, in milliseconds; `None`
+    /// before playout starts or during the sender's silence.
+    pub fn playout_delay_ms(&self) -> Option<f64> {
+        lock(&self.inner).playout_delay().map(millis)
+    }
+
+    /// The delay the jitter buffer aims for now, in milliseconds.
+    pub fn target_delay_ms(&self) -> f64 {
+        millis(lock(&self.inner).target_delay())
+    }
+
+    /// The last quality estimate (what the last `Quality` event said), or `None`.
+    pub fn quality(&self) -> Option<QualityReport> {
+        lock(&self.inner).quality().map(QualityReport::from)
+    }
+
+    /// Takes one received RTCP compound; a malformed one is a `Rtcp` error, counted in
+    /// `rtcp_stats().rtcp_rejected`, and changes nothing else.
+    pub fn handle_rtcp(&self, now_us: u64, datagram: Vec<u8>) -> Result<(), MediaError> {
+        Ok(lock(&self.inner).handle_rtcp(Instant::from_micros(now_us), &datagram)?)
+    }
+
+    /// The RTCP compound to send now, if one is due (each is returned once), or `None`.
+    pub fn poll_rtcp(&self, now_us: u64) -> Option<Vec<u8>> {
+        lock(&self.inner)
+            .poll_rtcp(Instant::from_micros(now_us))
+            .map(<[u8]>::to_vec)
+    }
+
+    /// Leaves the session (the core's `close`): a BYE with `reason` is queued for
+    /// `poll_rtcp` (none when RTCP is off or nothing was ever sent). A reason longer than
+    /// 255 bytes is a `Rtcp` error. Named `leave` because Kotlin's `AutoCloseable.close()`
+    /// on the generated class frees the object.
+    #[uniffi::method(default(reason = None))]
+    pub fn leave(&self, now_us: u64, reason: Option<String>) -> Result<(), MediaError> {
+        let now = Instant::from_micros(now_us);
+        let mut session = lock(&self.inner);
+        match reason {
+            Some(reason) => Ok(session.close_with_reason(now, &reason)?),
+            None => {
+                session.close(now);
+                Ok(())
+            }
+        }
+    }
+
+    /// RTCP figures: reception of the remote source, round trip, reports in and out.
+    pub fn rtcp_stats(&self) -> RtcpStats {
+        lock(&self.inner).rtcp_stats().into()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A PCMU session with the constructor's defaults, as Kotlin and Swift get them.
+    fn session(seed: u64) -> MediaSession {
+        MediaSession::new(
+            "PCMU".into(),
+            seed,
+            None,
+            20,
+            Some(30_000),
+            None,
+            None,
+            "adaptive".into(),
+            None,
+            None,
+            None,
+            Some(5000),
+            true,
+            None,
+            None,
+        )
+        .unwrap()
+    }
+
     #[test]
     fn two_sessions_hear_each_other() {
-        let a = MediaSession::new("PCMU".into(), 1, None, 20, Some(30_000), None, None).unwrap();
-        let b = MediaSession::new("PCMU".into(), 2, None, 20, Some(30_000), None, None).unwrap();
+        let a = session(1);
+        let b = session(2);
         for i in 0..4u64 {
             a.push_capture(i * 20_000, vec![1000; 160]).unwrap();
             while let Some(datagram) = a.poll_transmit(i * 20_000) {
@@ -251,5 +562,8 @@ mod tests {
         assert_eq!(b.stats().packets_received, 4);
         let err = b.handle_rtp(0, vec![0x80]).unwrap_err();
         assert!(matches!(err, MediaError::Rtp { .. }), "{err:?}");
+        let err = b.handle_rtcp(0, vec![0x80, 0xc9, 0, 5]).unwrap_err();
+        assert!(matches!(err, MediaError::Rtcp { .. }), "{err:?}");
+        assert_eq!(b.rtcp_stats().rtcp_rejected, 1);
     }
 }

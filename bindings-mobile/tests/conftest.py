@@ -28,6 +28,26 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tests" / "
 
 import mediacore_mobile as mc  # noqa: E402
 from binding import Binding  # noqa: E402
+from session_helpers import drain_events  # noqa: E402
+
+
+def record_dict(record):
+    """A uniffi record's fields by name, in declaration order."""
+    return dict(vars(record))
+
+
+def event_dict(event):
+    """A `MediaEvent` as bindings-python gives events: {"type": snake_case, ...fields}, a
+    quality report's fields inline."""
+    kind = next(name for name in EVENT_KINDS if getattr(event, f"is_{name}")())
+    fields = {k: v for k, v in vars(event).items() if not k.startswith("_")}
+    if "report" in fields:
+        fields.update(record_dict(fields.pop("report")))
+    return {"type": kind, **fields}
+
+
+EVENT_KINDS = ["remote_source_started", "remote_source_changed", "rtp_timeout", "rtp_resumed",
+               "remote_bye", "quality", "other"]
 
 
 def opus_settings(settings):
@@ -46,6 +66,7 @@ class MobileBinding(Binding):
     CodecError = mc.MediaError.Codec
     InvalidArgument = mc.MediaError.InvalidArgument
     RtpError = mc.MediaError.Rtp
+    RtcpError = mc.MediaError.Rtcp
 
     def encoder(self, codec, rate, channels, opus=None):
         if opus is None:
@@ -76,6 +97,22 @@ class MobileBinding(Binding):
 
     def stat(self, session, name):
         return getattr(session.stats(), name)
+
+    def jitter_stats(self, session):
+        return record_dict(session.jitter_stats())
+
+    def rtcp_stats(self, session):
+        return record_dict(session.rtcp_stats())
+
+    def quality(self, session):
+        report = session.quality()
+        return None if report is None else record_dict(report)
+
+    def close(self, session, now_us, reason=None):
+        session.leave(now_us, reason)
+
+    def events(self, session):
+        return [event_dict(event) for event in drain_events(session)]
 
 
 @pytest.fixture

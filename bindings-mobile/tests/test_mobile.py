@@ -1,4 +1,6 @@
-"""The uniffi binding, exercised through its generated Python module."""
+"""The uniffi binding, exercised through its generated Python module, and the receive-path
+suite shared with bindings-python (tests/python/session_receive_suite.py: jitter buffer,
+RTCP, quality)."""
 
 import threading
 
@@ -7,6 +9,7 @@ import pytest
 import mediacore_mobile as mc
 from g711_reference import DECODERS, tone
 from session_helpers import assert_no_timeout, assert_plays_in_order, drain_events, rtp, talk
+from session_receive_suite import *  # noqa: F401,F403 (the shared tests, run against `binding`)
 
 FRAME_US = 20_000
 
@@ -115,7 +118,7 @@ def test_malformed_datagram_raises_and_the_session_stays_usable():
 
 
 def test_source_change_timeout_and_resume_events():
-    b = mc.MediaSession("PCMU", rtp_timeout_ms=1000)
+    b = mc.MediaSession("PCMU", rtp_timeout_ms=1000, rtcp=False, quality_interval_ms=None)
     b.handle_rtp(0, rtp(0, 1, 0, 1111, bytes(160)))
     b.handle_rtp(FRAME_US, rtp(0, 9, 800, 2222, bytes(160)))
     assert drain_events(b) == [
@@ -132,7 +135,8 @@ def test_source_change_timeout_and_resume_events():
 
 
 def test_timeout_can_be_disabled():
-    assert_no_timeout(mc.MediaSession("PCMU", rtp_timeout_ms=None))
+    assert_no_timeout(
+        mc.MediaSession("PCMU", rtp_timeout_ms=None, rtcp=False, quality_interval_ms=None))
 
 
 def test_objects_can_be_shared_between_threads():

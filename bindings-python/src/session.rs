@@ -3,7 +3,11 @@
 use core::time::Duration;
 use std::sync::{Mutex, PoisonError};
 
-use ::mediacore::{AudioFrame, Codec, Event, Instant, SessionConfig};
+use ::mediacore::jitter::{JitterConfig, JitterMode};
+use ::mediacore::rtcp::NtpTime;
+use ::mediacore::{
+    AudioFrame, Codec, Event, Instant, QualityReport, RtcpConfig, RtcpStats, SessionConfig,
+};
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyBytes, PyDict};
 
@@ -36,11 +40,16 @@ impl PyMediaSession {
     #[pyo3(
         signature = (
             codec, seed = 0, payload_type = None, ptime_ms = 20, rtp_timeout_ms = Some(30_000),
-            sample_rate = None, **opus
+            sample_rate = None, jitter_mode = "adaptive", min_delay_ms = None,
+            max_delay_ms = None, initial_delay_ms = None, quality_interval_ms = Some(5_000),
+            rtcp = true, cname = None, ntp_origin_unix_ms = None, **opus
         ),
         text_signature = "(codec, seed=0, payload_type=None, ptime_ms=20, rtp_timeout_ms=30000, \
-            sample_rate=None, **opus)"
+            sample_rate=None, jitter_mode='adaptive', min_delay_ms=None, max_delay_ms=None, \
+            initial_delay_ms=None, quality_interval_ms=5000, rtcp=True, cname=None, \
+            ntp_origin_unix_ms=None, **opus)"
     )]
+    #[allow(clippy::too_many_arguments)] // one argument per SessionConfig setting
     fn new(
         codec: &str,
         seed: u64,
@@ -48,11 +57,38 @@ impl PyMediaSession {
         ptime_ms: u64,
         rtp_timeout_ms: Option<u64>,
         sample_rate: Option<u32>,
+        jitter_mode: &str,
+        min_delay_ms: Option<u64>,
+        max_delay_ms: Option<u64>,
+        initial_delay_ms: Option<u64>,
+        quality_interval_ms: Option<u64>,
+        rtcp: bool,
+        cname: Option<String>,
+        ntp_origin_unix_ms: Option<u64>,
         opus: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let codec = Codec::from_name(codec).map_err(media_err)?;
         // The session's ptime sets the Opus frame duration.
         let opus = opus_config(opus, codec, Some("ptime_ms"))?;
+        let mut jitter = JitterConfig {
+            mode: JitterMode::from_name(jitter_mode).map_err(media_err)?,
+            ..JitterConfig::default()
+        };
+        let delay = &mut jitter.delay;
+        for (field, ms) in [
+            (&mut delay.min_delay, min_delay_ms),
+            (&mut delay.max_delay, max_delay_ms),
+            (&mut delay.initial_delay, initial_delay_ms),
+        ] {
+            *field = ms.map_or(*field, Duration::from_millis);
+        }
+        let rtcp = rtcp.then(|| RtcpConfig {
+            cname,
+            ntp_origin: ntp_origin_unix_ms.map_or(RtcpConfig::default().ntp_origin, |ms| {
+                NtpTime::from_unix(Duration::from_millis(ms))
+            }),
+            ..RtcpConfig::default()
+        });
         let config = SessionConfig {
             payload_type,
             sample_rate,
@@ -60,6 +96,12 @@ impl PyMediaSession {
             seed,
             rtp_timeout: rtp_timeout_ms.map(Duration::from_millis),
             opus,
+            rtcp,
+            jitter,
+            // 0 turns quality events off like None (the core refuses a zero interval).
+            quality_interval: quality_interval_ms
+                .filter(|&ms| ms > 0)
+                .map(Duration::from_millis),
             ..SessionConfig::new(codec)
         };
         let session = ::mediacore::MediaSession::new(config).map_err(media_err)?;
@@ -154,7 +196,8 @@ impl PyMediaSession {
         self.inner().poll_timeout().map(Instant::as_micros)
     }
 
-    /// Lets the session act on time passing (the RTP inactivity timeout).
+    /// Lets the session act on time passing (the RTP inactivity timeout, the RTCP timer,
+    /// the quality report).
     fn handle_timeout(&mut self, now_us: u64) {
         self.inner().handle_timeout(Instant::from_micros(now_us));
     }
@@ -162,6 +205,72 @@ impl PyMediaSession {
     /// Every counter of the session, by name.
     fn stats<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         self.inner().stats().fields().into_py_dict(py)
+    }
+
+    /// Every counter of the jitter buffer, by name.
+    fn jitter_stats<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.inner().jitter_stats().fields().into_py_dict(py)
+    }
+
+    /// The delay the jitter buffer added to the last frame played, in milliseconds; None
+    /// before playout starts or during the sender's silence.
+    fn playout_delay_ms(&mut self) -> Option<f64> {
+        self.inner().playout_delay().map(millis)
+    }
+
+    /// The delay the jitter buffer aims for now, in milliseconds.
+    fn target_delay_ms(&mut self) -> f64 {
+        millis(self.inner().target_delay())
+    }
+
+    /// The last quality estimate (the fields of a "quality" event), or None.
+    fn quality<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.inner()
+            .quality()
+            .map(|report| {
+                let dict = PyDict::new(py);
+                set_quality(&dict, &report)?;
+                Ok(dict)
+            })
+            .transpose()
+    }
+
+    /// Takes one received RTCP compound; raises MediaError if it is malformed (it is
+    /// counted in `rtcp_stats()["rtcp_rejected"]` and changes nothing else).
+    fn handle_rtcp(&mut self, now_us: u64, datagram: &Bound<'_, PyAny>) -> PyResult<()> {
+        let datagram = bytes_from_py(datagram)?;
+        self.inner()
+            .handle_rtcp(Instant::from_micros(now_us), &datagram)
+            .map_err(media_err)
+    }
+
+    /// The RTCP compound to send now, if one is due, or None.
+    fn poll_rtcp<'py>(&mut self, py: Python<'py>, now_us: u64) -> Option<Bound<'py, PyBytes>> {
+        self.inner()
+            .poll_rtcp(Instant::from_micros(now_us))
+            .map(|datagram| PyBytes::new(py, datagram))
+    }
+
+    /// Leaves the session: a BYE (with `reason`, if given) is queued for `poll_rtcp`.
+    /// Raises MediaError for a reason longer than 255 bytes.
+    #[pyo3(signature = (now_us, reason = None))]
+    fn close(&mut self, now_us: u64, reason: Option<&str>) -> PyResult<()> {
+        let now = Instant::from_micros(now_us);
+        match reason {
+            Some(reason) => self
+                .inner()
+                .close_with_reason(now, reason)
+                .map_err(media_err),
+            None => {
+                self.inner().close(now);
+                Ok(())
+            }
+        }
+    }
+
+    /// RTCP figures: reception of the remote source, round trip, reports in and out.
+    fn rtcp_stats<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        rtcp_stats_dict(py, self.inner().rtcp_stats())
     }
 
     fn __repr__(&mut self) -> String {
@@ -186,8 +295,63 @@ fn event_dict(py: Python<'_>, event: Event) -> PyResult<Bound<'_, PyDict>> {
             dict.set_item("new", new)?;
         }
         Event::RtpTimeout { silent_for } => dict.set_item("silent_for_ms", millis(silent_for))?,
+        Event::RemoteBye { ssrc, reason } => {
+            dict.set_item("ssrc", ssrc)?;
+            dict.set_item("reason", reason)?;
+        }
+        Event::Quality(report) => set_quality(&dict, &report)?,
         // Events without fields, and kinds added to the core later, carry their type only.
         _ => {}
     }
+    Ok(dict)
+}
+
+/// The fields of a quality report, durations in milliseconds.
+fn set_quality(dict: &Bound<'_, PyDict>, report: &QualityReport) -> PyResult<()> {
+    dict.set_item("r", report.r)?;
+    dict.set_item("mos", report.mos)?;
+    dict.set_item("packet_loss_percent", report.packet_loss_percent)?;
+    dict.set_item("burst_ratio", report.burst_ratio)?;
+    dict.set_item("one_way_delay_ms", millis(report.one_way_delay))?;
+    dict.set_item("jitter_buffer_delay_ms", millis(report.jitter_buffer_delay))?;
+    dict.set_item("packets", report.packets)
+}
+
+/// The RTCP figures by their core names; absent figures are None.
+fn rtcp_stats_dict(py: Python<'_>, stats: RtcpStats) -> PyResult<Bound<'_, PyDict>> {
+    // Destructured so that a figure added to the core fails to compile here until it is added.
+    let RtcpStats {
+        remote_ssrc,
+        packets_expected,
+        packets_received,
+        cumulative_lost,
+        fraction_lost,
+        jitter,
+        jitter_ms,
+        rtt_ms,
+        rtt_samples,
+        remote_fraction_lost,
+        remote_cumulative_lost,
+        remote_jitter_ms,
+        reports_sent,
+        reports_received,
+        rtcp_rejected,
+    } = stats;
+    let dict = PyDict::new(py);
+    dict.set_item("remote_ssrc", remote_ssrc)?;
+    dict.set_item("packets_expected", packets_expected)?;
+    dict.set_item("packets_received", packets_received)?;
+    dict.set_item("cumulative_lost", cumulative_lost)?;
+    dict.set_item("fraction_lost", fraction_lost)?;
+    dict.set_item("jitter", jitter)?;
+    dict.set_item("jitter_ms", jitter_ms)?;
+    dict.set_item("rtt_ms", rtt_ms)?;
+    dict.set_item("rtt_samples", rtt_samples)?;
+    dict.set_item("remote_fraction_lost", remote_fraction_lost)?;
+    dict.set_item("remote_cumulative_lost", remote_cumulative_lost)?;
+    dict.set_item("remote_jitter_ms", remote_jitter_ms)?;
+    dict.set_item("reports_sent", reports_sent)?;
+    dict.set_item("reports_received", reports_received)?;
+    dict.set_item("rtcp_rejected", rtcp_rejected)?;
     Ok(dict)
 }

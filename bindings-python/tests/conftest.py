@@ -12,13 +12,14 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tests" / "
 
 import mediacore  # noqa: E402
 from binding import Binding  # noqa: E402
+from session_helpers import drain_events  # noqa: E402
 
 
 class PythonBinding(Binding):
     """`mediacore`: Opus settings are keyword arguments, accessors are properties and every
     engine error is a MediaError."""
 
-    CodecError = InvalidArgument = RtpError = mediacore.MediaError
+    CodecError = InvalidArgument = RtpError = RtcpError = mediacore.MediaError
 
     def encoder(self, codec, rate, channels, opus=None):
         return mediacore.Encoder(codec, rate, channels, **(opus or {}))
@@ -41,6 +42,21 @@ class PythonBinding(Binding):
 
     def stat(self, session, name):
         return session.stats()[name]
+
+    def jitter_stats(self, session):
+        return session.jitter_stats()
+
+    def rtcp_stats(self, session):
+        return session.rtcp_stats()
+
+    def quality(self, session):
+        return session.quality()
+
+    def close(self, session, now_us, reason=None):
+        session.close(now_us, reason)
+
+    def events(self, session):
+        return drain_events(session)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """MediaSession driven from Python: the suite shared with the mobile binding
 (tests/python/session_suite.py: Opus at 16 kHz, L16 at each rate, G.722, configuration
-errors), and two G.711 peers, events, errors, timeouts, stats and Opus keyword arguments."""
+errors; session_receive_suite.py: jitter buffer, RTCP, quality), and two G.711 peers,
+events, errors, timeouts, stats and Opus keyword arguments."""
 
 import array
 
@@ -9,7 +10,8 @@ import pytest
 import mediacore
 from g711_reference import tone
 from session_helpers import assert_no_timeout, assert_plays_in_order, drain_events, rtp, talk
-from session_suite import *  # noqa: F401,F403 (the shared tests, run against `binding`)
+from session_receive_suite import *  # noqa: F401,F403 (the shared tests, run against `binding`)
+from session_suite import *  # noqa: F401,F403
 
 FRAME_US = 20_000
 
@@ -110,7 +112,7 @@ def test_source_change_event():
 
 
 def test_rtp_timeout_via_handle_timeout():
-    b = mediacore.MediaSession("PCMU", rtp_timeout_ms=1000)
+    b = mediacore.MediaSession("PCMU", rtp_timeout_ms=1000, rtcp=False, quality_interval_ms=None)
     b.handle_rtp(0, rtp(0, 1, 0, 42, bytes(160)))
     assert drain_events(b)[0]["type"] == "remote_source_started"
     assert b.poll_timeout() == 1_000_000
@@ -124,7 +126,8 @@ def test_rtp_timeout_via_handle_timeout():
 
 
 def test_no_timeout_when_disabled():
-    assert_no_timeout(mediacore.MediaSession("PCMU", rtp_timeout_ms=None))
+    assert_no_timeout(
+        mediacore.MediaSession("PCMU", rtp_timeout_ms=None, rtcp=False, quality_interval_ms=None))
 
 
 def test_poll_timeout_follows_playout():

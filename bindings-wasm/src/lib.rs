@@ -9,7 +9,8 @@
 //! - [`Encoder`] / [`Decoder`]: one codec, PCM to payload and back; Opus settings, loss
 //!   concealment and FEC recovery.
 //! - [`Transcoder`]: payloads of one codec, rate and channel count to another.
-//! - [`MediaSession`]: the per-call pipeline, driven with `handle*` / `poll*` calls.
+//! - [`MediaSession`]: the per-call pipeline, driven with `handle*` / `poll*` calls; its
+//!   jitter buffer, quality reports and RTCP are set with a `SessionOptions` object.
 //!
 //! `js/` holds what an AudioWorklet needs besides the generated glue (a UTF-8 text codec
 //! polyfill and a complete softphone processor); `docs/api-wasm.md` is the user guide.
@@ -20,6 +21,7 @@ mod args;
 mod codec;
 mod opus;
 mod session;
+mod session_options;
 mod transcode;
 
 pub use codec::{Decoder, Encoder};

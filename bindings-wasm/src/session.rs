@@ -5,11 +5,12 @@
 
 use core::time::Duration;
 
-use mediacore::{AudioFrame, Codec, Event, SessionConfig, SessionStats};
+use mediacore::{AudioFrame, Codec, Event, QualityReport, RtcpStats, SessionConfig};
 use wasm_bindgen::prelude::*;
 
 use crate::args::{self, camel_case, object};
 use crate::opus::options_from_js;
+use crate::session_options;
 
 /// The TypeScript types of events and statistics; a test checks the stats type against the core.
 // Used by the custom section below, a use that rustc's dead-code lint does not see.
@@ -20,7 +21,21 @@ export type MediaEvent =
   | { type: "remote_source_started"; ssrc: number }
   | { type: "remote_source_changed"; old: number; new: number }
   | { type: "rtp_timeout"; silentForMs: number }
-  | { type: "rtp_resumed" };
+  | { type: "rtp_resumed" }
+  | { type: "remote_bye"; ssrc: number; reason: string | null }
+  | ({ type: "quality" } & QualityReport);
+
+/** An ITU-T G.107 E-model estimate of the call as heard here, for the packets received
+ * since the previous one. */
+export interface QualityReport {
+  r: number;
+  mos: number;
+  packetLossPercent: number;
+  burstRatio: number;
+  oneWayDelayMs: number;
+  jitterBufferDelayMs: number;
+  packets: number;
+}
 
 /** Counters kept by a session, as returned by `MediaSession.stats()`. */
 export interface SessionStats {
@@ -35,6 +50,46 @@ export interface SessionStats {
   playoutUnderruns: number;
   playoutSamplesDropped: number;
   eventsDropped: number;
+}
+
+/** Counters of a session's jitter buffer, as returned by `MediaSession.jitterStats()`. */
+export interface JitterStats {
+  packetsInserted: number;
+  packetsDuplicate: number;
+  packetsLate: number;
+  packetsOverflow: number;
+  decodeErrors: number;
+  samplesDecoded: number;
+  samplesFec: number;
+  samplesConcealed: number;
+  samplesComfortNoise: number;
+  samplesSilence: number;
+  samplesAccelerated: number;
+  samplesExpanded: number;
+  samplesDropped: number;
+  underruns: number;
+  resumedLate: number;
+  resyncs: number;
+}
+
+/** RTCP figures of a session, as returned by `MediaSession.rtcpStats()`; `null` where
+ * nothing was measured yet. */
+export interface RtcpStats {
+  remoteSsrc: number | null;
+  packetsExpected: number;
+  packetsReceived: number;
+  cumulativeLost: number;
+  fractionLost: number;
+  jitter: number;
+  jitterMs: number;
+  rttMs: number | null;
+  rttSamples: number;
+  remoteFractionLost: number | null;
+  remoteCumulativeLost: number | null;
+  remoteJitterMs: number | null;
+  reportsSent: number;
+  reportsReceived: number;
+  rtcpRejected: number;
 }
 "#;
 
@@ -60,6 +115,8 @@ impl MediaSession {
     /// `ptimeMs` to 20. `rtpTimeoutMs` defaults to 30000; `null` disables the timeout.
     /// `sampleRate` defaults to the codec's default rate. `opus` sets the Opus encoder when
     /// the codec is Opus; its frame duration is `ptimeMs`, so it has no `frameMs`.
+    /// `options` (a `SessionOptions` object) sets the jitter buffer, the quality report
+    /// interval and RTCP.
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)] // one optional argument per SessionConfig field
     pub fn new(
@@ -74,6 +131,7 @@ impl MediaSession {
         #[wasm_bindgen(js_name = sampleRate, unchecked_optional_param_type = "number")]
         sample_rate: Option<f64>,
         #[wasm_bindgen(unchecked_optional_param_type = "OpusOptions")] opus: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SessionOptions")] options: JsValue,
     ) -> Result<MediaSession, JsError> {
         let mut config = SessionConfig::new(Codec::from_name(codec)?);
         config.seed = args::seed(&seed)?;
@@ -88,6 +146,7 @@ impl MediaSession {
             config.sample_rate = Some(args::integer("sampleRate", rate, u32::MAX)?);
         }
         config.opus = options_from_js(&opus)?.resolve(config.codec, Some("ptimeMs"))?;
+        session_options::apply(&options, &mut config)?;
         Ok(MediaSession {
             inner: mediacore::MediaSession::new(config)?,
         })
@@ -152,7 +211,8 @@ impl MediaSession {
         self.inner.poll_timeout().map(args::micros)
     }
 
-    /// Lets the session act on time passing (the RTP inactivity timeout).
+    /// Lets the session act on time passing (the RTP inactivity timeout, the RTCP timer, the
+    /// quality report).
     #[wasm_bindgen(js_name = handleTimeout)]
     pub fn handle_timeout(
         &mut self,
@@ -165,7 +225,80 @@ impl MediaSession {
     /// Counters so far, as a plain object with camelCase fields.
     #[wasm_bindgen(unchecked_return_type = "SessionStats")]
     pub fn stats(&self) -> JsValue {
-        stats_object(self.inner.stats())
+        counters_object(self.inner.stats().fields())
+    }
+
+    /// The jitter buffer's counters, as a plain object with camelCase fields.
+    #[wasm_bindgen(js_name = jitterStats, unchecked_return_type = "JitterStats")]
+    pub fn jitter_stats(&self) -> JsValue {
+        counters_object(self.inner.jitter_stats().fields())
+    }
+
+    /// The delay the jitter buffer added to the last frame played, in milliseconds;
+    /// `undefined` before playout starts or during the sender's silence.
+    #[wasm_bindgen(js_name = playoutDelayMs)]
+    pub fn playout_delay_ms(&self) -> Option<f64> {
+        self.inner.playout_delay().map(args::millis)
+    }
+
+    /// The delay the jitter buffer aims for now, in milliseconds.
+    #[wasm_bindgen(js_name = targetDelayMs)]
+    pub fn target_delay_ms(&self) -> f64 {
+        args::millis(self.inner.target_delay())
+    }
+
+    /// The last quality estimate (what the last "quality" event said), or `undefined`.
+    #[wasm_bindgen(unchecked_return_type = "QualityReport | undefined")]
+    pub fn quality(&self) -> JsValue {
+        self.inner
+            .quality()
+            .map_or(JsValue::UNDEFINED, |report| object(quality_fields(&report)))
+    }
+
+    /// Takes one received RTCP compound; throws if it is malformed (it is counted in
+    /// `rtcpStats().rtcpRejected` and changes nothing else). A BYE from the remote source
+    /// becomes a "remote_bye" event.
+    #[wasm_bindgen(js_name = handleRtcp)]
+    pub fn handle_rtcp(
+        &mut self,
+        #[wasm_bindgen(js_name = nowUs)] now_us: f64,
+        datagram: &[u8],
+    ) -> Result<(), JsError> {
+        Ok(self.inner.handle_rtcp(args::instant(now_us)?, datagram)?)
+    }
+
+    /// The RTCP compound to send now, if one is due (each is returned once); `undefined`
+    /// when there is none. Call it after `handleTimeout`.
+    #[wasm_bindgen(js_name = pollRtcp)]
+    pub fn poll_rtcp(
+        &mut self,
+        #[wasm_bindgen(js_name = nowUs)] now_us: f64,
+    ) -> Result<Option<Vec<u8>>, JsError> {
+        let now = args::instant(now_us)?;
+        Ok(self.inner.poll_rtcp(now).map(<[u8]>::to_vec))
+    }
+
+    /// Leaves the session: a BYE with `reason` is queued for `pollRtcp` (none when RTCP is
+    /// off or nothing was ever sent). Throws for a reason longer than 255 bytes.
+    pub fn close(
+        &mut self,
+        #[wasm_bindgen(js_name = nowUs)] now_us: f64,
+        reason: Option<String>,
+    ) -> Result<(), JsError> {
+        let now = args::instant(now_us)?;
+        match reason {
+            Some(reason) => Ok(self.inner.close_with_reason(now, &reason)?),
+            None => {
+                self.inner.close(now);
+                Ok(())
+            }
+        }
+    }
+
+    /// RTCP figures: reception of the remote source, round trip, reports in and out.
+    #[wasm_bindgen(js_name = rtcpStats, unchecked_return_type = "RtcpStats")]
+    pub fn rtcp_stats(&self) -> JsValue {
+        rtcp_stats_object(self.inner.rtcp_stats())
     }
 
     /// The SDP encoding name used both ways, e.g. "PCMU".
@@ -235,22 +368,87 @@ fn event_object(event: Event) -> JsValue {
         Event::RtpTimeout { silent_for } => {
             object([kind, ("silentForMs", args::millis(silent_for).into())])
         }
+        Event::RemoteBye { ssrc, reason } => object([
+            kind,
+            ("ssrc", ssrc.into()),
+            ("reason", reason.map_or(JsValue::NULL, JsValue::from)),
+        ]),
+        Event::Quality(report) => object([kind].into_iter().chain(quality_fields(&report))),
         // Events without fields, and kinds added to the core later, carry their name only.
         _ => object([kind]),
     }
 }
 
-/// Every `SessionStats` counter under its camelCase name.
-fn stats_object(stats: SessionStats) -> JsValue {
-    object(
-        stats
-            .fields()
-            .map(|(name, value)| (camel_case(name), JsValue::from(args::count(value)))),
-    )
+/// Every counter of `fields()` (`SessionStats`, `JitterStats`) under its camelCase name.
+fn counters_object<const N: usize>(fields: [(&'static str, u64); N]) -> JsValue {
+    object(fields.map(|(name, value)| (camel_case(name), JsValue::from(args::count(value)))))
+}
+
+/// The fields of a quality report, durations in milliseconds.
+fn quality_fields(report: &QualityReport) -> [(&'static str, JsValue); 7] {
+    [
+        ("r", report.r.into()),
+        ("mos", report.mos.into()),
+        ("packetLossPercent", report.packet_loss_percent.into()),
+        ("burstRatio", report.burst_ratio.into()),
+        ("oneWayDelayMs", args::millis(report.one_way_delay).into()),
+        (
+            "jitterBufferDelayMs",
+            args::millis(report.jitter_buffer_delay).into(),
+        ),
+        ("packets", args::count(report.packets).into()),
+    ]
+}
+
+/// The RTCP figures under their camelCase names; absent figures are `null`.
+fn rtcp_stats_object(stats: RtcpStats) -> JsValue {
+    fn or_null<T: Into<JsValue>>(value: Option<T>) -> JsValue {
+        value.map_or(JsValue::NULL, Into::into)
+    }
+    // Destructured so that a figure added to the core fails to compile here.
+    let RtcpStats {
+        remote_ssrc,
+        packets_expected,
+        packets_received,
+        cumulative_lost,
+        fraction_lost,
+        jitter,
+        jitter_ms,
+        rtt_ms,
+        rtt_samples,
+        remote_fraction_lost,
+        remote_cumulative_lost,
+        remote_jitter_ms,
+        reports_sent,
+        reports_received,
+        rtcp_rejected,
+    } = stats;
+    object([
+        ("remoteSsrc", or_null(remote_ssrc)),
+        ("packetsExpected", args::count(packets_expected).into()),
+        ("packetsReceived", args::count(packets_received).into()),
+        ("cumulativeLost", (cumulative_lost as f64).into()),
+        ("fractionLost", fraction_lost.into()),
+        ("jitter", jitter.into()),
+        ("jitterMs", jitter_ms.into()),
+        ("rttMs", or_null(rtt_ms)),
+        ("rttSamples", args::count(rtt_samples).into()),
+        ("remoteFractionLost", or_null(remote_fraction_lost)),
+        (
+            "remoteCumulativeLost",
+            or_null(remote_cumulative_lost.map(|n| n as f64)),
+        ),
+        ("remoteJitterMs", or_null(remote_jitter_ms)),
+        ("reportsSent", args::count(reports_sent).into()),
+        ("reportsReceived", args::count(reports_received).into()),
+        ("rtcpRejected", args::count(rtcp_rejected).into()),
+    ])
 }
 
 #[cfg(test)]
 mod tests {
+    use mediacore::{JitterStats, SessionStats};
+
     use super::*;
 
     #[test]
@@ -262,5 +460,38 @@ mod tests {
             .map(|&(name, _)| format!("{}: number;", camel_case(name)))
             .collect();
         assert_eq!(declared, expected);
+        let declared = crate::typescript_interface(TS_TYPES, "JitterStats");
+        let expected: Vec<String> = JitterStats::default()
+            .fields()
+            .iter()
+            .map(|&(name, _)| format!("{}: number;", camel_case(name)))
+            .collect();
+        assert_eq!(declared, expected);
+    }
+
+    #[test]
+    fn typescript_rtcp_stats_type_lists_every_figure() {
+        let declared: Vec<&str> = crate::typescript_interface(TS_TYPES, "RtcpStats")
+            .into_iter()
+            .map(|line| line.split(':').next().unwrap_or_default())
+            .collect();
+        let fields = [
+            "remote_ssrc",
+            "packets_expected",
+            "packets_received",
+            "cumulative_lost",
+            "fraction_lost",
+            "jitter",
+            "jitter_ms",
+            "rtt_ms",
+            "rtt_samples",
+            "remote_fraction_lost",
+            "remote_cumulative_lost",
+            "remote_jitter_ms",
+            "reports_sent",
+            "reports_received",
+            "rtcp_rejected",
+        ];
+        assert_eq!(declared, fields.map(camel_case));
     }
 }

@@ -65,6 +65,7 @@ fn new_session(
         rtp_timeout_ms,
         None,
         UNDEFINED,
+        UNDEFINED,
     )
 }
 

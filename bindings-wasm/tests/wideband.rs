@@ -687,6 +687,7 @@ fn opus_sessions_at_16_khz_hear_each_other() {
             UNDEFINED,
             Some(16_000.0),
             opus,
+            UNDEFINED,
         ))
     };
     let (mut a, mut b) = (session(1), session(2));
@@ -729,7 +730,9 @@ fn opus_sessions_at_16_khz_hear_each_other() {
 fn session_sample_rate_and_opus_errors() {
     let new =
         |codec: &str, pt: Option<f64>, ptime: Option<f64>, rate: Option<f64>, opus: JsValue| {
-            MediaSession::new(codec, UNDEFINED, pt, ptime, UNDEFINED, rate, opus)
+            MediaSession::new(
+                codec, UNDEFINED, pt, ptime, UNDEFINED, rate, opus, UNDEFINED,
+            )
         };
     assert_eq!(
         ok(new("G722", None, None, None, UNDEFINED)).sample_rate(),

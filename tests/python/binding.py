@@ -1,4 +1,5 @@
-"""What the shared suites (codec_suite, transcoder_suite, session_suite) ask of a binding.
+"""What the shared suites (codec_suite, transcoder_suite, session_suite,
+session_receive_suite) ask of a binding.
 
 bindings-python (module `mediacore`) and bindings-mobile (uniffi's generated
 `mediacore_mobile`) expose the same engine with the same messages, but differ in how Opus
@@ -25,8 +26,8 @@ class Binding:
     def decoder(self, codec, rate, channels):
         return self.module.Decoder(codec, rate, channels)
 
-    # Subclasses provide, with the exception types `CodecError`, `InvalidArgument` and
-    # `RtpError` (subclasses of `MediaError`, or `MediaError` itself):
+    # Subclasses provide, with the exception types `CodecError`, `InvalidArgument`,
+    # `RtpError` and `RtcpError` (subclasses of `MediaError`, or `MediaError` itself):
     #   encoder(codec, rate, channels, opus=None): an Encoder; `opus` is a dict of settings
     #   opus_settings(encoder): the settings in force as a dict, or None
     #   transcoder(input_codec, input_rate, input_channels, output_codec, output_rate,
@@ -34,3 +35,8 @@ class Binding:
     #   session(codec, opus=None, **config): a MediaSession; config as bindings-python names it
     #   get(obj, name): the value of a property or getter method
     #   stat(session, name): one counter of `session.stats()`
+    #   jitter_stats(session), rtcp_stats(session): the counters as a dict, in order
+    #   quality(session): the last quality report as a dict (no "type" key), or None
+    #   close(session, now_us, reason=None): the session's `close` (the core's name)
+    #   events(session): every queued event as a dict with a "type" key, as bindings-python
+    #                    gives them (durations in ms, `None` for an absent BYE reason)

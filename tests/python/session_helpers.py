@@ -27,8 +27,9 @@ def assert_plays_in_order(heard, expected, frames, frame=160):
 
 
 def assert_no_timeout(session):
-    """A session built with `rtp_timeout_ms=None` hears RTP, then schedules and reports no
-    RTP timeout however long it stays silent."""
+    """A session built with `rtp_timeout_ms=None` (and without RTCP or quality reports,
+    whose timers `poll_timeout` also gives) hears RTP, then schedules and reports no RTP
+    timeout however long it stays silent."""
     session.handle_rtp(0, rtp(0, 1, 0, 42, bytes(160)))
     drain_events(session)
     assert session.poll_timeout() is None

@@ -44,7 +44,8 @@ def test_l16_sessions_are_bit_exact_at_each_rate(binding, rate):
     # 20 ms of 48 kHz L16 (1920 bytes) would not fit a 1500-byte datagram: 10 ms there.
     ptime_ms = 10 if rate == 48000 else 20
     frame = rate * ptime_ms // 1000
-    config = dict(payload_type=96, ptime_ms=ptime_ms, sample_rate=rate)
+    # The jitter buffer's least delay, so that 10 ms frames prefill in two or three frames.
+    config = dict(payload_type=96, ptime_ms=ptime_ms, sample_rate=rate, initial_delay_ms=20)
     a = binding.session("L16", seed=1, **config)
     b = binding.session("L16", seed=2, **config)
     assert [binding.get(a, name) for name in ("sample_rate", "frame_samples")] == [rate, frame]

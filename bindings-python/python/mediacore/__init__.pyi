@@ -214,7 +214,27 @@ class RtpTimeout(TypedDict):
 class RtpResumed(TypedDict):
     type: Literal["rtp_resumed"]
 
-Event = Union[RemoteSourceStarted, RemoteSourceChanged, RtpTimeout, RtpResumed]
+class RemoteBye(TypedDict):
+    type: Literal["remote_bye"]
+    ssrc: int
+    reason: Optional[str]
+
+class QualityReport(TypedDict):
+    """An ITU-T G.107 E-model estimate of the call as heard here, for the packets received
+    since the previous one."""
+
+    r: float
+    mos: float
+    packet_loss_percent: float
+    burst_ratio: float
+    one_way_delay_ms: float
+    jitter_buffer_delay_ms: float
+    packets: int
+
+class Quality(QualityReport):
+    type: Literal["quality"]
+
+Event = Union[RemoteSourceStarted, RemoteSourceChanged, RtpTimeout, RtpResumed, RemoteBye, Quality]
 
 class SessionStats(TypedDict):
     packets_received: int
@@ -228,6 +248,48 @@ class SessionStats(TypedDict):
     playout_underruns: int
     playout_samples_dropped: int
     events_dropped: int
+
+class JitterStats(TypedDict):
+    """The jitter buffer's counters; sample counts are at the session's sample rate."""
+
+    packets_inserted: int
+    packets_duplicate: int
+    packets_late: int
+    packets_overflow: int
+    decode_errors: int
+    samples_decoded: int
+    samples_fec: int
+    samples_concealed: int
+    samples_comfort_noise: int
+    samples_silence: int
+    samples_accelerated: int
+    samples_expanded: int
+    samples_dropped: int
+    underruns: int
+    resumed_late: int
+    resyncs: int
+
+class RtcpStats(TypedDict):
+    """RTCP figures (RFC 3550 A.1, A.3, A.8): reception of the remote source, round trip,
+    the peer's last report on our stream, compounds in and out."""
+
+    remote_ssrc: Optional[int]
+    packets_expected: int
+    packets_received: int
+    cumulative_lost: int
+    fraction_lost: float
+    jitter: int
+    jitter_ms: float
+    rtt_ms: Optional[float]
+    rtt_samples: int
+    remote_fraction_lost: Optional[float]
+    remote_cumulative_lost: Optional[int]
+    remote_jitter_ms: Optional[float]
+    reports_sent: int
+    reports_received: int
+    rtcp_rejected: int
+
+JitterMode = Literal["adaptive", "fixed"]
 
 class MediaSession:
     """One call's media: decode and play what arrives, encode and packetize what is captured.
@@ -244,6 +306,14 @@ class MediaSession:
         ptime_ms: int = 20,
         rtp_timeout_ms: Optional[int] = 30000,
         sample_rate: Optional[int] = None,
+        jitter_mode: JitterMode = "adaptive",
+        min_delay_ms: Optional[int] = None,
+        max_delay_ms: Optional[int] = None,
+        initial_delay_ms: Optional[int] = None,
+        quality_interval_ms: Optional[int] = 5000,
+        rtcp: bool = True,
+        cname: Optional[str] = None,
+        ntp_origin_unix_ms: Optional[int] = None,
         **opus: Unpack[OpusOptions],
     ) -> None:
         """Builds a session; ``payload_type=None`` uses the codec's static type (opus and
@@ -251,7 +321,16 @@ class MediaSession:
         ``sample_rate=None`` runs at the codec's default rate. The Opus keyword arguments
         (``OpusOptions``) set an Opus session's encoder; the frame duration is ``ptime_ms``
         (10, 20, 40 or 60 for opus).
-        Raises MediaError for a configuration that cannot work.
+
+        The jitter buffer is "adaptive" (follows the network's jitter between
+        ``min_delay_ms`` and ``max_delay_ms``, starting at ``initial_delay_ms``) or "fixed"
+        (holds ``initial_delay_ms``); a delay left as None keeps the engine's default (20,
+        500 and 50 ms). A "quality" event comes every ``quality_interval_ms`` while RTP
+        arrives (None or 0: never). ``rtcp=False`` sends no RTCP (received RTCP is still
+        read); ``cname`` is the RTCP CNAME (None derives one from the seed) and
+        ``ntp_origin_unix_ms`` the wall-clock time at ``now_us == 0`` for SR timestamps
+        (None: the Unix epoch).
+        Raises MediaError for a configuration that cannot work (e.g. delays out of order).
         """
     @property
     def codec(self) -> str:
@@ -289,6 +368,29 @@ class MediaSession:
     def poll_timeout(self) -> Optional[int]:
         """When to call ``handle_timeout`` next, in microseconds, or None."""
     def handle_timeout(self, now_us: int) -> None:
-        """Lets the session act on time passing (the RTP inactivity timeout)."""
+        """Lets the session act on time passing (the RTP inactivity timeout, the RTCP
+        timer, the quality report)."""
     def stats(self) -> SessionStats:
         """Every counter of the session, by name."""
+    def jitter_stats(self) -> JitterStats:
+        """Every counter of the jitter buffer, by name."""
+    def playout_delay_ms(self) -> Optional[float]:
+        """The delay the jitter buffer added to the last frame played, in milliseconds;
+        None before playout starts or during the sender's silence."""
+    def target_delay_ms(self) -> float:
+        """The delay the jitter buffer aims for now, in milliseconds."""
+    def quality(self) -> Optional[QualityReport]:
+        """The last quality estimate (what the last "quality" event said), or None."""
+    def handle_rtcp(self, now_us: int, datagram: Payload) -> None:
+        """Takes one received RTCP compound; raises MediaError if it is malformed (counted
+        in ``rtcp_stats()["rtcp_rejected"]``; nothing else changes). A BYE from the remote
+        source becomes a "remote_bye" event."""
+    def poll_rtcp(self, now_us: int) -> Optional[bytes]:
+        """The RTCP compound to send now, if one is due (each is returned once), or None.
+        Call it after ``handle_timeout``."""
+    def close(self, now_us: int, reason: Optional[str] = None) -> None:
+        """Leaves the session: a BYE with ``reason`` is queued for ``poll_rtcp`` (none
+        when RTCP is off or nothing was ever sent). Raises MediaError for a reason longer
+        than 255 bytes."""
+    def rtcp_stats(self) -> RtcpStats:
+        """RTCP figures: reception of the remote source, round trip, reports in and out."""
