@@ -289,6 +289,9 @@ pub struct JitterBuffer {
     in_dtx: bool,
     /// Concealment made in a row with nothing received, in samples.
     underrun_samples: usize,
+    /// Interleaved samples at the end of the queue that are underrun concealment, given
+    /// back if the missing packets turn up.
+    stall_tail: usize,
     fec_supported: bool,
     conceal_supported: bool,
     playout_delay_us: Option<i64>,
@@ -353,6 +356,7 @@ impl JitterBuffer {
             last_packet_ticks: ticks_for(clock_rate, Duration::from_millis(20)),
             in_dtx: false,
             underrun_samples: 0,
+            stall_tail: 0,
             fec_supported: true,
             conceal_supported: true,
             playout_delay_us: None,
@@ -421,6 +425,7 @@ impl JitterBuffer {
         self.queued = 0;
         self.in_dtx = false;
         self.underrun_samples = 0;
+        self.stall_tail = 0;
         self.playout_delay_us = None;
     }
 
@@ -433,8 +438,11 @@ impl JitterBuffer {
         kind: PacketKind,
     ) -> Result<Insert> {
         let payload = packet.payload();
-        let max_payload = self.scratch.len().max(1);
-        if kind == PacketKind::Audio && self.decoder.max_decoded_len(payload.len()) > max_payload {
+        let max_payload = self.store.max_payload();
+        if payload.len() > max_payload
+            || (kind == PacketKind::Audio
+                && self.decoder.max_decoded_len(payload.len()) > self.scratch.len())
+        {
             return Err(crate::error::RtpError::PayloadTooLarge {
                 len: payload.len(),
                 max: max_payload,
@@ -512,7 +520,9 @@ impl JitterBuffer {
                 return at(previous);
             }
         }
-        // Carry the new timeline on from where the old one is now.
+        // Carry the new timeline on from where the old one is now, after the newest packet
+        // of the old one.
+        let expected = expected.max(newest + self.last_packet_ticks);
         self.previous_offset = (!new_source).then_some(self.offset);
         self.offset = expected as i64 - extended as i64;
         self.estimator.rebase();
@@ -540,6 +550,7 @@ impl JitterBuffer {
             out[written..written + n].copy_from_slice(&self.queue[..n]);
             self.queue.copy_within(n..self.queued, 0);
             self.queued -= n;
+            self.stall_tail = self.stall_tail.min(self.queued);
             if n < want {
                 out[written + n..written + want].fill(0);
                 self.stats.samples_silence += ((want - n) / channels) as u64;
@@ -598,8 +609,12 @@ impl JitterBuffer {
                 && first >= stalled_at
                 && first < self.next_ts
             {
+                // Concealment not yet played gives way to the real audio.
+                let channels = usize::from(self.decoder.channels().max(1));
+                self.queued -= self.stall_tail;
+                self.stats.samples_concealed -= (self.stall_tail / channels) as u64;
+                self.stall_tail = 0;
                 self.next_ts = first;
-                self.queued = 0;
                 self.stats.resumed_late += 1;
             }
         }
@@ -631,10 +646,13 @@ impl JitterBuffer {
                 self.state = State::Buffering {
                     floor: Some(stalled_at.unwrap_or(self.next_ts)),
                 };
+                self.stall_tail = 0;
                 self.fill(Fill::Silence, step);
                 return;
             }
-            self.underrun_samples += self.fill(Fill::Concealed, step);
+            let added = self.fill(Fill::Concealed, step);
+            self.underrun_samples += added;
+            self.stall_tail += added * usize::from(self.decoder.channels().max(1));
             self.next_ts += step;
             return;
         };
@@ -736,6 +754,7 @@ impl JitterBuffer {
         };
         self.in_dtx = false;
         self.underrun_samples = 0;
+        self.stall_tail = 0;
         let channels = usize::from(self.decoder.channels().max(1));
         self.queue[self.queued..self.queued + decoded].copy_from_slice(&self.scratch[..decoded]);
         self.queued += decoded;

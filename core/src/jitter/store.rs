@@ -96,6 +96,11 @@ impl PacketStore {
         self.slots.len()
     }
 
+    /// The largest payload a packet may carry, in bytes.
+    pub fn max_payload(&self) -> usize {
+        self.max_payload
+    }
+
     /// Packets stored.
     pub fn len(&self) -> usize {
         self.order.len()
