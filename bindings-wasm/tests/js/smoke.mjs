@@ -99,7 +99,8 @@ test("two sessions in a call, driven like an AudioWorklet loop", () => {
     if (speaker.some((s) => s !== 0)) heard++;
     bob.handleTimeout(nowUs);
   }
-  assert.ok(heard >= 4, `bob heard ${heard} frames`);
+  // Playout starts once the jitter buffer holds its initial 50 ms: the fourth frame.
+  assert.ok(heard >= 3, `bob heard ${heard} frames`);
   assert.equal(bob.codec, "PCMU");
   assert.equal(bob.remoteSsrc, alice.localSsrc);
   assert.equal(alice.remoteSsrc, undefined);
@@ -168,10 +169,47 @@ test("a session at 16 kHz with Opus options", () => {
   assert.throws(() => new MediaSession("PCMU", 0, undefined, undefined, undefined, 16000), /PCMU does not run at 16000 Hz/);
 });
 
+test("receive options, RTCP and BYE from plain JS", () => {
+  const options = { minDelayMs: 20, maxDelayMs: 300, qualityIntervalMs: 1000, cname: "a@b" };
+  const alice = new MediaSession("PCMU", 1n, undefined, undefined, null, undefined, undefined, options);
+  const bob = new MediaSession("PCMU", 2n, undefined, undefined, null, undefined, undefined, options);
+  const frame = bob.frameSamples;
+  const events = [];
+  for (let tick = 0; tick < 600; tick++) {                   // 12 s
+    const nowUs = tick * 20_000;
+    alice.pushCapture(nowUs, tone(tick * frame, frame));
+    for (let d; (d = alice.pollTransmit(nowUs)) !== undefined; ) {
+      if (tick % 25 !== 7) bob.handleRtp(nowUs, d);             // one packet in 25 lost
+    }
+    bob.pullPlayout(nowUs);
+    for (const [from, to] of [[alice, bob], [bob, alice]]) {
+      from.handleTimeout(nowUs);
+      for (let c; (c = from.pollRtcp(nowUs)) !== undefined; ) to.handleRtcp(nowUs, c);
+    }
+    for (let ev; (ev = bob.pollEvent()) !== undefined; ) events.push(ev);
+  }
+  const quality = events.filter((e) => e.type === "quality");
+  assert.ok(quality.length >= 10, JSON.stringify(events));
+  assert.ok(quality.every((q) => q.mos >= 1 && q.mos <= 4.5 && q.r > 0));
+  assert.ok(bob.jitterStats().samplesConcealed > 0);
+  assert.ok(bob.targetDelayMs() >= 20 && bob.targetDelayMs() <= 300);
+  assert.equal(typeof bob.playoutDelayMs(), "number");
+  assert.ok(alice.rtcpStats().rttSamples > 0, JSON.stringify(alice.rtcpStats()));
+  assert.ok(bob.rtcpStats().reportsSent > 0 && bob.rtcpStats().reportsReceived > 0);
+  assert.throws(() => bob.handleRtcp(12_000_000, new Uint8Array([0x80, 0xc9, 0, 5])),
+    /RTCP packet is truncated/);
+  assert.equal(bob.rtcpStats().rtcpRejected, 1);
+  alice.close(12_000_000, "done");
+  bob.handleRtcp(12_000_000, alice.pollRtcp(12_000_000));
+  assert.deepEqual(bob.pollEvent(), { type: "remote_bye", ssrc: alice.localSsrc, reason: "done" });
+  assert.throws(() => new MediaSession("PCMU", 1n, undefined, undefined, undefined, undefined,
+    undefined, { jitterMode: "fixed", initialDelayMs: 600 }), /jitter buffer delays must satisfy/);
+});
+
 test("TypeScript declarations type the optional arguments and results", () => {
   const dts = readFileSync(join(pkg, "mediacore_wasm.d.ts"), "utf8");
   for (const line of [
-    "constructor(codec: string, seed?: bigint | number, payloadType?: number, ptimeMs?: number, rtpTimeoutMs?: number | null, sampleRate?: number, opus?: OpusOptions);",
+    "constructor(codec: string, seed?: bigint | number, payloadType?: number, ptimeMs?: number, rtpTimeoutMs?: number | null, sampleRate?: number, opus?: OpusOptions, options?: SessionOptions);",
     "constructor(codec: string, sampleRate: number, channels: number);",
     "constructor(codec: string, sampleRate: number, channels: number, opus?: OpusOptions);",
     "constructor(inputCodec: string, inputRate: number, inputChannels: number, outputCodec: string, outputRate: number, outputChannels: number, outputPtimeMs?: number, opus?: OpusOptions);",
@@ -190,6 +228,18 @@ test("TypeScript declarations type the optional arguments and results", () => {
     "stats(): SessionStats;",
     "export type MediaEvent =",
     "export interface SessionStats {",
+    "export interface SessionOptions {",
+    "export interface JitterStats {",
+    "export interface RtcpStats {",
+    "export interface QualityReport {",
+    "jitterStats(): JitterStats;",
+    "playoutDelayMs(): number | undefined;",
+    "targetDelayMs(): number;",
+    "quality(): QualityReport | undefined;",
+    "handleRtcp(nowUs: number, datagram: Uint8Array | number[]): void;",
+    "pollRtcp(nowUs: number): Uint8Array | undefined;",
+    "close(nowUs: number, reason?: string | null): void;",
+    "rtcpStats(): RtcpStats;",
   ]) {
     assert.ok(dts.includes(line), `d.ts lacks: ${line}`);
   }
