@@ -301,7 +301,7 @@ impl MediaSession {
     ///
     /// The jitter buffer is `jitter_mode` "adaptive" (follows the network's jitter between
     /// `min_delay_ms` and `max_delay_ms`, starting at `initial_delay_ms`) or "fixed" (holds
-    /// `initial_delay_ms`); a delay left `None` keeps the engine's default (20, 500, 50 ms).
+    /// `initial_delay_ms`); a delay left `None` keeps the core's `DelayConfig::default()`.
     /// A `Quality` event comes every `quality_interval_ms` while RTP arrives (`None` or 0:
     /// never). `rtcp` false sends no RTCP; `cname` is the RTCP CNAME (`None` derives one
     /// from the seed) and `ntp_origin_unix_ms` the wall-clock time at `now_us` 0 for SR

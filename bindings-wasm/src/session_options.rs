@@ -22,11 +22,11 @@ const TS_TYPES: &str = r#"
 export interface SessionOptions {
   /** "adaptive" (default: follows the network's jitter) or "fixed" (holds `initialDelayMs`). */
   jitterMode?: "adaptive" | "fixed";
-  /** The jitter buffer's least delay (default 20). */
+  /** The jitter buffer's least delay (default: the core's `DelayConfig::default()`, as below). */
   minDelayMs?: number;
-  /** The jitter buffer's greatest delay (default 500). */
+  /** The jitter buffer's greatest delay. */
   maxDelayMs?: number;
-  /** The delay before any packet arrived, and a fixed buffer's delay (default 50). */
+  /** The delay before any packet arrived, and a fixed buffer's delay. */
   initialDelayMs?: number;
   /** A "quality" event this often while RTP arrives (default 5000); `null` or 0: never. */
   qualityIntervalMs?: number | null;

@@ -168,10 +168,11 @@ fn jitter_buffer_conceals_drops_late_and_duplicate_packets() {
     let (mut a, mut b) = pair(&[
         ("minDelayMs", 20.into()),
         ("maxDelayMs", 300.into()),
+        ("initialDelayMs", 60.into()),
         ("qualityIntervalMs", JsValue::NULL),
     ]);
     assert_eq!(b.playout_delay_ms(), None, "nothing played yet");
-    assert_eq!(b.target_delay_ms(), 50.0, "the default initial delay");
+    assert_eq!(b.target_delay_ms(), 60.0, "the initial delay");
     let net = Impairments {
         lost: &[20, 21, 90, 160],
         swapped: &[40, 80, 120, 200],
@@ -222,7 +223,11 @@ fn fixed_jitter_buffer_holds_its_delay_and_bad_options_throw() {
     assert!(b.playout_delay_ms().is_some());
     assert_eq!(get_f64(&b.jitter_stats(), "samplesAccelerated"), 0.0);
 
-    let bad = options(&[("minDelayMs", 300.into()), ("maxDelayMs", 100.into())]);
+    let bad = options(&[
+        ("minDelayMs", 300.into()),
+        ("maxDelayMs", 100.into()),
+        ("initialDelayMs", 50.into()),
+    ]);
     assert_eq!(
         message(session(1, bad)),
         "invalid argument: jitter buffer delays must satisfy min_delay <= initial_delay <= \

@@ -64,9 +64,10 @@ def pair(binding, **config):
 
 
 def test_jitter_buffer_conceals_drops_late_and_duplicate_packets(binding):
-    a, b = pair(binding, min_delay_ms=20, max_delay_ms=300, quality_interval_ms=None)
+    a, b = pair(binding, min_delay_ms=20, max_delay_ms=300, initial_delay_ms=60,
+                quality_interval_ms=None)
     assert b.playout_delay_ms() is None, "nothing played yet"
-    assert b.target_delay_ms() == 50, "the default initial delay"
+    assert b.target_delay_ms() == 60, "the initial delay"
     call(binding, a, b, 250, lost={20, 21, 90, 160}, swapped={40, 80, 120, 200},
          late={140}, doubled={60})
     jitter = binding.jitter_stats(b)
@@ -99,16 +100,17 @@ def test_fixed_jitter_buffer_holds_its_delay(binding):
     jitter = binding.jitter_stats(b)
     assert jitter["samples_accelerated"] == 0 and jitter["samples_expanded"] == 0, (
         "a fixed buffer does not stretch")
-    assert binding.session("PCMU", jitter_mode="FIXED").target_delay_ms() == 50
+    default = binding.session("PCMU").target_delay_ms()
+    assert binding.session("PCMU", jitter_mode="FIXED").target_delay_ms() == default
 
 
 @pytest.mark.parametrize(
     "config, message",
     [
-        (dict(min_delay_ms=300, max_delay_ms=100),
+        (dict(min_delay_ms=300, max_delay_ms=100, initial_delay_ms=50),
          "invalid argument: jitter buffer delays must satisfy min_delay <= initial_delay <= "
          "max_delay <= 10 s; got 300 / 50 / 100 ms"),
-        (dict(jitter_mode="fixed", initial_delay_ms=600),
+        (dict(jitter_mode="fixed", min_delay_ms=20, max_delay_ms=500, initial_delay_ms=600),
          "invalid argument: jitter buffer delays must satisfy min_delay <= initial_delay <= "
          "max_delay <= 10 s; got 20 / 600 / 500 ms"),
         (dict(jitter_mode="elastic"),

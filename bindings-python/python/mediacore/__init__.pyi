@@ -324,8 +324,8 @@ class MediaSession:
 
         The jitter buffer is "adaptive" (follows the network's jitter between
         ``min_delay_ms`` and ``max_delay_ms``, starting at ``initial_delay_ms``) or "fixed"
-        (holds ``initial_delay_ms``); a delay left as None keeps the engine's default (20,
-        500 and 50 ms). A "quality" event comes every ``quality_interval_ms`` while RTP
+        (holds ``initial_delay_ms``); a delay left as None keeps the engine's default (the
+        core's ``DelayConfig::default()``). A "quality" event comes every ``quality_interval_ms`` while RTP
         arrives (None or 0: never). ``rtcp=False`` sends no RTCP (received RTCP is still
         read); ``cname`` is the RTCP CNAME (None derives one from the seed) and
         ``ntp_origin_unix_ms`` the wall-clock time at ``now_us == 0`` for SR timestamps
