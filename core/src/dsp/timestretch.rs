@@ -81,6 +81,11 @@ pub struct TimeStretch {
     coarse: Vec<i64>,
     /// Prefix sums of the squared coarse samples.
     coarse_energy: Vec<i64>,
+    /// Correlation two periods need to count as alike; above 1, only quiet input is
+    /// stretched.
+    voiced_threshold: f64,
+    /// The most one call may remove or insert.
+    max_change: usize,
 }
 
 impl core::fmt::Debug for TimeStretch {
@@ -122,6 +127,8 @@ impl TimeStretch {
             energy: vec![0; 2 * pitch_max + 1],
             coarse: vec![0; coarse_len],
             coarse_energy: vec![0; coarse_len + 1],
+            voiced_threshold: CORRELATION_THRESHOLD,
+            max_change: usize::MAX,
         })
     }
 
@@ -140,6 +147,25 @@ impl TimeStretch {
     /// are not found, so 15 ms needs 34 ms of input.
     pub fn max_period(&self) -> usize {
         self.pitch_max
+    }
+
+    /// Limits how much one call removes or inserts to `samples` (never less than the
+    /// shortest period, 2.5 ms): quiet input is changed by at most that much and a voiced
+    /// period longer than it is left alone. A caller that needs only a few milliseconds
+    /// more or less delay does not overshoot by a whole 15 ms period.
+    pub fn set_max_change(&mut self, samples: usize) {
+        self.max_change = samples;
+    }
+
+    /// Whether periodic (voiced) input may be stretched, or only quiet input (pauses,
+    /// background noise, where a removed or repeated period is least audible). Voiced
+    /// stretching is on after [`TimeStretch::new`].
+    pub fn set_voiced(&mut self, voiced: bool) {
+        self.voiced_threshold = if voiced {
+            CORRELATION_THRESHOLD
+        } else {
+            f64::INFINITY
+        };
     }
 
     /// Shortens `input` by one pitch period when the signal allows; writes the result to the
@@ -235,8 +261,8 @@ impl TimeStretch {
         let mean_square = self.energy[span.len()] as f64 / span.len() as f64;
         let quiet = mean_square < QUIET_RMS * QUIET_RMS;
         match self.search(span, longest) {
-            Some((lag, r)) if r >= CORRELATION_THRESHOLD => Some(lag),
-            _ if quiet => Some(longest),
+            Some((lag, r)) if r >= self.voiced_threshold && lag <= self.max_change => Some(lag),
+            _ if quiet => Some(longest.min(self.max_change.max(self.pitch_min))),
             _ => None,
         }
     }
@@ -472,6 +498,28 @@ mod tests {
                 assert_eq!(out[..input.len()], input[..]);
             }
         }
+    }
+
+    #[test]
+    fn quiet_only_mode_leaves_voiced_input_alone_but_still_shortens_pauses() {
+        let mut ts = TimeStretch::new(16_000).unwrap();
+        let voiced = buzz(16_000, 640);
+        let mut out = vec![0i16; 640 + ts.max_period()];
+        assert!(ts.accelerate(&voiced, &mut out).unwrap().removed > 0);
+        ts.set_voiced(false);
+        assert_eq!(ts.accelerate(&voiced, &mut out).unwrap().removed, 0);
+        assert_eq!(ts.expand(&voiced, &mut out).unwrap().inserted, 0);
+        assert!(ts.accelerate(&[0i16; 640], &mut out).unwrap().removed > 0);
+        ts.set_voiced(true);
+        assert!(ts.expand(&voiced, &mut out).unwrap().inserted > 0);
+        // A 100-sample limit shortens silence by exactly that, and leaves the 200 Hz
+        // buzz (80-sample period at 16 kHz, or a multiple) changed by at most it.
+        ts.set_max_change(100);
+        assert_eq!(ts.accelerate(&[0i16; 640], &mut out).unwrap().removed, 100);
+        assert!(ts.accelerate(&voiced, &mut out).unwrap().removed <= 100);
+        ts.set_max_change(10);
+        assert_eq!(ts.accelerate(&[0i16; 640], &mut out).unwrap().removed, 40, "2.5 ms at least");
+        assert_eq!(ts.accelerate(&voiced, &mut out).unwrap().removed, 0);
     }
 
     #[test]

@@ -51,11 +51,17 @@ const STEP_MS: u64 = 10;
 /// After this much concealment with nothing received the buffer stops and waits for
 /// packets again.
 const MAX_UNDERRUN_CONCEAL_MS: u64 = 100;
-/// Accelerate once the delay is this far above the target.
-const ACCELERATE_MARGIN_US: i64 = 10_000;
-/// Expand once the delay is this far below the target: soon, since the target is just
-/// long enough for the packets it covers, and every millisecond under it makes more late.
+/// Bring decodes a pull forward only when the next one would still be this much above the
+/// target.
+const ACCELERATE_MARGIN_US: i64 = 2_000;
+/// A fixed buffer drops a packet when it is this much more than a packet late.
+const FIXED_DROP_MARGIN_US: i64 = 10_000;
+/// Decodes are kept at least this far above the target: expand before the next decode's
+/// delay comes closer, since below the target packets start to come too late.
 const EXPAND_MARGIN_US: i64 = 2_000;
+/// Expanding by less than this below the target stretches only pauses and background
+/// noise, speech itself only when the delay is further off.
+const VOICED_EXPAND_US: i64 = 5_000;
 /// A timestamp this far from where arrival times place the stream is a jump of the
 /// sender's timeline rather than jitter.
 const JUMP: Duration = Duration::from_secs(1);
@@ -295,8 +301,11 @@ pub struct JitterBuffer {
     fec_supported: bool,
     conceal_supported: bool,
     playout_delay_us: Option<i64>,
-    /// Length of the last pull, in µs.
+    /// Length of the last pull, in µs and in samples per channel.
     pull_us: i64,
+    pull_samples: usize,
+    /// Interleaved samples the pull under way still takes from the queue.
+    pull_need: usize,
     stats: JitterStats,
 }
 
@@ -361,6 +370,8 @@ impl JitterBuffer {
             conceal_supported: true,
             playout_delay_us: None,
             pull_us: 0,
+            pull_samples: 0,
+            pull_need: 0,
             stats: JitterStats::default(),
             decoder,
             config,
@@ -534,7 +545,8 @@ impl JitterBuffer {
     /// channel count), silence when there is none.
     pub fn pull(&mut self, now: Instant, out: &mut [i16]) {
         let channels = usize::from(self.decoder.channels().max(1));
-        self.pull_us = (out.len() / channels) as i64 * 1_000_000 / i64::from(self.sample_rate);
+        self.pull_samples = out.len() / channels;
+        self.pull_us = self.pull_samples as i64 * 1_000_000 / i64::from(self.sample_rate);
         let mut written = 0;
         let max_step = self.queue.len() / 3;
         while written < out.len() {
@@ -543,6 +555,7 @@ impl JitterBuffer {
             // decoder that returns nothing forever.
             let mut rounds = 0;
             while self.queued < want && rounds < 64 {
+                self.pull_need = want;
                 self.produce(now);
                 rounds += 1;
             }
@@ -765,41 +778,75 @@ impl JitterBuffer {
         Some((decoded, packet_ts))
     }
 
-    /// Brings the delay back towards the target after `decoded` samples were queued.
+    /// Keeps the delay on target after a packet was decoded into the queue.
     ///
-    /// A packet must have arrived when it is decoded, at the pull that first needs it,
-    /// and it plays after what was queued before it: anything from nothing to a whole pull
-    /// later. The delay held is the one the listener hears (it changes smoothly, by what
-    /// stretching adds or removes), aimed at the target plus half a pull so that packets
-    /// are decoded, on average, at the target delay.
+    /// A packet is decoded at the pull that first needs it, so what must hold is its delay
+    /// then (`now`), its *decode delay*, against the target (a quantile of arrival
+    /// jitter). Decode delays only come in steps of one pull: removing audio from the
+    /// queue brings the next decode forward only once the queue, after this pull, holds
+    /// less than the next whole number of pulls. Audio beyond that (the *room*) plays
+    /// before the next packet without bringing its decode forward: it is delay the
+    /// listener hears that protects nothing, and it is trimmed away. Whole
+    /// steps are taken when the next packet's decode delay would still be on target one
+    /// pull earlier (accelerate), or is below it (expand, one pull later).
     fn adjust_delay(&mut self, now: Instant, decoded: usize, packet_ts: u64) {
         let channels = usize::from(self.decoder.channels().max(1));
-        let before = ((self.queued - decoded) / channels) as u64;
-        let starts = now + Duration::from_micros(before * 1_000_000 / u64::from(self.sample_rate));
-        let Some(delay) = self.estimator.playout_delay_us(starts, packet_ts) else {
+        let Some(decode_delay) = self.estimator.playout_delay_us(now, packet_ts) else {
             return;
         };
-        let error = delay - self.target_us - self.pull_us / 2;
         match self.config.mode {
             JitterMode::Fixed => {
+                // The delay heard, against the fixed delay and half a pull: drop the
+                // packet when it is more than a packet and a margin over.
+                let before = ((self.queued - decoded) / channels) as u64;
+                let starts = now
+                    + Duration::from_micros(before * 1_000_000 / u64::from(self.sample_rate));
+                let heard = self
+                    .estimator
+                    .playout_delay_us(starts, packet_ts)
+                    .unwrap_or(decode_delay);
                 let packet_us = self.ticks_to_us(self.last_packet_ticks);
-                if error > packet_us + ACCELERATE_MARGIN_US {
+                let over = heard - self.target_us - self.pull_us / 2;
+                if over > packet_us + FIXED_DROP_MARGIN_US {
                     self.queued -= decoded;
-                    let channels = usize::from(self.decoder.channels().max(1));
                     self.stats.samples_dropped += (decoded / channels) as u64;
                 }
             }
             JitterMode::Adaptive => {
                 let max = self.config.delay.max_delay.as_micros() as i64;
-                if delay > max + ACCELERATE_MARGIN_US {
+                if decode_delay > max + FIXED_DROP_MARGIN_US {
                     // Far beyond what time stretching can bring back soon.
                     self.queued -= decoded;
-                    let channels = usize::from(self.decoder.channels().max(1));
                     self.stats.samples_dropped += (decoded / channels) as u64;
-                } else if error > ACCELERATE_MARGIN_US {
-                    self.stretch_queue(now, true);
-                } else if error < -EXPAND_MARGIN_US {
-                    self.stretch_queue(now, false);
+                    return;
+                }
+                // Samples per channel left after this pull, and the pull's length.
+                let Some(slack) = self.queued.checked_sub(self.pull_need) else {
+                    return; // more packets are needed for this pull; adjust on the last
+                };
+                let slack = slack / channels;
+                let pull = self.pull_samples.max(1);
+                let room = slack % pull;
+                let us = |samples: usize| samples as i64 * 1_000_000 / i64::from(self.sample_rate);
+                // The next packet is decoded after the pulls the slack covers.
+                let next_decode = now + Duration::from_micros(us((slack / pull + 1) * pull) as u64);
+                let Some(next) = self.estimator.playout_delay_us(next_decode, self.next_ts) else {
+                    return;
+                };
+                let error = next - self.target_us;
+                let pull_us = us(pull);
+                let ms = |n: i64| (n * i64::from(self.sample_rate) / 1000) as usize;
+                let error = error - EXPAND_MARGIN_US;
+                if error < 0 {
+                    // One pull later: enough to fill the rest of this pull's step.
+                    self.stretch_queue(false, error < -VOICED_EXPAND_US, pull - room + ms(1));
+                } else if error >= pull_us + ACCELERATE_MARGIN_US {
+                    // Earlier by as many pulls as stay on target (and the room).
+                    let steps = (error - ACCELERATE_MARGIN_US) / pull_us;
+                    self.stretch_queue(true, true, room + steps as usize * pull);
+                } else if room >= ms(3) {
+                    // On target: trim the room, keeping the step.
+                    self.stretch_queue(true, true, room - ms(1));
                 }
             }
         }
@@ -807,10 +854,12 @@ impl JitterBuffer {
 
     /// Accelerates (or expands) what is queued, decoding the next packet first when the
     /// queue is too short to find a pitch period in.
-    fn stretch_queue(&mut self, now: Instant, accelerate: bool) {
+    fn stretch_queue(&mut self, accelerate: bool, voiced: bool, limit: usize) {
         let Some(stretch) = self.stretch.as_mut() else {
             return;
         };
+        stretch.set_voiced(voiced);
+        stretch.set_max_change(limit);
         let min_input = stretch.min_input();
         // The full pitch range needs two 15 ms periods and the 2 ms guards: decode the next
         // packet too when it is there.
@@ -828,6 +877,16 @@ impl JitterBuffer {
         let Some(stretch) = self.stretch.as_mut() else {
             return;
         };
+        if accelerate {
+            // What this pull takes must stay: nothing more may be needed from packets that
+            // have not arrived.
+            let channels = usize::from(self.decoder.channels().max(1));
+            let spare = self.queued.saturating_sub(self.pull_need) / channels;
+            if spare < stretch.sample_rate() as usize * 5 / 2000 {
+                return;
+            }
+            stretch.set_max_change(limit.min(spare));
+        }
         let queued = self.queued;
         let input = &self.queue[..queued];
         let result = if accelerate {
@@ -839,7 +898,6 @@ impl JitterBuffer {
             }
             stretch.expand(input, &mut self.scratch)
         };
-        let _ = now;
         if let Ok(done) = result
             && done.produced <= self.queue.len()
         {

@@ -30,6 +30,10 @@ const MIN_SLOT_US: i64 = 1_000_000;
 const RESCALE_BELOW: f64 = 1e-200;
 /// Slots in the sliding minimum: the fastest transit over the last 2 to 3 s.
 const MIN_SLOTS: usize = 3;
+/// A packet this much later than the target (and at least twice it) starts a delay spike.
+const SPIKE_MARGIN_US: i64 = 100_000;
+/// A spike that lasts this long is the network's new normal, not a spike.
+const SPIKE_MAX_US: u64 = 3_000_000;
 
 /// Settings of a [`DelayEstimator`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,12 +49,12 @@ pub struct DelayConfig {
 }
 
 impl Default for DelayConfig {
-    /// 20 ms to 500 ms, starting at 50 ms, covering 95% of packets.
+    /// 20 ms to 500 ms, starting at 40 ms, covering 95% of packets.
     fn default() -> Self {
         DelayConfig {
             min_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(500),
-            initial_delay: Duration::from_millis(50),
+            initial_delay: Duration::from_millis(40),
             quantile: 0.95,
         }
     }
@@ -91,6 +95,11 @@ pub struct DelayEstimator {
     last_delay_us: i64,
     /// The sliding minimum of transit as of the last packet, in µs.
     fastest: Option<i64>,
+    /// The target as of the last packet, in µs.
+    target_us: i64,
+    /// When the delay spike under way started.
+    spike_since: Option<Instant>,
+    spikes: u64,
 }
 
 impl DelayEstimator {
@@ -139,7 +148,11 @@ impl DelayEstimator {
             last_transit: None,
             last_delay_us: 0,
             fastest: None,
-        })
+            target_us: 0,
+            spike_since: None,
+            spikes: 0,
+        }
+        .with_target())
     }
 
     /// The settings.
@@ -168,6 +181,12 @@ impl DelayEstimator {
             .min()
             .unwrap_or(transit);
         let delay = (transit - fastest).max(0);
+        self.fastest = Some(fastest);
+        self.last_transit = Some(transit);
+        self.last_delay_us = delay;
+        if self.in_spike(arrival, delay) {
+            return Duration::from_micros(delay as u64);
+        }
 
         let forget = FORGET.min(1.0 - 1.0 / (self.packets as f64 + PRIOR_WEIGHT + 1.0));
         self.scale *= forget;
@@ -180,10 +199,49 @@ impl DelayEstimator {
         let len = self.histogram.len();
         self.histogram[bucket(delay, len)] += (1.0 - forget) / self.scale;
         self.packets += 1;
-        self.fastest = Some(fastest);
-        self.last_transit = Some(transit);
-        self.last_delay_us = delay;
+        self.target_us = self.quantile_us();
         Duration::from_micros(delay as u64)
+    }
+
+    /// Whether a packet of relative delay `delay` (µs) is part of a delay spike: a sudden
+    /// jump far beyond the target, as when a link stalls and then delivers its queue at once
+    /// (packets come in a burst, each a little less late than the one before). Spike
+    /// packets are kept out of the histogram, so that one stall does not hold the delay up
+    /// for the whole forgetting time; the playout engine rides the spike out by concealing
+    /// and then playing the held-up packets a little faster. A spike ends when delays come
+    /// back to halfway between the target and the spike threshold, or after 3 s, when the
+    /// sliding minimum has moved to a new normal anyway.
+    fn in_spike(&mut self, arrival: Instant, delay: i64) -> bool {
+        let target = self.target_us;
+        let entry = (2 * target).max(target + SPIKE_MARGIN_US);
+        match self.spike_since {
+            Some(since) => {
+                let over = arrival.saturating_duration_since(since).as_micros() as u64
+                    >= SPIKE_MAX_US;
+                if over || delay <= target + (entry - target) / 2 {
+                    self.spike_since = None;
+                    false
+                } else {
+                    true
+                }
+            }
+            None if delay > entry => {
+                self.spike_since = Some(arrival);
+                self.spikes += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Delay spikes seen so far (see [`DelayEstimator::on_packet`]).
+    pub fn spikes(&self) -> u64 {
+        self.spikes
+    }
+
+    fn with_target(mut self) -> Self {
+        self.target_us = self.quantile_us();
+        self
     }
 
     /// The relative delay of the last packet recorded.
@@ -194,6 +252,10 @@ impl DelayEstimator {
     /// The playout delay, beyond the fastest packets' arrival, that the configured quantile
     /// of recent packets arrived within, clamped to the configured bounds.
     pub fn target_delay(&self) -> Duration {
+        Duration::from_micros(self.target_us as u64)
+    }
+
+    fn quantile_us(&self) -> i64 {
         let mut sum = 0.0;
         let mut index = self.histogram.len() - 1;
         let wanted = self.config.quantile / self.scale;
@@ -206,7 +268,7 @@ impl DelayEstimator {
         }
         // The bucket's upper edge: a packet with that delay still arrives in time.
         let delay = Duration::from_micros(((index as i64 + 1) * BUCKET_US) as u64);
-        delay.clamp(self.config.min_delay, self.config.max_delay)
+        delay.clamp(self.config.min_delay, self.config.max_delay).as_micros() as i64
     }
 
     /// Forgets the network's history (for a new source), back to the initial delay.
@@ -217,6 +279,7 @@ impl DelayEstimator {
         self.scale = 1.0;
         self.packets = 0;
         self.rebase();
+        self.target_us = self.quantile_us();
     }
 
     /// Forgets the fastest transit seen (for a timeline that was moved, e.g. after a
@@ -226,6 +289,7 @@ impl DelayEstimator {
         self.last_transit = None;
         self.last_delay_us = 0;
         self.fastest = None;
+        self.spike_since = None;
     }
 
     /// How much later than the fastest recent packet's pace audio with `timestamp` is
@@ -276,7 +340,7 @@ mod tests {
     #[test]
     fn starts_at_the_initial_delay_and_settles_on_the_quantile() {
         let mut e = DelayEstimator::new(DelayConfig::default(), 8000).unwrap();
-        assert_eq!(e.target_delay(), ms(51));
+        assert_eq!(e.target_delay(), ms(41));
         // Uniform 0-40 ms jitter: the 95% quantile is 38 ms.
         let mut rng = SeededRng::new(7);
         let targets = run(&mut e, 0, 3000, 0.0, |_| rng.next_u64() % 40_000);
@@ -342,7 +406,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "invalid argument: jitter buffer delays must satisfy min_delay <= initial_delay <= \
-             max_delay <= 10 s; got 80 / 50 / 500 ms"
+             max_delay <= 10 s; got 80 / 40 / 500 ms"
         );
         assert!(
             DelayEstimator::new(
@@ -365,6 +429,6 @@ mod tests {
         }
         assert!(e.target_delay() > ms(100));
         e.reset();
-        assert_eq!(e.target_delay(), ms(51));
+        assert_eq!(e.target_delay(), ms(41));
     }
 }
