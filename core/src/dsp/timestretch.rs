@@ -518,7 +518,11 @@ mod tests {
         assert_eq!(ts.accelerate(&[0i16; 640], &mut out).unwrap().removed, 100);
         assert!(ts.accelerate(&voiced, &mut out).unwrap().removed <= 100);
         ts.set_max_change(10);
-        assert_eq!(ts.accelerate(&[0i16; 640], &mut out).unwrap().removed, 40, "2.5 ms at least");
+        assert_eq!(
+            ts.accelerate(&[0i16; 640], &mut out).unwrap().removed,
+            40,
+            "2.5 ms at least"
+        );
         assert_eq!(ts.accelerate(&voiced, &mut out).unwrap().removed, 0);
     }
 

@@ -799,8 +799,8 @@ impl JitterBuffer {
                 // The delay heard, against the fixed delay and half a pull: drop the
                 // packet when it is more than a packet and a margin over.
                 let before = ((self.queued - decoded) / channels) as u64;
-                let starts = now
-                    + Duration::from_micros(before * 1_000_000 / u64::from(self.sample_rate));
+                let starts =
+                    now + Duration::from_micros(before * 1_000_000 / u64::from(self.sample_rate));
                 let heard = self
                     .estimator
                     .playout_delay_us(starts, packet_ts)

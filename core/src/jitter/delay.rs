@@ -216,8 +216,8 @@ impl DelayEstimator {
         let entry = (2 * target).max(target + SPIKE_MARGIN_US);
         match self.spike_since {
             Some(since) => {
-                let over = arrival.saturating_duration_since(since).as_micros() as u64
-                    >= SPIKE_MAX_US;
+                let over =
+                    arrival.saturating_duration_since(since).as_micros() as u64 >= SPIKE_MAX_US;
                 if over || delay <= target + (entry - target) / 2 {
                     self.spike_since = None;
                     false
@@ -268,7 +268,9 @@ impl DelayEstimator {
         }
         // The bucket's upper edge: a packet with that delay still arrives in time.
         let delay = Duration::from_micros(((index as i64 + 1) * BUCKET_US) as u64);
-        delay.clamp(self.config.min_delay, self.config.max_delay).as_micros() as i64
+        delay
+            .clamp(self.config.min_delay, self.config.max_delay)
+            .as_micros() as i64
     }
 
     /// Forgets the network's history (for a new source), back to the initial delay.
