@@ -6,17 +6,23 @@
 //! [`DelayEstimator`] and the stream's decoder, which decodes each packet when its turn
 //! comes into a short queue of samples that the pulls drain.
 //!
-//! **Delay.** Audio with timestamp `t` played at `p` is `p - (t + fastest transit)` late:
-//! its delay beyond what the fastest recent packet needed. The buffer keeps that delay at
+//! **Delay.** Audio with timestamp `t` handled at `p` is `p - (t + fastest transit)` late:
+//! its delay beyond what the fastest recent packet needed. A packet is decoded at the pull
+//! that first needs it, and what must hold is its delay then, the *decode delay*, against
 //! the estimator's target (a high quantile of recent arrival jitter, within the configured
-//! bounds). When it is too long the next decoded audio is shortened by one pitch period
-//! (accelerate) and when too short lengthened (expand), with [`TimeStretch`]; a talkspurt
-//! after intended silence simply starts at its target time, which changes the delay for
-//! free. A fixed buffer ([`JitterMode::Fixed`]) holds the initial delay and corrects drift
-//! by dropping whole packets instead.
+//! bounds; delay spikes are kept out of it). Decode delays move in steps of one pull, so
+//! the buffer keeps them between the target and one pull above it, and trims the audio
+//! that would make the listener wait beyond that. Changes are made by time stretching
+//! ([`TimeStretch`]): a period taken out (accelerate) or repeated (expand), in a pause
+//! whenever the delay can wait for one, in speech only when it cannot (far too long after a
+//! spike, or falling under the target). A talkspurt after intended silence simply starts
+//! at its target time. A fixed buffer ([`JitterMode::Fixed`]) holds the initial delay and
+//! corrects drift by dropping whole packets instead.
 //!
 //! **Loss.** When a packet's turn comes and it is missing, the buffer rebuilds it from the
-//! next packet's in-band FEC (Opus) or has the decoder conceal it, 10 ms at a time. When
+//! next packet's in-band FEC (Opus) or has the decoder conceal it, 10 ms at a time. Once
+//! FEC has rebuilt a loss, the target holds one packet more, so that the packet after a
+//! loss is usually there in time to do it again. When
 //! nothing at all has arrived (an underrun) concealment stands in while the timeline waits:
 //! if the missing packets then turn up, playout resumes with them, a little later than
 //! planned, rather than dropping them; past 100 ms of concealment the buffer goes quiet
@@ -62,6 +68,11 @@ const EXPAND_MARGIN_US: i64 = 2_000;
 /// Expanding by less than this below the target stretches only pauses and background
 /// noise, speech itself only when the delay is further off.
 const VOICED_EXPAND_US: i64 = 5_000;
+/// Speech itself is shortened only when the delay is this far above the target (beyond
+/// the pull it may be off by anyway), as after a delay spike. Otherwise the buffer waits
+/// for a pause: a period taken out of the middle of a word is heard (and costs PESQ far
+/// more than the same change between sentences).
+const VOICED_ACCELERATE_US: i64 = 60_000;
 /// A timestamp this far from where arrival times place the stream is a jump of the
 /// sender's timeline rather than jitter.
 const JUMP: Duration = Duration::from_secs(1);
@@ -299,6 +310,8 @@ pub struct JitterBuffer {
     /// back if the missing packets turn up.
     stall_tail: usize,
     fec_supported: bool,
+    /// A loss was rebuilt from in-band FEC: the sender sends it.
+    fec_seen: bool,
     conceal_supported: bool,
     playout_delay_us: Option<i64>,
     /// Length of the last pull, in µs and in samples per channel.
@@ -367,6 +380,7 @@ impl JitterBuffer {
             underrun_samples: 0,
             stall_tail: 0,
             fec_supported: true,
+            fec_seen: false,
             conceal_supported: true,
             playout_delay_us: None,
             pull_us: 0,
@@ -437,6 +451,7 @@ impl JitterBuffer {
         self.in_dtx = false;
         self.underrun_samples = 0;
         self.stall_tail = 0;
+        self.fec_seen = false;
         self.playout_delay_us = None;
     }
 
@@ -500,6 +515,14 @@ impl JitterBuffer {
         }
         self.estimator.on_packet(now, position);
         self.target_us = match self.config.mode {
+            // With in-band FEC in the stream, one packet more: the packet after a loss
+            // carries its redundancy, and it has to be there when the loss is played.
+            JitterMode::Adaptive if self.fec_seen => {
+                let max = self.config.delay.max_delay.as_micros() as i64;
+                (self.estimator.target_delay().as_micros() as i64
+                    + self.ticks_to_us(self.last_packet_ticks))
+                .min(max)
+            }
             JitterMode::Adaptive => self.estimator.target_delay().as_micros() as i64,
             JitterMode::Fixed => self.config.delay.initial_delay.as_micros() as i64,
         };
@@ -786,7 +809,7 @@ impl JitterBuffer {
     /// queue brings the next decode forward only once the queue, after this pull, holds
     /// less than the next whole number of pulls. Audio beyond that (the *room*) plays
     /// before the next packet without bringing its decode forward: it is delay the
-    /// listener hears that protects nothing, and it is trimmed away. Whole
+    /// listener hears that protects nothing, and it is trimmed away in pauses. Whole
     /// steps are taken when the next packet's decode delay would still be on target one
     /// pull earlier (accelerate), or is below it (expand, one pull later).
     fn adjust_delay(&mut self, now: Instant, decoded: usize, packet_ts: u64) {
@@ -843,10 +866,11 @@ impl JitterBuffer {
                 } else if error >= pull_us + ACCELERATE_MARGIN_US {
                     // Earlier by as many pulls as stay on target (and the room).
                     let steps = (error - ACCELERATE_MARGIN_US) / pull_us;
-                    self.stretch_queue(true, true, room + steps as usize * pull);
+                    let voiced = error > pull_us + VOICED_ACCELERATE_US;
+                    self.stretch_queue(true, voiced, room + steps as usize * pull);
                 } else if room >= ms(3) {
-                    // On target: trim the room, keeping the step.
-                    self.stretch_queue(true, true, room - ms(1));
+                    // On target: trim the room in a pause, keeping the step.
+                    self.stretch_queue(true, false, room - ms(1));
                 }
             }
         }
@@ -927,6 +951,7 @@ impl JitterBuffer {
                 self.queue[self.queued..self.queued + n].copy_from_slice(&self.scratch[..n]);
                 self.queued += n;
                 self.stats.samples_fec += (n / channels) as u64;
+                self.fec_seen = true;
                 self.next_ts += gap;
                 self.underrun_samples = 0;
                 true

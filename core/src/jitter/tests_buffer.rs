@@ -66,7 +66,9 @@ impl Sender {
             let v: f64 = (1..=8)
                 .map(|h| (self.phase * f64::from(h)).sin() / f64::from(h))
                 .sum();
-            *s = (v * 4000.0) as i16;
+            // Phrases of 1.2 s with 0.3 s pauses, like speech.
+            let talking = t % 1.5 < 1.2;
+            *s = if talking { (v * 4000.0) as i16 } else { 0 };
             self.n += 1;
         }
         let len = self.encoder.encode(&self.pcm, &mut self.payload).unwrap();
