@@ -17,15 +17,18 @@
 //!
 //! `scripts/bench.sh jitter` runs this bench and prints the table of docs/BENCHMARKS.md.
 
+#[path = "common/thread_time.rs"]
+mod thread_time;
+
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mediacore::jitter::{JitterBuffer, JitterConfig, JitterStats, PacketKind};
 use mediacore::rng::SeededRng;
 use mediacore::rtp::{RtpHeader, RtpPacket};
 use mediacore::{Codec, Instant, new_decoder, new_encoder};
+use thread_time::ThreadTime;
 
 /// Samples per 20 ms frame at 8 kHz.
 const FRAME: usize = 160;
@@ -33,52 +36,6 @@ const FRAME: usize = 160;
 const TRACE_FRAMES: u64 = 1500;
 /// Distinct payloads the trace's packets cycle through.
 const POOL: usize = 50;
-
-/// CPU time of the calling thread. Off Linux, elapsed time instead.
-struct ThreadTime;
-
-#[cfg(target_os = "linux")]
-fn thread_time() -> Duration {
-    // CLOCK_THREAD_CPUTIME_ID, through a crate so that no `unsafe` is ours.
-    cpu_time::ThreadTime::now().as_duration()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn thread_time() -> Duration {
-    static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    ORIGIN.get_or_init(std::time::Instant::now).elapsed()
-}
-
-impl Measurement for ThreadTime {
-    type Intermediate = Duration;
-    type Value = Duration;
-
-    fn start(&self) -> Duration {
-        thread_time()
-    }
-
-    fn end(&self, start: Duration) -> Duration {
-        thread_time().saturating_sub(start)
-    }
-
-    fn add(&self, a: &Duration, b: &Duration) -> Duration {
-        *a + *b
-    }
-
-    fn zero(&self) -> Duration {
-        Duration::ZERO
-    }
-
-    fn to_f64(&self, value: &Duration) -> f64 {
-        value.as_nanos() as f64
-    }
-
-    fn formatter(&self) -> &dyn ValueFormatter {
-        // Values are nanoseconds, as WallTime's are, so its formatter applies.
-        static WALL: WallTime = WallTime;
-        WALL.formatter()
-    }
-}
 
 /// 20 ms PCMU payloads of a speech-like signal (two tones and deterministic noise).
 fn payloads() -> Vec<Vec<u8>> {
@@ -194,11 +151,11 @@ fn time_frames(playout: &mut Playout<'_>, iters: u64) -> Duration {
             playout.restart();
         }
         let n = (iters - done).min(TRACE_FRAMES - playout.frame);
-        let start = thread_time();
+        let start = thread_time::thread_time();
         for _ in 0..n {
             playout.step();
         }
-        total += thread_time().saturating_sub(start);
+        total += thread_time::thread_time().saturating_sub(start);
         done += n;
     }
     total

@@ -17,18 +17,20 @@
 //! `scripts/bench.sh opus` runs this bench and prints the table of docs/BENCHMARKS.md.
 
 mod common;
+#[path = "common/thread_time.rs"]
+mod thread_time;
 
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{
     BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
     criterion_main,
 };
 use mediacore::codec::opus::{OpusApplication, OpusConfig, OpusDecoder, OpusEncoder};
 use mediacore::{Decoder, Encoder};
+use thread_time::ThreadTime;
 
 /// What espeak-ng says: about 5.3 seconds of speech.
 const TEXT: &str =
@@ -102,55 +104,9 @@ impl Case {
     }
 }
 
-/// CPU time of the calling thread: what criterion measures here, and what the helper's
-/// first figure is. Off Linux, elapsed time instead (the helper's second figure).
-struct ThreadTime;
-
-/// Which of the helper's two figures matches [`ThreadTime`].
+/// Which of the helper's two figures matches [`ThreadTime`] (CPU time of the thread on
+/// Linux, elapsed time elsewhere).
 const HELPER_FIGURE: usize = if cfg!(target_os = "linux") { 0 } else { 1 };
-
-#[cfg(target_os = "linux")]
-fn thread_time() -> Duration {
-    // CLOCK_THREAD_CPUTIME_ID, through a crate so that no `unsafe` is ours.
-    cpu_time::ThreadTime::now().as_duration()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn thread_time() -> Duration {
-    static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    ORIGIN.get_or_init(std::time::Instant::now).elapsed()
-}
-
-impl Measurement for ThreadTime {
-    type Intermediate = Duration;
-    type Value = Duration;
-
-    fn start(&self) -> Duration {
-        thread_time()
-    }
-
-    fn end(&self, start: Duration) -> Duration {
-        thread_time().saturating_sub(start)
-    }
-
-    fn add(&self, a: &Duration, b: &Duration) -> Duration {
-        *a + *b
-    }
-
-    fn zero(&self) -> Duration {
-        Duration::ZERO
-    }
-
-    fn to_f64(&self, value: &Duration) -> f64 {
-        value.as_nanos() as f64
-    }
-
-    fn formatter(&self) -> &dyn ValueFormatter {
-        // Values are nanoseconds, as WallTime's are, so its formatter applies.
-        static WALL: WallTime = WallTime;
-        WALL.formatter()
-    }
-}
 
 /// The speech clip at each of `rates`, from espeak-ng and sox (no dither).
 fn espeak_speech(rates: &[u32]) -> Result<Vec<Vec<i16>>, String> {
