@@ -125,3 +125,53 @@ pub fn free_rtp_port_pair() -> u16 {
     }
     panic!("found no free pair of UDP ports");
 }
+
+/// PESQ MOS-LQO (ITU-T P.862 through PyPI `pesq` in the repository's `.venv`) of each
+/// (reference, degraded) pair, narrowband at 8 kHz and wideband at 16 kHz, in one Python
+/// run using every core; NaN where PESQ finds no speech to score.
+pub fn pesq_scores<R: AsRef<[i16]>, D: AsRef<[i16]>>(rate: u32, pairs: &[(R, D)]) -> Vec<f64> {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing; scripts/setup.sh creates it with the `pesq` package",
+        python.display()
+    );
+    let dir = scratch_dir("pesq");
+    let mut jobs = String::new();
+    for (i, (reference, degraded)) in pairs.iter().enumerate() {
+        let paths = [("ref", reference.as_ref()), ("deg", degraded.as_ref())].map(|(name, pcm)| {
+            let path = dir.join(format!("{i}-{name}.raw"));
+            std::fs::write(&path, s16le_bytes(pcm)).expect("write scratch file");
+            path.to_str().expect("utf-8 path").to_owned()
+        });
+        jobs.push_str(&format!("{} {}\n", paths[0], paths[1]));
+    }
+    let script = "import sys, os, numpy as np\nfrom multiprocessing import Pool\n\
+        from pesq import pesq\nrate = int(sys.argv[1])\n\
+        def score(job):\n\
+        \x20   ref, deg = job.split()\n\
+        \x20   r = np.fromfile(ref, dtype='<i2').astype(np.float32)\n\
+        \x20   d = np.fromfile(deg, dtype='<i2').astype(np.float32)\n\
+        \x20   try:\n\
+        \x20       return pesq(rate, r, d, 'nb' if rate == 8000 else 'wb')\n\
+        \x20   except Exception:\n\
+        \x20       return float('nan')\n\
+        jobs = sys.stdin.read().split('\\n')[:-1]\n\
+        with Pool(os.cpu_count()) as pool:\n\
+        \x20   for s in pool.map(score, jobs):\n\
+        \x20       print(s)\n";
+    let out = run(
+        python.to_str().expect("utf-8 path"),
+        &["-c", script, &rate.to_string()],
+        jobs.as_bytes(),
+        "python3 (.venv)",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let scores: Vec<f64> = String::from_utf8(out)
+        .expect("text")
+        .lines()
+        .map(|l| l.trim().parse().expect("a PESQ score"))
+        .collect();
+    assert_eq!(scores.len(), pairs.len());
+    scores
+}

@@ -37,7 +37,7 @@ use std::sync::OnceLock;
 use mediacore::dsp::WaveformPlc;
 use mediacore::{Codec, new_decoder, new_encoder};
 use mediacore_tests::oracle::{
-    build_c_oracle, espeak_speech, run, s16le_bytes, s16le_samples, scratch_dir,
+    build_c_oracle, espeak_speech, pesq_scores, run, s16le_bytes, s16le_samples,
 };
 
 fn spandsp() -> &'static str {
@@ -172,50 +172,6 @@ fn stage_conceal(rate: u32, clean: &[i16], lost: &[bool]) -> Vec<i16> {
     out
 }
 
-/// PESQ MOS-LQO of each (reference, degraded) pair, in one Python run.
-fn pesq(rate: u32, pairs: &[(&[i16], &[i16])]) -> Vec<f64> {
-    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing; scripts/setup.sh creates it with the `pesq` package",
-        python.display()
-    );
-    let dir = scratch_dir("plc-pesq");
-    let mut args = vec![
-        "-c".to_owned(),
-        "import sys, numpy as np\nfrom pesq import pesq\nrate = int(sys.argv[1])\n\
-         mode = 'nb' if rate == 8000 else 'wb'\n\
-         for i in range(2, len(sys.argv), 2):\n\
-         \x20   ref = np.fromfile(sys.argv[i], dtype='<i2').astype(np.float32)\n\
-         \x20   deg = np.fromfile(sys.argv[i + 1], dtype='<i2').astype(np.float32)\n\
-         \x20   print(pesq(rate, ref, deg, mode))\n"
-            .to_owned(),
-        rate.to_string(),
-    ];
-    for (i, (reference, degraded)) in pairs.iter().enumerate() {
-        for (name, pcm) in [("ref", reference), ("deg", degraded)] {
-            let path = dir.join(format!("{i}-{name}.raw"));
-            std::fs::write(&path, s16le_bytes(pcm)).expect("write scratch file");
-            args.push(path.to_str().expect("utf-8 path").to_owned());
-        }
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(
-        python.to_str().expect("utf-8 path"),
-        &args,
-        &[],
-        "python3 (.venv)",
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    let scores: Vec<f64> = String::from_utf8(out)
-        .expect("text")
-        .lines()
-        .map(|l| l.trim().parse().expect("a PESQ score"))
-        .collect();
-    assert_eq!(scores.len(), pairs.len());
-    scores
-}
-
 /// SNR in dB of `got` against `truth` over the lost frames only.
 fn lost_frame_snr(truth: &[i16], got: &[i16], lost: &[bool], frame: usize) -> f64 {
     let (mut signal, mut noise) = (0f64, 0f64);
@@ -256,7 +212,7 @@ fn scores(codec: Codec, rate: u32) -> Vec<(u64, [f64; 4], [f64; 4])> {
             .iter()
             .flat_map(|(speech, three)| three.iter().map(|d| (speech.as_slice(), d.as_slice())))
             .collect();
-        let all = pesq(rate, &pairs);
+        let all = pesq_scores(rate, &pairs);
         let mut mean = [0f64; 4];
         for chunk in all.chunks_exact(4) {
             for m in 0..4 {

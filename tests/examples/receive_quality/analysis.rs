@@ -1,12 +1,11 @@
 //! Scoring for the receive-path benchmark: aligning played audio with the original, PESQ
 //! through the workspace's Python venv, delay statistics, the targets, and the reports.
 
-use std::path::Path;
 use std::time::Duration;
 
 use mediacore::jitter::JitterStats;
 use mediacore_tests::netsim::{NetStats, Trace};
-use mediacore_tests::oracle::{run, s16le_bytes, scratch_dir};
+use mediacore_tests::oracle::pesq_scores;
 use serde_json::json;
 
 use crate::speech::Program;
@@ -98,7 +97,7 @@ pub fn score(rate: u32, program: &Program, played: [&[i16]; 3]) -> Scores {
                 .collect(),
         );
     }
-    let scores = pesq(rate, &pairs);
+    let scores = pesq_scores(rate, &pairs);
     let n = chunks.len();
     let means = [0, 1, 2].map(|i| mean(&scores[i * n..(i + 1) * n]));
     let per_chunk = (0..n)
@@ -123,55 +122,6 @@ pub struct Scores {
 fn mean(values: &[f64]) -> f64 {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     finite.iter().sum::<f64>() / finite.len().max(1) as f64
-}
-
-/// PESQ MOS-LQO of each (reference, degraded) pair, narrowband at 8 kHz and wideband at
-/// 16 kHz, in one Python run using every core.
-pub fn pesq(rate: u32, pairs: &[(Vec<i16>, Vec<i16>)]) -> Vec<f64> {
-    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing; scripts/setup.sh creates it with the `pesq` package",
-        python.display()
-    );
-    let dir = scratch_dir("receive-quality-pesq");
-    let mut jobs = String::new();
-    for (i, (reference, degraded)) in pairs.iter().enumerate() {
-        let paths = [("ref", reference), ("deg", degraded)].map(|(name, pcm)| {
-            let path = dir.join(format!("{i}-{name}.raw"));
-            std::fs::write(&path, s16le_bytes(pcm)).expect("write scratch file");
-            path.to_str().expect("utf-8 path").to_owned()
-        });
-        jobs.push_str(&format!("{} {}\n", paths[0], paths[1]));
-    }
-    let script = "import sys, os, numpy as np\nfrom multiprocessing import Pool\n\
-        from pesq import pesq\nrate = int(sys.argv[1])\n\
-        def score(job):\n\
-        \x20   ref, deg = job.split()\n\
-        \x20   r = np.fromfile(ref, dtype='<i2').astype(np.float32)\n\
-        \x20   d = np.fromfile(deg, dtype='<i2').astype(np.float32)\n\
-        \x20   try:\n\
-        \x20       return pesq(rate, r, d, 'nb' if rate == 8000 else 'wb')\n\
-        \x20   except Exception:\n\
-        \x20       return float('nan')\n\
-        jobs = sys.stdin.read().split('\\n')[:-1]\n\
-        with Pool(os.cpu_count()) as pool:\n\
-        \x20   for s in pool.map(score, jobs):\n\
-        \x20       print(s)\n";
-    let out = run(
-        python.to_str().expect("utf-8 path"),
-        &["-c", script, &rate.to_string()],
-        jobs.as_bytes(),
-        "python3 (.venv)",
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    let scores: Vec<f64> = String::from_utf8(out)
-        .expect("text")
-        .lines()
-        .map(|l| l.trim().parse().expect("a PESQ score"))
-        .collect();
-    assert_eq!(scores.len(), pairs.len());
-    scores
 }
 
 /// The added delay of one run, in ms.
