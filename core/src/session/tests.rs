@@ -527,3 +527,29 @@ fn comfort_noise_packets_play_noise_for_the_senders_silence() {
     other[1] = 14;
     assert!(s.handle_rtp(ms(1300), &other).is_err());
 }
+
+/// Fuzz reproducer (session_rtp, 2026-11-21): the first 20 ms Opus frame of a sawtooth makes
+/// opus-rs 0.1.40's AVX2 `xcorr_kernel_avx2` (via `silk_pitch_xcorr` in the SILK encoder's
+/// Burg analysis) load 16 bytes where 14 remain. The read past the end shows only under
+/// AddressSanitizer (`cargo +nightly fuzz run session_rtp`, or this test built with
+/// `-Zsanitizer=address`) on a CPU with AVX2; without it the test passes.
+#[test]
+fn opus_encodes_a_sawtooth_frame_from_the_session_fuzzer() {
+    let mut session = MediaSession::new(SessionConfig {
+        payload_type: Some(111),
+        ..SessionConfig::new(Codec::Opus)
+    })
+    .unwrap();
+    let mut counter = 0u16;
+    let saw: Vec<i16> = (0..session.frame_samples())
+        .map(|_| {
+            counter = counter.wrapping_add(997);
+            counter as i16 / 4
+        })
+        .collect();
+    let rate = session.sample_rate();
+    session
+        .push_capture(ms(0), &AudioFrame::new(saw, rate, 1).unwrap())
+        .unwrap();
+    assert!(session.poll_transmit(ms(0)).is_some());
+}
