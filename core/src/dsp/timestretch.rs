@@ -260,6 +260,10 @@ impl TimeStretch {
         }
         let mean_square = self.energy[span.len()] as f64 / span.len() as f64;
         let quiet = mean_square < QUIET_RMS * QUIET_RMS;
+        if !quiet && self.voiced_threshold > 1.0 {
+            // Only quiet input may change: no pitch to look for.
+            return None;
+        }
         match self.search(span, longest) {
             Some((lag, r)) if r >= self.voiced_threshold && lag <= self.max_change => Some(lag),
             _ if quiet => Some(longest.min(self.max_change.max(self.pitch_min))),

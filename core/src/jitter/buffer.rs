@@ -924,6 +924,7 @@ impl JitterBuffer {
         };
         if let Ok(done) = result
             && done.produced <= self.queue.len()
+            && done.removed + done.inserted > 0
         {
             self.queue[..done.produced].copy_from_slice(&self.scratch[..done.produced]);
             self.queued = done.produced;
