@@ -46,6 +46,7 @@
 
 pub mod codec;
 pub mod dsp;
+pub mod dtmf;
 pub mod error;
 pub mod frame;
 pub mod jitter;
