@@ -2,5 +2,10 @@
 //! generation and digit collection.
 
 pub mod digit;
+pub mod event;
 
 pub use digit::{COLUMN_HZ, Digit, ROW_HZ};
+pub use event::{
+    DtmfEvent, EndReason, EventPacket, ReceiverConfig, ReceiverStats, SenderConfig, TelephoneEvent,
+    TelephoneEventReceiver, TelephoneEventSender,
+};
