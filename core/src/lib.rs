@@ -57,6 +57,7 @@ pub mod rtp;
 pub mod sdp;
 pub mod session;
 pub mod time;
+pub mod tones;
 pub mod transcode;
 
 pub use codec::{Codec, CodecInfo, Decoder, Encoder, new_decoder, new_encoder, new_packet_encoder};
