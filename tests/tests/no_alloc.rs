@@ -308,3 +308,53 @@ fn a_jitter_buffer_plays_reordered_lost_and_duplicated_packets_without_allocatin
         "{stats:?}"
     );
 }
+
+#[test]
+fn tone_generators_and_the_digit_collector_allocate_nothing_per_call() {
+    use mediacore::dtmf::{CollectConfig, Digit, DigitCollector, DigitSource};
+    use mediacore::tones::{
+        CallProgressTone, DtmfGenerator, DtmfOptions, ToneGenerator, TonePlan, ToneRegion,
+    };
+    for rate in [8000u32, 16_000, 48_000] {
+        let mut frame = vec![0i16; rate as usize / 50];
+        let plan = TonePlan::parse("!350+440/100,!0/100,425*15/130,0/70,480+620@-24/90").unwrap();
+        let mut tones = ToneGenerator::new(plan, rate).unwrap();
+        let mut ringback = ToneGenerator::new(
+            TonePlan::call_progress(ToneRegion::Us, CallProgressTone::Ringback),
+            rate,
+        )
+        .unwrap();
+        let mut dtmf = DtmfGenerator::new(rate, DtmfOptions::default()).unwrap();
+        assert_steady_state_allocates_nothing(&format!("tone generators at {rate} Hz"), |i| {
+            tones.fill(&mut frame);
+            ringback.fill(&mut frame);
+            if dtmf.is_idle() {
+                dtmf.push_str("123#").unwrap();
+                dtmf.push(Digit::from_event_code((i % 16) as u8).unwrap())
+                    .unwrap();
+            }
+            dtmf.fill(&mut frame);
+        });
+    }
+    let mut collector = DigitCollector::new();
+    let config = CollectConfig {
+        max_digits: 8,
+        ..CollectConfig::default()
+    };
+    assert_steady_state_allocates_nothing("DigitCollector", |i| {
+        let now = Instant::from_millis(1000 * i as u64);
+        if !collector.is_collecting() {
+            collector.start(now, config).unwrap();
+        }
+        let digit = Digit::ALL[i % 16];
+        collector.push_digit(now, digit, DigitSource::Rfc4733);
+        collector.handle_timeout(now + Duration::from_millis(10));
+        let _ = collector.poll_timeout();
+        if let Some(result) = collector.poll_result() {
+            assert!(result.digits.len() <= 8);
+        }
+        if i % 7 == 0 {
+            collector.cancel(now);
+        }
+    });
+}
