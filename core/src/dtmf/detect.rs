@@ -66,13 +66,13 @@ pub const NORMAL_TWIST_DB: f32 = 9.5;
 /// How far the column may be stronger than the row ("reverse twist"; Q.24: accept 4 dB).
 pub const REVERSE_TWIST_DB: f32 = 5.5;
 /// Largest accepted frequency deviation of each tone, as a fraction of nominal.
-pub const MAX_DEVIATION: f32 = 0.025;
+pub const MAX_DEVIATION: f32 = 0.02;
 /// How far every other frequency of a group must be below the group's tone, in dB.
 pub const REL_PEAK_DB: f32 = 10.0;
 /// The smallest share of a window's energy the two tones must carry.
 pub const MIN_TONE_SHARE: f32 = 0.75;
 /// How far the second harmonic of each tone must be below the tone, in dB.
-pub const HARMONIC_DB: f32 = 12.0;
+pub const HARMONIC_DB: f32 = 18.0;
 /// A row's second harmonic is tested only this far from the column tone (three 20 ms bins).
 const HARMONIC_CLEARANCE_HZ: f32 = 150.0;
 /// How long [`DtmfDetector::process_muted`] delays its output, in milliseconds.
