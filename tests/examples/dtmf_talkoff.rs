@@ -252,7 +252,11 @@ fn piece(seed: u64, rate: u32, seconds: f64, dtmf_like: bool) -> Vec<i16> {
     while t0 < seconds {
         let root = prog[bar_index % 4];
         // Chord: a triad or a seventh, in the octave above middle C.
-        let size = if rng.next_u32() % 3 == 0 { 4 } else { 3 };
+        let size = if rng.next_u32().is_multiple_of(3) {
+            4
+        } else {
+            3
+        };
         for k in 0..size {
             let n = key + 12.0 + degree(root + 2 * k);
             note(&mut out, rate_f, &pad, midi_hz(n), 900.0, t0, bar);

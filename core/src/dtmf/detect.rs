@@ -450,11 +450,11 @@ impl DtmfDetector {
             return None;
         }
         let peak = db(REL_PEAK_DB);
-        for i in 0..8 {
+        for (i, &value) in now.iter().enumerate() {
             if i == row || i == col {
                 continue;
             }
-            let p = self.power(norm(now[i]));
+            let p = self.power(norm(value));
             if p * peak > if i < 4 { pr } else { pc } {
                 return None;
             }
