@@ -310,6 +310,45 @@ fn a_jitter_buffer_plays_reordered_lost_and_duplicated_packets_without_allocatin
 }
 
 #[test]
+fn telephone_event_sender_and_receiver_allocate_nothing_per_packet() {
+    use mediacore::dtmf::{
+        ReceiverConfig, SenderConfig, TelephoneEventReceiver, TelephoneEventSender,
+    };
+    for rate in [8000u32, 48_000] {
+        let config = SenderConfig {
+            // Long enough to cross a 0xFFFF segment boundary at 48 kHz.
+            digit_duration: Duration::from_millis(1500),
+            ..SenderConfig::new(rate, Duration::from_millis(20))
+        };
+        let mut tx = TelephoneEventSender::new(config).unwrap();
+        let mut rx = TelephoneEventReceiver::new(ReceiverConfig::new(rate)).unwrap();
+        let step = rate / 50;
+        let mut events = 0;
+        let mut seq = 0u16;
+        assert_steady_state_allocates_nothing(&format!("telephone-events at {rate} Hz"), |i| {
+            let now = Instant::from_millis(20 * i as u64);
+            if tx.queued() == 0 && !tx.is_active() {
+                tx.queue("1*").unwrap();
+            }
+            while let Some(p) = tx.poll(step.wrapping_mul(i as u32)) {
+                seq = seq.wrapping_add(1);
+                rx.handle_packet(now, 7, seq, p.timestamp, p.marker, &p.payload)
+                    .unwrap();
+                // A duplicate, as the network may make.
+                rx.handle_packet(now, 7, seq, p.timestamp, p.marker, &p.payload)
+                    .unwrap();
+            }
+            rx.handle_timeout(now);
+            while rx.poll_event().is_some() {
+                events += 1;
+            }
+        });
+        assert!(events >= 4, "{events} events at {rate} Hz");
+        assert_eq!(rx.stats().events_dropped, 0);
+    }
+}
+
+#[test]
 fn tone_generators_and_the_digit_collector_allocate_nothing_per_call() {
     use mediacore::dtmf::{CollectConfig, Digit, DigitCollector, DigitSource};
     use mediacore::tones::{

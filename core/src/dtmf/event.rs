@@ -110,7 +110,7 @@ fn check_payload_len(len: usize) -> Result<()> {
         }
         .into());
     }
-    if len % EVENT_BLOCK_LEN != 0 {
+    if !len.is_multiple_of(EVENT_BLOCK_LEN) {
         return Err(RtpError::PayloadNotAligned {
             len,
             unit: EVENT_BLOCK_LEN,
@@ -203,9 +203,9 @@ pub struct SenderConfig {
     /// The negotiated telephone-event clock rate in Hz: 8000 with PCMU/PCMA/G.722, 48000 with
     /// Opus. It must be the clock of the timestamps given to [`TelephoneEventSender::poll`].
     pub clock_rate: u32,
-    /// Time between update packets. RFC 4733 §2.5.1.2 leaves the update rate to the sender;
-    /// [`SenderConfig::new`] uses the audio packet time so that one event packet replaces one
-    /// audio packet.
+    /// Time between update packets. RFC 4733 §2.5.1.2 asks for updates at a regular
+    /// interval; [`SenderConfig::new`] uses the audio packet time, so that one event packet
+    /// takes the place of one audio packet.
     pub interval: Duration,
     /// How long each queued digit lasts.
     pub digit_duration: Duration,
@@ -410,6 +410,8 @@ impl TelephoneEventSender {
     ///
     /// Updates are due every interval from the event's start. If calls come late, the
     /// packets of the latest due update are sent and the updates skipped in between are not.
+    /// Drain this before deciding to send audio: a call that yields a packet starts or
+    /// continues an event, and [`is_active`](Self::is_active) says so afterwards.
     #[must_use]
     pub fn poll(&mut self, now: u32) -> Option<EventPacket> {
         if let Some(p) = self.out.pop() {
@@ -725,8 +727,9 @@ impl TelephoneEventReceiver {
 
     /// Takes one telephone-event packet: its arrival time, RTP header fields and payload.
     ///
-    /// The sequence number is not needed: packets of an event are ordered by their
-    /// cumulative duration, and events by their timestamp. The first event block is read
+    /// Neither the sequence number nor the marker bit is needed: packets of an event are
+    /// ordered by their cumulative duration, events by their timestamp, and a start is
+    /// reported on the first packet seen whether or not it has the marker. The first event block is read
     /// (its start is the RTP timestamp); further blocks are not tracked. A malformed
     /// payload is an error and changes nothing.
     pub fn handle_packet(
@@ -765,7 +768,7 @@ impl TelephoneEventReceiver {
             }
             if ts > a.segment
                 && block.event == a.event
-                && (ts - a.segment) % seg_len == 0
+                && (ts - a.segment).is_multiple_of(seg_len)
                 && (ts - a.segment) / seg_len <= MAX_SEGMENT_SKIP
             {
                 a.segment = ts;
