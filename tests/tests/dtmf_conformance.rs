@@ -288,6 +288,11 @@ fn the_q24_grid_ours_at_8_and_16_khz_and_spandsp_at_8_khz() {
         }
         if theirs[i] == case.expect {
             row.0[2] += 1;
+        } else {
+            println!(
+                "SpanDSP, {}: found {:?}, expected {:?}",
+                case.label, theirs[i], case.expect
+            );
         }
     }
     println!("| case | cases | ours, 8 kHz | ours, 16 kHz | SpanDSP, 8 kHz |");
