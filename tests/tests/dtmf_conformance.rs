@@ -18,7 +18,11 @@ use std::collections::BTreeMap;
 
 use mediacore::dtmf::{Digit, DtmfDetector};
 use mediacore::rng::SeededRng;
+use mediacore_tests::alloc_count::{CountingAllocator, allocations};
 use mediacore_tests::oracle::{build_c_oracle, run};
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 const DBM0_PEAK: f64 = 22_832.0;
 /// Ordinary tone length of the grid, outside the duration cases.
@@ -317,4 +321,35 @@ fn the_q24_grid_ours_at_8_and_16_khz_and_spandsp_at_8_khz() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// After construction, processing, muting and polling allocate nothing.
+#[test]
+fn the_detector_does_not_allocate_per_call() {
+    for rate in [8000u32, 16000] {
+        let cases = grid();
+        let pcm: Vec<i16> = (0..40)
+            .flat_map(|i| cases[i].render(rate, i as u64))
+            .collect();
+        let mut out = vec![0i16; pcm.len()];
+        let mut detector = DtmfDetector::new(rate).expect("8 or 16 kHz");
+        let mut found = 0;
+        let before = allocations();
+        for (chunk, o) in pcm
+            .chunks(rate as usize / 50)
+            .zip(out.chunks_mut(rate as usize / 50))
+        {
+            detector.process_muted(chunk, o).expect("equal lengths");
+            detector.process(&[]);
+            while detector.poll_digit().is_some() {
+                found += 1;
+            }
+        }
+        detector.flush();
+        while detector.poll_digit().is_some() {
+            found += 1;
+        }
+        assert_eq!(allocations(), before, "{rate} Hz");
+        assert!(found > 30, "{rate} Hz: {found} digits");
+    }
 }
