@@ -9,8 +9,10 @@ use core::time::Duration;
 
 /// A point on the host's monotonic clock, in microseconds since an origin the host chooses.
 ///
-/// Only differences between instants of one host carry meaning.
+/// Only differences between instants of one host carry meaning. Serialized as the number of
+/// microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Instant(u64);
 
 impl Instant {
