@@ -455,6 +455,14 @@ impl JitterBuffer {
         self.playout_delay_us = None;
     }
 
+    /// Says the sender is not sending audio for now (an RFC 4733 telephone-event is under
+    /// way, with the audio it replaces): the gap until its next audio packet is intended
+    /// silence, played as comfort noise (silence unless a CN packet set a level), not
+    /// concealed as loss.
+    pub fn mark_silence(&mut self) {
+        self.in_dtx = true;
+    }
+
     /// Takes a received packet. Returns what became of it; a payload larger than any
     /// packet of 120 ms is an error and changes nothing.
     pub fn insert(

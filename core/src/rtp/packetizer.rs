@@ -89,6 +89,31 @@ impl Packetizer {
         self.packets_written += 1;
         Ok(len)
     }
+
+    /// Writes one packet of another payload type in the same stream (an RFC 4733
+    /// telephone-event) with its own `timestamp`: the sequence number moves on, the media
+    /// timestamp does not.
+    pub fn packetize_other(
+        &mut self,
+        payload_type: u8,
+        timestamp: u32,
+        payload: &[u8],
+        marker: bool,
+        out: &mut [u8],
+    ) -> Result<usize, RtpError> {
+        let header = RtpHeader {
+            marker,
+            payload_type,
+            sequence_number: self.next_sequence,
+            timestamp,
+            ssrc: self.ssrc,
+            ..RtpHeader::default()
+        };
+        let len = header.write(payload, out)?;
+        self.next_sequence = self.next_sequence.wrapping_add(1);
+        self.packets_written += 1;
+        Ok(len)
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,10 @@ use std::collections::VecDeque;
 
 use crate::codec::opus::OpusConfig;
 use crate::codec::{self, Codec, Encoder};
+use crate::dtmf::{
+    CollectConfig, Collected, Digit, DigitCollector, DigitSource, DtmfDetector, DtmfEvent,
+    ReceiverConfig, SenderConfig, TelephoneEventReceiver, TelephoneEventSender,
+};
 use crate::error::{Error, FrameError, Result, RtpError};
 use crate::frame::{AudioFrame, samples_in};
 use crate::jitter::{Insert, JitterBuffer, JitterConfig, JitterStats, PacketKind};
@@ -28,6 +32,8 @@ use transmit::TransmitQueue;
 const MAX_PTIME: Duration = Duration::from_millis(120);
 /// The static payload type of comfort noise (RFC 3551 table 4), on an 8 kHz clock.
 const CN_PAYLOAD_TYPE: u8 = 13;
+/// The payload type commonly negotiated for telephone-events (RFC 4733 has no static one).
+pub const DEFAULT_TELEPHONE_EVENT_PT: u8 = 101;
 /// Events kept before the oldest are dropped.
 const EVENT_CAPACITY: usize = 64;
 /// Outgoing packets kept before the oldest are dropped.
@@ -60,6 +66,12 @@ pub struct SessionConfig {
     pub jitter: JitterConfig,
     /// Report [`Event::Quality`] this often while RTP arrives; `None` never.
     pub quality_interval: Option<Duration>,
+    /// The payload type of RFC 4733 telephone-events both ways (on the codec's RTP clock:
+    /// 8000 Hz for G.711 and G.722, 48000 Hz for Opus); `None` sends and takes none.
+    pub telephone_event_payload_type: Option<u8>,
+    /// Also look for DTMF tones in the received audio (8 and 16 kHz sessions); digits come
+    /// as [`Event::Dtmf`] with [`DigitSource::InBand`].
+    pub detect_inband_dtmf: bool,
 }
 
 impl SessionConfig {
@@ -77,6 +89,8 @@ impl SessionConfig {
             rtcp: Some(RtcpConfig::default()),
             jitter: JitterConfig::default(),
             quality_interval: Some(Duration::from_secs(5)),
+            telephone_event_payload_type: Some(DEFAULT_TELEPHONE_EVENT_PT),
+            detect_inband_dtmf: false,
         }
     }
 }
@@ -135,6 +149,23 @@ pub enum Event {
     },
     /// The periodic call-quality estimate for the packets received since the last one.
     Quality(QualityReport),
+    /// An RFC 4733 telephone-event began (its end comes as [`Event::Dtmf`]).
+    DtmfStarted {
+        /// The key.
+        digit: Digit,
+    },
+    /// A DTMF digit ended: from a telephone-event, from the in-band detector, or given by
+    /// the host with [`MediaSession::push_signalled_digit`].
+    Dtmf {
+        /// The key.
+        digit: Digit,
+        /// How long it lasted, in ms (0 for signalled digits).
+        duration_ms: u64,
+        /// Where it came from.
+        source: DigitSource,
+    },
+    /// A digit collection started with [`MediaSession::collect_digits`] ended.
+    DigitsCollected(Collected),
 }
 
 impl Event {
@@ -147,6 +178,9 @@ impl Event {
             Event::RtpResumed => "rtp_resumed",
             Event::RemoteBye { .. } => "remote_bye",
             Event::Quality(_) => "quality",
+            Event::DtmfStarted { .. } => "dtmf_started",
+            Event::Dtmf { .. } => "dtmf",
+            Event::DigitsCollected(_) => "digits_collected",
         }
     }
 }
@@ -241,6 +275,10 @@ pub struct MediaSession {
     jitter: JitterBuffer,
     /// Comfort noise's payload type, when the codec's clock allows it.
     cn_payload_type: Option<u8>,
+    event_receiver: Option<TelephoneEventReceiver>,
+    event_sender: Option<TelephoneEventSender>,
+    detector: Option<DtmfDetector>,
+    collector: DigitCollector,
     loss: LossPattern,
     next_quality_at: Option<Instant>,
     last_quality: Option<QualityReport>,
@@ -300,6 +338,20 @@ impl MediaSession {
         let encoder = codec::new_packet_encoder(codec, sample_rate, 1, config.ptime, config.opus)?;
         let decoder = codec::new_decoder(codec, sample_rate, 1)?;
         let jitter = JitterBuffer::new(config.jitter, decoder)?;
+        let event_pt = match config.telephone_event_payload_type {
+            Some(pt) if pt > 127 => return Err(RtpError::InvalidPayloadType(pt).into()),
+            Some(pt) if Some(pt) == config.payload_type.or(codec.static_payload_type()) => {
+                return Err(Error::InvalidArgument(format!(
+                    "telephone_event_payload_type {pt} is the codec's payload type; they must differ"
+                )));
+            }
+            other => other,
+        };
+        let detector = if config.detect_inband_dtmf {
+            Some(DtmfDetector::new(sample_rate)?)
+        } else {
+            None
+        };
         if config.quality_interval.is_some_and(|i| i.is_zero()) {
             return Err(Error::InvalidArgument(
                 "quality_interval must be above zero (or None for no quality events)".into(),
@@ -339,6 +391,21 @@ impl MediaSession {
             jitter,
             cn_payload_type: (clock_rate == 8000 && payload_type != CN_PAYLOAD_TYPE)
                 .then_some(CN_PAYLOAD_TYPE),
+            event_receiver: match event_pt {
+                Some(_) => Some(TelephoneEventReceiver::new(ReceiverConfig::new(
+                    clock_rate,
+                ))?),
+                None => None,
+            },
+            event_sender: match event_pt {
+                Some(_) => Some(TelephoneEventSender::new(SenderConfig::new(
+                    clock_rate,
+                    config.ptime,
+                ))?),
+                None => None,
+            },
+            detector,
+            collector: DigitCollector::new(),
             loss: LossPattern::new(),
             next_quality_at: None,
             last_quality: None,
@@ -420,10 +487,28 @@ impl MediaSession {
 
     fn receive(&mut self, now: Instant, datagram: &[u8]) -> Result<()> {
         let packet = RtpPacket::parse(datagram)?;
-        let kind = if packet.payload_type() == self.payload_type {
-            PacketKind::Audio
+        let outcome = if packet.payload_type() == self.payload_type {
+            self.jitter.insert(now, &packet, PacketKind::Audio)?
         } else if Some(packet.payload_type()) == self.cn_payload_type {
-            PacketKind::ComfortNoise
+            self.jitter.insert(now, &packet, PacketKind::ComfortNoise)?
+        } else if let (Some(receiver), Some(_)) = (
+            self.event_receiver.as_mut(),
+            self.config
+                .telephone_event_payload_type
+                .filter(|&pt| pt == packet.payload_type()),
+        ) {
+            receiver.handle_packet(
+                now,
+                packet.ssrc(),
+                packet.sequence_number(),
+                packet.timestamp(),
+                packet.marker(),
+                packet.payload(),
+            )?;
+            // The sender sends no audio during the event: that gap is not loss.
+            self.jitter.mark_silence();
+            self.drain_telephone_events(now);
+            Insert::Stored
         } else {
             return Err(RtpError::UnexpectedPayloadType {
                 got: packet.payload_type(),
@@ -431,7 +516,6 @@ impl MediaSession {
             }
             .into());
         };
-        let outcome = self.jitter.insert(now, &packet, kind)?;
 
         let ssrc = packet.ssrc();
         match self.remote_ssrc {
@@ -518,11 +602,40 @@ impl MediaSession {
     }
 
     fn send_frame(&mut self, now: Instant) -> Result<()> {
+        let ticks = (self.frame_samples as u64 * u64::from(self.clock_rate)
+            / u64::from(self.encoder.sample_rate())) as u32;
+        // A telephone-event packet goes out in place of this frame's audio (RFC 4733 §2.5.1).
+        if let (Some(sender), Some(pt)) = (
+            self.event_sender.as_mut(),
+            self.config.telephone_event_payload_type,
+        ) {
+            let audio_ts = self.packetizer.next_timestamp();
+            if let Some(event) = sender.poll(audio_ts) {
+                let slot = self.transmit.slot();
+                let written = self.packetizer.packetize_other(
+                    pt,
+                    event.timestamp,
+                    &event.payload,
+                    event.marker,
+                    slot,
+                )?;
+                self.transmit.commit(written);
+                self.packetizer.skip(ticks);
+                self.rtcp
+                    .on_rtp_sent(now, event.payload.len(), self.packetizer.next_timestamp());
+                self.stats.packets_sent += 1;
+                self.stats.bytes_sent += event.payload.len() as u64;
+                return Ok(());
+            }
+            if sender.is_active() {
+                // Between an event's packets: still no audio.
+                self.packetizer.skip(ticks);
+                return Ok(());
+            }
+        }
         let len = self
             .encoder
             .encode(&self.capture_buf, &mut self.encode_buf)?;
-        let ticks = (self.frame_samples as u64 * u64::from(self.clock_rate)
-            / u64::from(self.encoder.sample_rate())) as u32;
         // RFC 3551 §4.1: the marker bit flags the first packet of a talkspurt.
         let marker = !self.sent_first;
         let slot = self.transmit.slot();
@@ -550,7 +663,87 @@ impl MediaSession {
         self.jitter.pull(now, self.playout_frame.samples_mut());
         self.next_playout = Some(now + self.config.ptime);
         self.report_quality(now);
+        if let Some(detector) = self.detector.as_mut() {
+            detector.process(self.playout_frame.samples());
+        }
+        while let Some(found) = self.detector.as_mut().and_then(|d| d.poll_digit()) {
+            self.digit(now, found.digit, found.duration_ms, DigitSource::InBand);
+        }
         &self.playout_frame
+    }
+
+    /// Queues DTMF digits (`0-9`, `*`, `#`, `A-D`) to send as RFC 4733 telephone-events,
+    /// each 100 ms with 100 ms between them, in place of the captured audio: keep calling
+    /// [`MediaSession::push_capture`] (with silence if there is nothing to say) while they go
+    /// out. Fails, queueing nothing, on a character that is not a digit, a full queue, or a
+    /// session without a telephone-event payload type.
+    pub fn send_dtmf(&mut self, digits: &str) -> Result<()> {
+        match self.event_sender.as_mut() {
+            Some(sender) => sender.queue(digits),
+            None => Err(Error::InvalidArgument(
+                "this session has no telephone-event payload type to send DTMF with".into(),
+            )),
+        }
+    }
+
+    /// Whether telephone-events are being sent (the captured audio is held back meanwhile).
+    pub fn is_sending_dtmf(&self) -> bool {
+        self.event_sender
+            .as_ref()
+            .is_some_and(|s| s.is_active() || s.queued() > 0)
+    }
+
+    /// Starts collecting digits (from telephone-events, in-band detection and
+    /// [`MediaSession::push_signalled_digit`] alike); the result comes as
+    /// [`Event::DigitsCollected`]. A collection under way is replaced.
+    pub fn collect_digits(&mut self, now: Instant, config: CollectConfig) -> Result<()> {
+        self.collector.start(now, config)
+    }
+
+    /// Ends the digit collection under way, if any, with reason `Cancelled`.
+    pub fn cancel_digit_collection(&mut self, now: Instant) {
+        if self.collector.cancel(now) {
+            self.drain_collector();
+        }
+    }
+
+    /// A digit the call's signalling carried (e.g. SIP INFO): reported as [`Event::Dtmf`]
+    /// and given to the digit collection like any other.
+    pub fn push_signalled_digit(&mut self, now: Instant, digit: Digit) {
+        self.digit(now, digit, 0, DigitSource::Signalling);
+    }
+
+    fn digit(&mut self, now: Instant, digit: Digit, duration_ms: u64, source: DigitSource) {
+        self.push_event(Event::Dtmf {
+            digit,
+            duration_ms,
+            source,
+        });
+        self.collector.push_digit(now, digit, source);
+        self.drain_collector();
+    }
+
+    fn drain_collector(&mut self) {
+        while let Some(result) = self.collector.poll_result() {
+            self.push_event(Event::DigitsCollected(result));
+        }
+    }
+
+    fn drain_telephone_events(&mut self, now: Instant) {
+        while let Some(event) = self.event_receiver.as_mut().and_then(|r| r.poll_event()) {
+            match event {
+                DtmfEvent::DigitStarted {
+                    digit: Some(digit), ..
+                } => self.push_event(Event::DtmfStarted { digit }),
+                DtmfEvent::DigitEnded {
+                    digit: Some(digit),
+                    duration_ms,
+                    ..
+                } => self.digit(now, digit, duration_ms, DigitSource::Rfc4733),
+                // Events other than the sixteen keys (flash, tones…) are not reported yet.
+                _ => {}
+            }
+        }
     }
 
     /// Decoded samples waiting to be played (packets waiting in the jitter buffer are not
@@ -642,6 +835,12 @@ impl MediaSession {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.rtcp.handle_timeout(now);
         self.report_quality(now);
+        if let Some(receiver) = self.event_receiver.as_mut() {
+            receiver.handle_timeout(now);
+        }
+        self.drain_telephone_events(now);
+        self.collector.handle_timeout(now);
+        self.drain_collector();
         if let (Some(timeout), Some(last)) = (self.config.rtp_timeout, self.last_rtp_at) {
             let silent_for = now.saturating_duration_since(last);
             if !self.timed_out && silent_for >= timeout {
@@ -670,6 +869,8 @@ impl MediaSession {
             rtp_deadline,
             self.rtcp.poll_timeout(),
             self.next_quality_at,
+            self.event_receiver.as_ref().and_then(|r| r.poll_timeout()),
+            self.collector.poll_timeout(),
         ]
         .into_iter()
         .flatten()

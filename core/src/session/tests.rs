@@ -194,13 +194,29 @@ fn invalid_configurations_are_rejected() {
     };
     assert!(MediaSession::new(cfg).is_err());
     let cfg = SessionConfig {
-        payload_type: Some(101),
+        payload_type: Some(100),
         ptime: Duration::from_millis(30),
         ..SessionConfig::new(Codec::Pcmu)
     };
     let s = MediaSession::new(cfg).unwrap();
-    assert_eq!(s.payload_type(), 101);
+    assert_eq!(s.payload_type(), 100);
     assert_eq!(s.frame_samples(), 240);
+    // Telephone-events need a payload type of their own.
+    let err = MediaSession::new(SessionConfig {
+        payload_type: Some(101),
+        ..SessionConfig::new(Codec::Pcmu)
+    })
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("telephone_event_payload_type 101"),
+        "{err}"
+    );
+    let cfg = SessionConfig {
+        payload_type: Some(101),
+        telephone_event_payload_type: Some(102),
+        ..SessionConfig::new(Codec::Pcmu)
+    };
+    assert!(MediaSession::new(cfg).is_ok());
 }
 
 #[test]
@@ -552,4 +568,137 @@ fn opus_encodes_a_sawtooth_frame_from_the_session_fuzzer() {
         .push_capture(ms(0), &AudioFrame::new(saw, rate, 1).unwrap())
         .unwrap();
     assert!(session.poll_transmit(ms(0)).is_some());
+}
+
+/// Runs `a` → `b` for `frames` 20 ms frames of a quiet tone, delivering each datagram at once;
+/// returns `b`'s events.
+fn talk(a: &mut MediaSession, b: &mut MediaSession, from: u64, frames: u64) -> Vec<Event> {
+    let rate = a.sample_rate();
+    let tone: Vec<i16> = (0..a.frame_samples())
+        .map(|i| ((i as f32 * 0.3).sin() * 500.0) as i16)
+        .collect();
+    let mut events = Vec::new();
+    for i in from..from + frames {
+        let now = ms(i * 20);
+        a.push_capture(now, &AudioFrame::new(tone.clone(), rate, 1).unwrap())
+            .unwrap();
+        while let Some(d) = a.poll_transmit(now) {
+            let d = d.to_vec();
+            b.handle_rtp(now, &d).unwrap();
+        }
+        let _ = b.pull_playout(now);
+        b.handle_timeout(now);
+        while let Some(e) = b.poll_event() {
+            events.push(e);
+        }
+    }
+    events
+}
+
+#[test]
+fn dtmf_goes_out_as_telephone_events_and_comes_back_as_digits_on_any_clock() {
+    for codec in [Codec::Pcmu, Codec::G722, Codec::Opus] {
+        let config = |seed| SessionConfig {
+            seed,
+            payload_type: Some(111).filter(|_| codec == Codec::Opus),
+            rtcp: None,
+            ..SessionConfig::new(codec)
+        };
+        let mut a = MediaSession::new(config(1)).unwrap();
+        let mut b = MediaSession::new(config(2)).unwrap();
+        talk(&mut a, &mut b, 0, 10);
+        a.send_dtmf("19#").unwrap();
+        assert!(a.is_sending_dtmf());
+        let events = talk(&mut a, &mut b, 10, 60);
+        assert!(!a.is_sending_dtmf());
+        let digits: Vec<(Digit, u64, DigitSource)> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Dtmf {
+                    digit,
+                    duration_ms,
+                    source,
+                } => Some((*digit, *duration_ms, *source)),
+                _ => None,
+            })
+            .collect();
+        let expected: Vec<_> = "19#"
+            .chars()
+            .map(|c| (Digit::from_char(c).unwrap(), 100, DigitSource::Rfc4733))
+            .collect();
+        assert_eq!(digits, expected, "{codec}");
+        let started = events
+            .iter()
+            .filter(|e| matches!(e, Event::DtmfStarted { .. }))
+            .count();
+        assert_eq!(started, 3, "{codec}");
+        // No concealment over the event's gap in the audio.
+        assert_eq!(
+            b.jitter_stats().samples_concealed,
+            0,
+            "{codec}: {:?}",
+            b.jitter_stats()
+        );
+        assert!(a.send_dtmf("12x").is_err());
+    }
+}
+
+#[test]
+fn digits_are_collected_from_every_source_with_a_terminator() {
+    let mut a = MediaSession::new(SessionConfig {
+        seed: 1,
+        ..SessionConfig::new(Codec::Pcmu)
+    })
+    .unwrap();
+    let mut b = MediaSession::new(SessionConfig {
+        seed: 2,
+        detect_inband_dtmf: true,
+        ..SessionConfig::new(Codec::Pcmu)
+    })
+    .unwrap();
+    b.collect_digits(ms(0), CollectConfig::default()).unwrap();
+    a.send_dtmf("4").unwrap();
+    talk(&mut a, &mut b, 0, 20);
+    b.push_signalled_digit(ms(400), Digit::D2);
+    // An in-band digit: the sender's audio itself carries the tones.
+    let tone =
+        crate::tones::generate_dtmf("7", 8000, &crate::tones::DtmfOptions::default()).unwrap();
+    let mut events = Vec::new();
+    for (i, chunk) in tone.chunks(160).enumerate() {
+        let now = ms(420 + 20 * i as u64);
+        let mut frame = chunk.to_vec();
+        frame.resize(160, 0);
+        a.push_capture(now, &AudioFrame::new(frame, 8000, 1).unwrap())
+            .unwrap();
+        while let Some(d) = a.poll_transmit(now) {
+            let d = d.to_vec();
+            b.handle_rtp(now, &d).unwrap();
+        }
+        let _ = b.pull_playout(now);
+        while let Some(e) = b.poll_event() {
+            events.push(e);
+        }
+    }
+    events.extend(talk(&mut a, &mut b, 40, 10));
+    b.push_signalled_digit(ms(1000), Digit::Hash);
+    while let Some(e) = b.poll_event() {
+        events.push(e);
+    }
+    let collected = events
+        .iter()
+        .find_map(|e| match e {
+            Event::DigitsCollected(c) => Some(*c),
+            _ => None,
+        })
+        .expect("a collection result");
+    assert_eq!(collected.digits.to_string(), "427");
+    assert_eq!(collected.reason, crate::dtmf::CollectReason::Terminator);
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::Dtmf {
+            digit: Digit::D7,
+            source: DigitSource::InBand,
+            ..
+        }
+    )));
 }
