@@ -55,7 +55,11 @@ expect "$OUT/kotlin/uniffi/mediacore_mobile/mediacore_mobile.kt" \
     'data class JitterStats' 'data class RtcpStats' 'data class QualityReport' \
     'fun `?jitterStats`?\(' 'fun `?playoutDelayMs`?\(' 'fun `?targetDelayMs`?\(' \
     'fun `?quality`?\(' 'fun `?handleRtcp`?\(' 'fun `?pollRtcp`?\(' 'fun `?leave`?\(' \
-    'fun `?rtcpStats`?\('
+    'fun `?rtcpStats`?\(' \
+    'open class DtmfDetector\b' 'data class DetectedDigit' 'enum class DtmfSource' \
+    'enum class CollectEndReason' 'fun `?generateDtmf`?\(' 'fun `?generateTone`?\(' \
+    'fun `?processMuted`?\(' 'fun `?sendDtmf`?\(' 'fun `?isSendingDtmf`?\(' \
+    'fun `?collectDigits`?\(' 'fun `?cancelDigitCollection`?\(' 'fun `?pushSignalledDigit`?\('
 expect "$OUT/swift/mediacore_mobile.swift" \
     'open class Encoder\b' 'open class Decoder\b' 'open class MediaSession\b' \
     'enum MediaError\b' 'enum MediaEvent\b' 'struct SessionStats\b' \
@@ -67,7 +71,11 @@ expect "$OUT/swift/mediacore_mobile.swift" \
     'func transcode\(' 'func pollPayload\(' \
     'struct JitterStats\b' 'struct RtcpStats\b' 'struct QualityReport\b' \
     'func jitterStats\(' 'func playoutDelayMs\(' 'func targetDelayMs\(' 'func quality\(' \
-    'func handleRtcp\(' 'func pollRtcp\(' 'func leave\(' 'func rtcpStats\('
+    'func handleRtcp\(' 'func pollRtcp\(' 'func leave\(' 'func rtcpStats\(' \
+    'open class DtmfDetector\b' 'struct DetectedDigit\b' 'enum DtmfSource\b' \
+    'enum CollectEndReason\b' 'func generateDtmf\(' 'func generateTone\(' \
+    'func processMuted\(' 'func sendDtmf\(' 'func isSendingDtmf\(' 'func collectDigits\(' \
+    'func cancelDigitCollection\(' 'func pushSignalledDigit\('
 expect "$OUT/swift/mediacore_mobileFFI.h" 'uniffi_mediacore_mobile_fn_constructor_mediasession_new'
 expect "$OUT/swift/mediacore_mobileFFI.modulemap" 'mediacore_mobileFFI'
 

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 mod codec;
+mod dtmf;
 mod opus;
 mod session;
 mod transcode;
@@ -15,6 +16,9 @@ mod transcode;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 pub use codec::{Decoder, Encoder};
+pub use dtmf::{
+    CollectEndReason, DetectedDigit, DtmfDetector, DtmfSource, generate_dtmf, generate_tone,
+};
 pub use opus::{OpusApplication, OpusSettings};
 pub use session::{JitterStats, MediaEvent, MediaSession, QualityReport, RtcpStats, SessionStats};
 pub use transcode::Transcoder;
@@ -122,5 +126,6 @@ mod tests {
         check::<Decoder>();
         check::<MediaSession>();
         check::<Transcoder>();
+        check::<DtmfDetector>();
     }
 }

@@ -8,6 +8,9 @@ use ::mediacore::{
     AudioFrame, Codec, Event, Instant, JitterConfig, JitterMode, RtcpConfig, SessionConfig,
 };
 
+use ::mediacore::dtmf::{CollectConfig, Terminators};
+
+use crate::dtmf::{CollectEndReason, DtmfSource, digit_from_str};
 use crate::opus::OpusSettings;
 use crate::{MediaError, lock};
 
@@ -47,6 +50,34 @@ pub enum MediaEvent {
         /// The estimate.
         report: QualityReport,
     },
+    /// An RFC 4733 telephone-event began (its end comes as `Dtmf`).
+    DtmfStarted {
+        /// The key as a one-character string.
+        digit: String,
+    },
+    /// A DTMF digit ended: from a telephone-event, the in-band detector or signalling.
+    Dtmf {
+        /// The key as a one-character string.
+        digit: String,
+        /// How long it lasted, in milliseconds (0 for signalled digits).
+        duration_ms: u64,
+        /// Where it came from.
+        source: DtmfSource,
+    },
+    /// A digit collection started with `collect_digits` ended.
+    DigitsCollected {
+        /// The digits, without the terminator.
+        digits: String,
+        /// Why the collection ended.
+        reason: CollectEndReason,
+        /// The terminator key, when `reason` is `Terminator`.
+        terminator: Option<String>,
+        /// Whether at least `min_digits` digits were collected.
+        min_digits_met: bool,
+        /// When the collection ended, in microseconds: the digit's time, the deadline for
+        /// timeouts, or the time given to `cancel_digit_collection`.
+        ended_at_us: u64,
+    },
     /// An event kind this binding does not translate yet, by its core name.
     Other {
         /// The core's snake_case name of the event kind.
@@ -66,6 +97,25 @@ impl From<Event> for MediaEvent {
             Event::RemoteBye { ssrc, reason } => MediaEvent::RemoteBye { ssrc, reason },
             Event::Quality(report) => MediaEvent::Quality {
                 report: report.into(),
+            },
+            Event::DtmfStarted { digit } => MediaEvent::DtmfStarted {
+                digit: digit.to_string(),
+            },
+            Event::Dtmf {
+                digit,
+                duration_ms,
+                source,
+            } => MediaEvent::Dtmf {
+                digit: digit.to_string(),
+                duration_ms,
+                source: source.into(),
+            },
+            Event::DigitsCollected(result) => MediaEvent::DigitsCollected {
+                digits: result.digits.to_string(),
+                reason: result.reason.into(),
+                terminator: result.terminator.map(|d| d.to_string()),
+                min_digits_met: result.min_digits_met,
+                ended_at_us: result.ended_at.as_micros(),
             },
             other => MediaEvent::Other {
                 name: other.name().to_owned(),
@@ -305,7 +355,9 @@ impl MediaSession {
     /// A `Quality` event comes every `quality_interval_ms` while RTP arrives (`None` or 0:
     /// never). `rtcp` false sends no RTCP; `cname` is the RTCP CNAME (`None` derives one
     /// from the seed) and `ntp_origin_unix_ms` the wall-clock time at `now_us` 0 for SR
-    /// timestamps (`None`: the Unix epoch).
+    /// timestamps (`None`: the Unix epoch). RFC 4733 telephone-events use payload type
+    /// `telephone_event_payload_type` both ways (`None`: none); `detect_inband_dtmf` also
+    /// looks for DTMF tones in the received audio (8 and 16 kHz sessions).
     #[uniffi::constructor(default(
         seed = 0,
         payload_type = None,
@@ -320,7 +372,9 @@ impl MediaSession {
         quality_interval_ms = Some(5000),
         rtcp = true,
         cname = None,
-        ntp_origin_unix_ms = None
+        ntp_origin_unix_ms = None,
+        telephone_event_payload_type = Some(101),
+        detect_inband_dtmf = false
     ))]
     #[allow(clippy::too_many_arguments)] // one argument per SessionConfig setting
     pub fn new(
@@ -339,6 +393,8 @@ impl MediaSession {
         rtcp: bool,
         cname: Option<String>,
         ntp_origin_unix_ms: Option<u64>,
+        telephone_event_payload_type: Option<u8>,
+        detect_inband_dtmf: bool,
     ) -> Result<Self, MediaError> {
         let codec = Codec::from_name(&codec)?;
         let mut jitter = JitterConfig {
@@ -373,6 +429,8 @@ impl MediaSession {
             quality_interval: quality_interval_ms
                 .filter(|&ms| ms > 0)
                 .map(Duration::from_millis),
+            telephone_event_payload_type,
+            detect_inband_dtmf,
             ..SessionConfig::new(codec)
         };
         Ok(MediaSession {
@@ -510,6 +568,65 @@ impl MediaSession {
         }
     }
 
+    /// Queues DTMF digits (0-9, *, #, A-D) to send as RFC 4733 telephone-events, 100 ms
+    /// each with 100 ms between them, in place of the captured audio (keep calling
+    /// `push_capture`). An error, queueing nothing, for a character that is not a digit, a
+    /// full queue or a session without a telephone-event payload type.
+    pub fn send_dtmf(&self, digits: String) -> Result<(), MediaError> {
+        Ok(lock(&self.inner).send_dtmf(&digits)?)
+    }
+
+    /// Whether telephone-events are being sent (the captured audio is held back meanwhile).
+    pub fn is_sending_dtmf(&self) -> bool {
+        lock(&self.inner).is_sending_dtmf()
+    }
+
+    /// Starts collecting digits (telephone-events, in-band and signalled alike); the result
+    /// comes as a `DigitsCollected` event. A timeout of `None` is off. A collection under
+    /// way is replaced. An error for a configuration the engine refuses.
+    #[uniffi::method(default(
+        min_digits = 1,
+        max_digits = 20,
+        terminators = "#",
+        first_digit_timeout_ms = Some(5000),
+        inter_digit_timeout_ms = Some(3000),
+        overall_timeout_ms = None
+    ))]
+    #[allow(clippy::too_many_arguments)] // one argument per CollectConfig field
+    pub fn collect_digits(
+        &self,
+        now_us: u64,
+        min_digits: u32,
+        max_digits: u32,
+        terminators: String,
+        first_digit_timeout_ms: Option<u64>,
+        inter_digit_timeout_ms: Option<u64>,
+        overall_timeout_ms: Option<u64>,
+    ) -> Result<(), MediaError> {
+        let config = CollectConfig {
+            min_digits: min_digits as usize,
+            max_digits: max_digits as usize,
+            terminators: Terminators::parse(&terminators)?,
+            first_digit_timeout: first_digit_timeout_ms.map(Duration::from_millis),
+            inter_digit_timeout: inter_digit_timeout_ms.map(Duration::from_millis),
+            overall_timeout: overall_timeout_ms.map(Duration::from_millis),
+        };
+        Ok(lock(&self.inner).collect_digits(Instant::from_micros(now_us), config)?)
+    }
+
+    /// Ends the digit collection under way, if any, with reason `Cancelled`.
+    pub fn cancel_digit_collection(&self, now_us: u64) {
+        lock(&self.inner).cancel_digit_collection(Instant::from_micros(now_us));
+    }
+
+    /// A digit the call's signalling carried (e.g. SIP INFO), as a one-character string:
+    /// reported as a `Dtmf` event and collected like any other.
+    pub fn push_signalled_digit(&self, now_us: u64, digit: String) -> Result<(), MediaError> {
+        let digit = digit_from_str(&digit)?;
+        lock(&self.inner).push_signalled_digit(Instant::from_micros(now_us), digit);
+        Ok(())
+    }
+
     /// RTCP figures: reception of the remote source, round trip, reports in and out.
     pub fn rtcp_stats(&self) -> RtcpStats {
         lock(&self.inner).rtcp_stats().into()
@@ -538,6 +655,8 @@ mod tests {
             true,
             None,
             None,
+            Some(101),
+            false,
         )
         .unwrap()
     }

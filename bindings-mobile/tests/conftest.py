@@ -6,6 +6,7 @@ bindings-mobile/generated/python and copies libmediacore_mobile.so next to it;
 MEDIACORE_MOBILE_PYTHON_DIR overrides where.
 """
 
+import enum
 import os
 import pathlib
 import sys
@@ -38,16 +39,21 @@ def record_dict(record):
 
 def event_dict(event):
     """A `MediaEvent` as bindings-python gives events: {"type": snake_case, ...fields}, a
-    quality report's fields inline."""
+    quality report's fields inline, enums (a digit's source, a collection's reason) as their
+    snake_case names."""
     kind = next(name for name in EVENT_KINDS if getattr(event, f"is_{name}")())
-    fields = {k: v for k, v in vars(event).items() if not k.startswith("_")}
+    fields = {
+        k: v.name.lower() if isinstance(v, enum.Enum) else v
+        for k, v in vars(event).items()
+        if not k.startswith("_")
+    }
     if "report" in fields:
         fields.update(record_dict(fields.pop("report")))
     return {"type": kind, **fields}
 
 
 EVENT_KINDS = ["remote_source_started", "remote_source_changed", "rtp_timeout", "rtp_resumed",
-               "remote_bye", "quality", "other"]
+               "remote_bye", "quality", "dtmf_started", "dtmf", "digits_collected", "other"]
 
 
 def opus_settings(settings):

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod codec;
+mod dtmf;
 mod opus;
 mod pcm;
 mod session;
@@ -17,6 +18,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 pub use codec::{PyDecoder, PyEncoder};
+pub use dtmf::{PyDetectedDigit, PyDtmfDetector, generate_dtmf, generate_tone};
 pub use session::PyMediaSession;
 pub use transcode::PyTranscoder;
 
@@ -38,7 +40,10 @@ pub mod module {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use super::{PyDecoder, PyEncoder, PyMediaSession, PyTranscoder};
+    use super::{
+        PyDecoder, PyDetectedDigit, PyDtmfDetector, PyEncoder, PyMediaSession, PyTranscoder,
+        generate_dtmf, generate_tone,
+    };
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -3,6 +3,7 @@
 use core::time::Duration;
 use std::sync::{Mutex, PoisonError};
 
+use ::mediacore::dtmf::{CollectConfig, Terminators};
 use ::mediacore::jitter::{JitterConfig, JitterMode};
 use ::mediacore::rtcp::NtpTime;
 use ::mediacore::{
@@ -11,6 +12,7 @@ use ::mediacore::{
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyBytes, PyDict};
 
+use crate::dtmf::{digit_from_str, reason_name, source_name};
 use crate::media_err;
 use crate::opus::opus_config;
 use crate::pcm::{bytes_from_py, pcm_from_py, pcm_to_py};
@@ -42,12 +44,14 @@ impl PyMediaSession {
             codec, seed = 0, payload_type = None, ptime_ms = 20, rtp_timeout_ms = Some(30_000),
             sample_rate = None, jitter_mode = "adaptive", min_delay_ms = None,
             max_delay_ms = None, initial_delay_ms = None, quality_interval_ms = Some(5_000),
-            rtcp = true, cname = None, ntp_origin_unix_ms = None, **opus
+            rtcp = true, cname = None, ntp_origin_unix_ms = None,
+            telephone_event_payload_type = Some(101), detect_inband_dtmf = false, **opus
         ),
         text_signature = "(codec, seed=0, payload_type=None, ptime_ms=20, rtp_timeout_ms=30000, \
             sample_rate=None, jitter_mode='adaptive', min_delay_ms=None, max_delay_ms=None, \
             initial_delay_ms=None, quality_interval_ms=5000, rtcp=True, cname=None, \
-            ntp_origin_unix_ms=None, **opus)"
+            ntp_origin_unix_ms=None, telephone_event_payload_type=101, \
+            detect_inband_dtmf=False, **opus)"
     )]
     #[allow(clippy::too_many_arguments)] // one argument per SessionConfig setting
     fn new(
@@ -65,6 +69,8 @@ impl PyMediaSession {
         rtcp: bool,
         cname: Option<String>,
         ntp_origin_unix_ms: Option<u64>,
+        telephone_event_payload_type: Option<u8>,
+        detect_inband_dtmf: bool,
         opus: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let codec = Codec::from_name(codec).map_err(media_err)?;
@@ -102,6 +108,8 @@ impl PyMediaSession {
             quality_interval: quality_interval_ms
                 .filter(|&ms| ms > 0)
                 .map(Duration::from_millis),
+            telephone_event_payload_type,
+            detect_inband_dtmf,
             ..SessionConfig::new(codec)
         };
         let session = ::mediacore::MediaSession::new(config).map_err(media_err)?;
@@ -268,6 +276,66 @@ impl PyMediaSession {
         }
     }
 
+    /// Queues DTMF digits (0-9, *, #, A-D) to send as RFC 4733 telephone-events, 100 ms
+    /// each with 100 ms between them, in place of the captured audio (keep calling
+    /// `push_capture`). Raises MediaError, queueing nothing, for a character that is not a
+    /// digit, a full queue or a session without a telephone-event payload type.
+    fn send_dtmf(&mut self, digits: &str) -> PyResult<()> {
+        self.inner().send_dtmf(digits).map_err(media_err)
+    }
+
+    /// Whether telephone-events are being sent (the captured audio is held back meanwhile).
+    fn is_sending_dtmf(&mut self) -> bool {
+        self.inner().is_sending_dtmf()
+    }
+
+    /// Starts collecting digits (telephone-events, in-band and signalled alike); the result
+    /// comes as a "digits_collected" event. A timeout of None is off. A collection under way
+    /// is replaced. Raises MediaError for a configuration the engine refuses.
+    #[pyo3(signature = (
+        now_us, min_digits = 1, max_digits = 20, terminators = "#",
+        first_digit_timeout_ms = Some(5000), inter_digit_timeout_ms = Some(3000),
+        overall_timeout_ms = None
+    ))]
+    #[allow(clippy::too_many_arguments)] // one argument per CollectConfig field
+    fn collect_digits(
+        &mut self,
+        now_us: u64,
+        min_digits: usize,
+        max_digits: usize,
+        terminators: &str,
+        first_digit_timeout_ms: Option<u64>,
+        inter_digit_timeout_ms: Option<u64>,
+        overall_timeout_ms: Option<u64>,
+    ) -> PyResult<()> {
+        let config = CollectConfig {
+            min_digits,
+            max_digits,
+            terminators: Terminators::parse(terminators).map_err(media_err)?,
+            first_digit_timeout: first_digit_timeout_ms.map(Duration::from_millis),
+            inter_digit_timeout: inter_digit_timeout_ms.map(Duration::from_millis),
+            overall_timeout: overall_timeout_ms.map(Duration::from_millis),
+        };
+        self.inner()
+            .collect_digits(Instant::from_micros(now_us), config)
+            .map_err(media_err)
+    }
+
+    /// Ends the digit collection under way, if any, with reason "cancelled".
+    fn cancel_digit_collection(&mut self, now_us: u64) {
+        self.inner()
+            .cancel_digit_collection(Instant::from_micros(now_us));
+    }
+
+    /// A digit the call's signalling carried (e.g. SIP INFO), as a one-character string:
+    /// reported as a "dtmf" event and collected like any other.
+    fn push_signalled_digit(&mut self, now_us: u64, digit: &str) -> PyResult<()> {
+        let digit = digit_from_str(digit).map_err(media_err)?;
+        self.inner()
+            .push_signalled_digit(Instant::from_micros(now_us), digit);
+        Ok(())
+    }
+
     /// RTCP figures: reception of the remote source, round trip, reports in and out.
     fn rtcp_stats<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         rtcp_stats_dict(py, self.inner().rtcp_stats())
@@ -300,6 +368,23 @@ fn event_dict(py: Python<'_>, event: Event) -> PyResult<Bound<'_, PyDict>> {
             dict.set_item("reason", reason)?;
         }
         Event::Quality(report) => set_quality(&dict, &report)?,
+        Event::DtmfStarted { digit } => dict.set_item("digit", digit.to_string())?,
+        Event::Dtmf {
+            digit,
+            duration_ms,
+            source,
+        } => {
+            dict.set_item("digit", digit.to_string())?;
+            dict.set_item("duration_ms", duration_ms)?;
+            dict.set_item("source", source_name(source))?;
+        }
+        Event::DigitsCollected(result) => {
+            dict.set_item("digits", result.digits.to_string())?;
+            dict.set_item("reason", reason_name(result.reason))?;
+            dict.set_item("terminator", result.terminator.map(|d| d.to_string()))?;
+            dict.set_item("min_digits_met", result.min_digits_met)?;
+            dict.set_item("ended_at_us", result.ended_at.as_micros())?;
+        }
         // Events without fields, and kinds added to the core later, carry their type only.
         _ => {}
     }

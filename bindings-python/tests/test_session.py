@@ -33,7 +33,7 @@ def test_properties():
     assert s.local_ssrc == mediacore.MediaSession("PCMU", seed=7).local_ssrc
     assert s.local_ssrc != mediacore.MediaSession("PCMU", seed=8).local_ssrc
     assert mediacore.MediaSession("PCMA").payload_type == 8
-    assert mediacore.MediaSession("PCMA", payload_type=101, ptime_ms=10).payload_type == 101
+    assert mediacore.MediaSession("PCMA", payload_type=96, ptime_ms=10).payload_type == 96
     assert mediacore.MediaSession("PCMA", ptime_ms=10).frame_samples == 80
     assert s.poll_timeout() is None
     assert s.poll_transmit(0) is None

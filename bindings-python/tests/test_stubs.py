@@ -25,11 +25,23 @@ def test_stub_and_marker_are_shipped():
     assert STUB.with_name("py.typed").is_file()
 
 
+def stub_functions():
+    """The stub's module-level functions by name, with their parameter names."""
+    tree = ast.parse(STUB.read_text())
+    return {
+        node.name: [a.arg for a in node.args.args + node.args.kwonlyargs]
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+    }
+
+
 def test_stub_names_match_the_module():
     classes = stub_classes()
+    functions = stub_functions()
     for name in mediacore.__all__:
-        assert name in classes, f"{name} missing from the stub"
-    for name in ("Encoder", "Decoder", "MediaSession", "Transcoder"):
+        assert name in classes or name in functions, f"{name} missing from the stub"
+    for name in ("Encoder", "Decoder", "MediaSession", "Transcoder", "DtmfDetector",
+                 "DetectedDigit"):
         runtime = {
             n for n, _ in inspect.getmembers(getattr(mediacore, name))
             if not n.startswith("_")
@@ -50,8 +62,14 @@ def stub_init_parameters(class_name):
     ] + kwargs
 
 
+def test_stub_functions_match_the_module():
+    for name, params in stub_functions().items():
+        runtime = inspect.signature(getattr(mediacore, name)).parameters
+        assert list(runtime) == params, name
+
+
 def test_stub_constructors_match_the_module():
-    for name in ("Encoder", "Decoder", "MediaSession", "Transcoder"):
+    for name in ("Encoder", "Decoder", "MediaSession", "Transcoder", "DtmfDetector"):
         runtime = [
             (p.name, p.kind) for p in inspect.signature(getattr(mediacore, name)).parameters.values()
         ]

@@ -10,7 +10,10 @@
 //!   concealment and FEC recovery.
 //! - [`Transcoder`]: payloads of one codec, rate and channel count to another.
 //! - [`MediaSession`]: the per-call pipeline, driven with `handle*` / `poll*` calls; its
-//!   jitter buffer, quality reports and RTCP are set with a `SessionOptions` object.
+//!   jitter buffer, quality reports, RTCP and DTMF are set with a `SessionOptions` object;
+//!   it sends and receives RFC 4733 telephone-events and collects digits.
+//! - [`DtmfDetector`], [`generate_dtmf`], [`generate_tone`]: in-band DTMF detection, DTMF and
+//!   call-progress tone generation.
 //!
 //! `js/` holds what an AudioWorklet needs besides the generated glue (a UTF-8 text codec
 //! polyfill and a complete softphone processor); `docs/api-wasm.md` is the user guide.
@@ -19,12 +22,14 @@
 
 mod args;
 mod codec;
+mod dtmf;
 mod opus;
 mod session;
 mod session_options;
 mod transcode;
 
 pub use codec::{Decoder, Encoder};
+pub use dtmf::{DtmfDetector, generate_dtmf, generate_tone};
 pub use session::MediaSession;
 pub use transcode::Transcoder;
 

@@ -9,6 +9,7 @@ use mediacore::{AudioFrame, Codec, Event, QualityReport, RtcpStats, SessionConfi
 use wasm_bindgen::prelude::*;
 
 use crate::args::{self, camel_case, object};
+use crate::dtmf;
 use crate::opus::options_from_js;
 use crate::session_options;
 
@@ -23,7 +24,23 @@ export type MediaEvent =
   | { type: "rtp_timeout"; silentForMs: number }
   | { type: "rtp_resumed" }
   | { type: "remote_bye"; ssrc: number; reason: string | null }
-  | ({ type: "quality" } & QualityReport);
+  | ({ type: "quality" } & QualityReport)
+  | { type: "dtmf_started"; digit: string }
+  | { type: "dtmf"; digit: string; durationMs: number; source: "rfc4733" | "in_band" | "signalling" }
+  | {
+      type: "digits_collected";
+      digits: string;
+      reason:
+        | "terminator"
+        | "max_digits"
+        | "first_digit_timeout"
+        | "inter_digit_timeout"
+        | "overall_timeout"
+        | "cancelled";
+      terminator: string | null;
+      minDigitsMet: boolean;
+      endedAtUs: number;
+    };
 
 /** An ITU-T G.107 E-model estimate of the call as heard here, for the packets received
  * since the previous one. */
@@ -116,7 +133,7 @@ impl MediaSession {
     /// `sampleRate` defaults to the codec's default rate. `opus` sets the Opus encoder when
     /// the codec is Opus; its frame duration is `ptimeMs`, so it has no `frameMs`.
     /// `options` (a `SessionOptions` object) sets the jitter buffer, the quality report
-    /// interval and RTCP.
+    /// interval, RTCP, telephone-events and in-band DTMF detection.
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)] // one optional argument per SessionConfig field
     pub fn new(
@@ -295,6 +312,59 @@ impl MediaSession {
         }
     }
 
+    /// Queues DTMF digits ("0"-"9", "*", "#", "A"-"D") to send as RFC 4733
+    /// telephone-events, 100 ms each with 100 ms between them, in place of the captured
+    /// audio (keep calling `pushCapture`). Throws, queueing nothing, for a character that is
+    /// not a digit, a full queue or a session without a telephone-event payload type.
+    #[wasm_bindgen(js_name = sendDtmf)]
+    pub fn send_dtmf(&mut self, digits: &str) -> Result<(), JsError> {
+        Ok(self.inner.send_dtmf(digits)?)
+    }
+
+    /// Whether telephone-events are being sent (the captured audio is held back meanwhile).
+    #[wasm_bindgen(js_name = isSendingDtmf)]
+    pub fn is_sending_dtmf(&self) -> bool {
+        self.inner.is_sending_dtmf()
+    }
+
+    /// Starts collecting digits (telephone-events, in-band and signalled alike) as
+    /// `options` (`CollectOptions`) say; the result comes as a "digits_collected" event. A
+    /// collection under way is replaced. Throws for options the engine refuses.
+    #[wasm_bindgen(js_name = collectDigits)]
+    pub fn collect_digits(
+        &mut self,
+        #[wasm_bindgen(js_name = nowUs)] now_us: f64,
+        #[wasm_bindgen(unchecked_optional_param_type = "CollectOptions")] options: JsValue,
+    ) -> Result<(), JsError> {
+        let now = args::instant(now_us)?;
+        let config = dtmf::collect_config(&options)?;
+        Ok(self.inner.collect_digits(now, config)?)
+    }
+
+    /// Ends the digit collection under way, if any, with reason "cancelled".
+    #[wasm_bindgen(js_name = cancelDigitCollection)]
+    pub fn cancel_digit_collection(
+        &mut self,
+        #[wasm_bindgen(js_name = nowUs)] now_us: f64,
+    ) -> Result<(), JsError> {
+        self.inner.cancel_digit_collection(args::instant(now_us)?);
+        Ok(())
+    }
+
+    /// A digit the call's signalling carried (e.g. SIP INFO), as a one-character string:
+    /// reported as a "dtmf" event and collected like any other.
+    #[wasm_bindgen(js_name = pushSignalledDigit)]
+    pub fn push_signalled_digit(
+        &mut self,
+        #[wasm_bindgen(js_name = nowUs)] now_us: f64,
+        digit: &str,
+    ) -> Result<(), JsError> {
+        let now = args::instant(now_us)?;
+        let digit = dtmf::digit_from_str(digit)?;
+        self.inner.push_signalled_digit(now, digit);
+        Ok(())
+    }
+
     /// RTCP figures: reception of the remote source, round trip, reports in and out.
     #[wasm_bindgen(js_name = rtcpStats, unchecked_return_type = "RtcpStats")]
     pub fn rtcp_stats(&self) -> JsValue {
@@ -374,6 +444,30 @@ fn event_object(event: Event) -> JsValue {
             ("reason", reason.map_or(JsValue::NULL, JsValue::from)),
         ]),
         Event::Quality(report) => object([kind].into_iter().chain(quality_fields(&report))),
+        Event::DtmfStarted { digit } => object([kind, ("digit", digit.to_string().into())]),
+        Event::Dtmf {
+            digit,
+            duration_ms,
+            source,
+        } => object([
+            kind,
+            ("digit", digit.to_string().into()),
+            ("durationMs", args::count(duration_ms).into()),
+            ("source", dtmf::source_name(source).into()),
+        ]),
+        Event::DigitsCollected(result) => object([
+            kind,
+            ("digits", result.digits.to_string().into()),
+            ("reason", dtmf::reason_name(result.reason).into()),
+            (
+                "terminator",
+                result
+                    .terminator
+                    .map_or(JsValue::NULL, |d| d.to_string().into()),
+            ),
+            ("minDigitsMet", result.min_digits_met.into()),
+            ("endedAtUs", args::micros(result.ended_at).into()),
+        ]),
         // Events without fields, and kinds added to the core later, carry their name only.
         _ => object([kind]),
     }

@@ -1,7 +1,8 @@
 //! The receive-path options of `new MediaSession(...)`, as a JS object, onto a `SessionConfig`.
 //!
 //! The last constructor argument is an optional `SessionOptions` object: the jitter buffer's
-//! mode and delays, the quality report interval and RTCP. A key left out (or `undefined`)
+//! mode and delays, the quality report interval, RTCP, telephone-events and in-band DTMF
+//! detection. A key left out (or `undefined`)
 //! keeps the core's default; an unknown key is an error, so that a typo does not pass
 //! silently. The core checks the values when it builds the session.
 
@@ -36,6 +37,10 @@ export interface SessionOptions {
   cname?: string;
   /** Wall-clock time at `nowUs` 0, in ms since the Unix epoch, for SR timestamps (default 0). */
   ntpOriginUnixMs?: number;
+  /** RFC 4733 telephone-event payload type both ways (default 101); `null`: none. */
+  telephoneEventPayloadType?: number | null;
+  /** Also look for DTMF tones in the received audio, 8 and 16 kHz sessions (default false). */
+  detectInbandDtmf?: boolean;
 }
 "#;
 
@@ -43,7 +48,7 @@ export interface SessionOptions {
 const TS_SECTION: &'static str = TS_TYPES;
 
 /// The option names, in the order the TypeScript type lists them.
-const KNOWN: [&str; 8] = [
+const KNOWN: [&str; 10] = [
     "jitterMode",
     "minDelayMs",
     "maxDelayMs",
@@ -52,6 +57,8 @@ const KNOWN: [&str; 8] = [
     "rtcp",
     "cname",
     "ntpOriginUnixMs",
+    "telephoneEventPayloadType",
+    "detectInbandDtmf",
 ];
 
 /// Applies the `options` argument to `config`: `undefined` or `null` changes nothing.
@@ -91,6 +98,16 @@ pub(crate) fn apply(value: &JsValue, config: &mut SessionConfig) -> Result<(), E
             "ntpOriginUnixMs" => {
                 rtcp_config.ntp_origin = NtpTime::from_unix(millis(&name, &v)?);
             }
+            "telephoneEventPayloadType" if v.is_null() => {
+                config.telephone_event_payload_type = None
+            }
+            "telephoneEventPayloadType" => {
+                let pt = v.as_f64().ok_or_else(|| {
+                    Error::InvalidArgument(format!("session option {name} {v:?} is not a number"))
+                })?;
+                config.telephone_event_payload_type = Some(args::integer(&name, pt, u8::MAX)?);
+            }
+            "detectInbandDtmf" => config.detect_inband_dtmf = boolean(&name, &v)?,
             _ => {
                 return Err(Error::InvalidArgument(format!(
                     "session option {name:?} is not known; expected {}",

@@ -16,7 +16,17 @@ if sys.version_info >= (3, 12):
 else:
     from typing_extensions import Buffer, Unpack
 
-__all__ = ["Decoder", "Encoder", "MediaError", "MediaSession", "Transcoder"]
+__all__ = [
+    "Decoder",
+    "DetectedDigit",
+    "DtmfDetector",
+    "Encoder",
+    "MediaError",
+    "MediaSession",
+    "Transcoder",
+    "generate_dtmf",
+    "generate_tone",
+]
 
 # Anything with the buffer protocol; int16 items for PCM, single bytes for payloads.
 Pcm = Union[bytes, bytearray, Buffer]
@@ -198,6 +208,102 @@ class Transcoder:
     def transcode(self, payload: Payload) -> list[bytes]:
         """``push(payload)``, then every output payload ready, oldest first."""
 
+class DetectedDigit:
+    """A digit found in audio by ``DtmfDetector``; compares equal by value."""
+
+    @property
+    def digit(self) -> str:
+        """The key: one of "0"-"9", "*", "#", "A"-"D"."""
+    @property
+    def start_ms(self) -> int:
+        """When its tone began, in milliseconds of audio since the detector started."""
+    @property
+    def duration_ms(self) -> int:
+        """How long the tone lasted, in milliseconds."""
+
+class DtmfDetector:
+    """In-band DTMF detector (ITU-T Q.24: frequency, twist, level and timing limits; talk-off
+    resistant) for mono int16 audio. Feed a stream in chunks of any size."""
+
+    def __init__(self, sample_rate: int) -> None:
+        """A detector for 8000 or 16000 Hz audio; raises MediaError for another rate
+        (resample first)."""
+    @property
+    def sample_rate(self) -> int:
+        """The sample rate in Hz."""
+    def process(self, pcm: Pcm) -> list[DetectedDigit]:
+        """Analyses the next samples and returns the digits whose tones have ended, oldest
+        first (including any found by ``process_muted`` since the last call)."""
+    @overload
+    def process_muted(self, pcm: Pcm, *, numpy: Literal[False] = False) -> array[int]:
+        """Analyses the samples like ``process`` and returns them delayed by 50 ms with
+        detected DTMF tones zeroed (for audio forwarded to another leg or a recording); the
+        digits found are returned by the next ``process`` (an empty one will do) or
+        ``flush``."""
+    @overload
+    def process_muted(self, pcm: Pcm, *, numpy: Literal[True]) -> Any:
+        """``process_muted`` into a numpy int16 array."""
+    def flush(self) -> list[DetectedDigit]:
+        """Ends a digit still sounding (at the end of a recording) and returns every digit
+        not yet returned."""
+    def reset(self) -> None:
+        """Forgets all audio and digits, as if newly built."""
+
+@overload
+def generate_dtmf(
+    digits: str,
+    sample_rate: int,
+    level_dbm0: float = -10.0,
+    twist_db: float = 2.0,
+    duration_ms: int = 100,
+    gap_ms: int = 100,
+    *,
+    numpy: Literal[False] = False,
+) -> array[int]:
+    """DTMF digits ("0"-"9", "*", "#", "A"-"D") as mono int16 PCM at ``sample_rate`` (8000
+    to 48000 Hz): each digit's tone pair for ``duration_ms`` (1 to 60000), then ``gap_ms``
+    of silence. ``level_dbm0`` (-60 to 0) is the low (row) tone's level, ``twist_db`` (-10
+    to 10) how much louder the high (column) tone is.
+
+    Raises MediaError naming the first character that is not a digit, or the option out of
+    range.
+    """
+
+@overload
+def generate_dtmf(
+    digits: str,
+    sample_rate: int,
+    level_dbm0: float = -10.0,
+    twist_db: float = 2.0,
+    duration_ms: int = 100,
+    gap_ms: int = 100,
+    *,
+    numpy: Literal[True],
+) -> Any:
+    """``generate_dtmf`` into a numpy int16 array."""
+
+@overload
+def generate_tone(
+    plan: str, sample_rate: int, duration_ms: int, *, numpy: Literal[False] = False
+) -> array[int]:
+    """``duration_ms`` (at most one hour) of a call-progress tone as mono int16 PCM; zeros
+    after a plan that ends sooner.
+
+    ``plan`` is a built-in tone by name, ``region/tone`` with region "us" (North American
+    Precise Tone Plan) or "europe" (CEPT/ITU-T E.180) and tone "dial", "ringback", "busy",
+    "congestion" or "call_waiting" (case-insensitive), or a tone plan in the engine's text
+    form, e.g. "480+620/500,0/500;level=-24" (see docs/api-python.md).
+
+    Raises MediaError for an unknown name, or for plan text the engine cannot read, with the
+    byte position of the problem ("tone plan is invalid at byte 14: ...").
+    """
+
+@overload
+def generate_tone(
+    plan: str, sample_rate: int, duration_ms: int, *, numpy: Literal[True]
+) -> Any:
+    """``generate_tone`` into a numpy int16 array."""
+
 class RemoteSourceStarted(TypedDict):
     type: Literal["remote_source_started"]
     ssrc: int
@@ -234,7 +340,53 @@ class QualityReport(TypedDict):
 class Quality(QualityReport):
     type: Literal["quality"]
 
-Event = Union[RemoteSourceStarted, RemoteSourceChanged, RtpTimeout, RtpResumed, RemoteBye, Quality]
+class DtmfStarted(TypedDict):
+    """An RFC 4733 telephone-event began (its end comes as "dtmf")."""
+
+    type: Literal["dtmf_started"]
+    digit: str
+
+DigitSource = Literal["rfc4733", "in_band", "signalling"]
+
+class Dtmf(TypedDict):
+    """A digit ended: from a telephone-event, the in-band detector or signalling."""
+
+    type: Literal["dtmf"]
+    digit: str
+    duration_ms: int
+    source: DigitSource
+
+CollectReason = Literal[
+    "terminator",
+    "max_digits",
+    "first_digit_timeout",
+    "inter_digit_timeout",
+    "overall_timeout",
+    "cancelled",
+]
+
+class DigitsCollected(TypedDict):
+    """A digit collection ended. ``ended_at_us`` is the ending digit's time, the deadline
+    for timeouts or the time given to ``cancel_digit_collection``."""
+
+    type: Literal["digits_collected"]
+    digits: str
+    reason: CollectReason
+    terminator: Optional[str]
+    min_digits_met: bool
+    ended_at_us: int
+
+Event = Union[
+    RemoteSourceStarted,
+    RemoteSourceChanged,
+    RtpTimeout,
+    RtpResumed,
+    RemoteBye,
+    Quality,
+    DtmfStarted,
+    Dtmf,
+    DigitsCollected,
+]
 
 class SessionStats(TypedDict):
     packets_received: int
@@ -314,6 +466,8 @@ class MediaSession:
         rtcp: bool = True,
         cname: Optional[str] = None,
         ntp_origin_unix_ms: Optional[int] = None,
+        telephone_event_payload_type: Optional[int] = 101,
+        detect_inband_dtmf: bool = False,
         **opus: Unpack[OpusOptions],
     ) -> None:
         """Builds a session; ``payload_type=None`` uses the codec's static type (opus and
@@ -330,6 +484,11 @@ class MediaSession:
         read); ``cname`` is the RTCP CNAME (None derives one from the seed) and
         ``ntp_origin_unix_ms`` the wall-clock time at ``now_us == 0`` for SR timestamps
         (None: the Unix epoch).
+
+        RFC 4733 telephone-events use payload type ``telephone_event_payload_type`` both
+        ways, on the codec's RTP clock (8000 Hz for G.711 and G.722, 48000 Hz for Opus);
+        None sends and takes none. ``detect_inband_dtmf=True`` also looks for DTMF tones in
+        the received audio (8 and 16 kHz sessions); both kinds come as "dtmf" events.
         Raises MediaError for a configuration that cannot work (e.g. delays out of order).
         """
     @property
@@ -392,5 +551,35 @@ class MediaSession:
         """Leaves the session: a BYE with ``reason`` is queued for ``poll_rtcp`` (none
         when RTCP is off or nothing was ever sent). Raises MediaError for a reason longer
         than 255 bytes."""
+    def send_dtmf(self, digits: str) -> None:
+        """Queues DTMF digits ("0"-"9", "*", "#", "A"-"D") to send as RFC 4733
+        telephone-events, 100 ms each with 100 ms between them, in place of the captured
+        audio: keep calling ``push_capture`` (with silence if need be) while they go out.
+        Raises MediaError, queueing nothing, for a character that is not a digit, a full
+        queue or a session without a telephone-event payload type."""
+    def is_sending_dtmf(self) -> bool:
+        """Whether telephone-events are being sent (captured audio is held back meanwhile)."""
+    def collect_digits(
+        self,
+        now_us: int,
+        min_digits: int = 1,
+        max_digits: int = 20,
+        terminators: str = "#",
+        first_digit_timeout_ms: Optional[int] = 5000,
+        inter_digit_timeout_ms: Optional[int] = 3000,
+        overall_timeout_ms: Optional[int] = None,
+    ) -> None:
+        """Starts collecting digits (telephone-events, in-band and signalled alike) until a
+        key of ``terminators`` (reported apart, not among the digits), ``max_digits`` (1 to
+        64) digits or a timeout; the result comes as a "digits_collected" event, whose
+        ``min_digits_met`` says whether ``min_digits`` were reached. A timeout of None is
+        off. A collection under way is replaced. Raises MediaError for a configuration the
+        engine refuses (e.g. a zero timeout)."""
+    def cancel_digit_collection(self, now_us: int) -> None:
+        """Ends the collection under way, if any, with reason "cancelled"."""
+    def push_signalled_digit(self, now_us: int, digit: str) -> None:
+        """A digit the call's signalling carried (e.g. SIP INFO), as a one-character string:
+        reported as a "dtmf" event (source "signalling", duration 0) and collected like any
+        other. Raises MediaError for anything but one DTMF key."""
     def rtcp_stats(self) -> RtcpStats:
         """RTCP figures: reception of the remote source, round trip, reports in and out."""

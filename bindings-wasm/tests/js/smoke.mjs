@@ -10,7 +10,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const pkg = resolve(process.argv[2] ?? "target/mediacore-wasm-pkg");
 const wasm = await import(pathToFileURL(join(pkg, "mediacore_wasm.js")).href);
 wasm.initSync({ module: readFileSync(join(pkg, "mediacore_wasm_bg.wasm")) });
-const { Encoder, Decoder, MediaSession, Transcoder } = wasm;
+const { Encoder, Decoder, MediaSession, Transcoder, DtmfDetector, generateDtmf, generateTone } =
+  wasm;
 
 const tone = (start, len) =>
   Int16Array.from({ length: len }, (_, k) =>
@@ -74,11 +75,40 @@ test("optional session arguments and seeds", () => {
   assert.equal(a.payloadType, 0);
   assert.equal(a.sampleRate, 8000);
   assert.equal(a.frameSamples, 160);
-  const c = new MediaSession("PCMA", 2n ** 64n - 1n, 101, 30, null);
-  assert.equal(c.payloadType, 101);
+  const c = new MediaSession("PCMA", 2n ** 64n - 1n, 96, 30, null);
+  assert.equal(c.payloadType, 96);
+  throwsCoreError(
+    () => new MediaSession("PCMA", 0, 101),
+    "invalid argument: telephone_event_payload_type 101 is the codec's payload type; they must differ",
+  );
   assert.equal(c.frameSamples, 240);
   assert.throws(() => new MediaSession("PCMU", 2n ** 64n), /invalid argument: seed /);
   assert.throws(() => new MediaSession("PCMU", -1), /invalid argument: seed /);
+});
+
+test("DTMF and tones from plain JS", () => {
+  const pcm = generateDtmf("12#", 8000, { durationMs: 80, gapMs: 60 });
+  assert.ok(pcm instanceof Int16Array);
+  assert.equal(pcm.length, 3 * 140 * 8);
+  const detector = new DtmfDetector(8000);
+  const digits = [...detector.process(pcm), ...detector.flush()];
+  assert.deepEqual(digits.map((d) => d.digit), ["1", "2", "#"]);
+  assert.deepEqual(Object.keys(digits[0]), ["digit", "startMs", "durationMs"]);
+  assert.ok(Math.abs(digits[1].startMs - 140) <= 10 && Math.abs(digits[1].durationMs - 80) <= 10);
+  const busy = generateTone("us/busy", 8000, 1000);
+  assert.ok(busy.slice(0, 4000).some((x) => x !== 0) && busy.slice(4000).every((x) => x === 0));
+  throwsCoreError(
+    () => generateTone("480+620/500,0/x", 8000, 100),
+    "invalid argument: tone plan is invalid at byte 14: expected a duration in milliseconds, found 'x'",
+  );
+  const a = new MediaSession("PCMU", 1n);
+  a.collectDigits(0, { maxDigits: 1 });
+  a.pushSignalledDigit(5, "7");
+  assert.deepEqual(a.pollEvent(), { type: "dtmf", digit: "7", durationMs: 0, source: "signalling" });
+  assert.deepEqual(a.pollEvent(), {
+    type: "digits_collected", digits: "7", reason: "max_digits", terminator: null,
+    minDigitsMet: true, endedAtUs: 5,
+  });
 });
 
 test("two sessions in a call, driven like an AudioWorklet loop", () => {
@@ -218,6 +248,17 @@ test("TypeScript declarations type the optional arguments and results", () => {
     "decodeFec(nextPayload: Uint8Array | number[], samplesPerChannel: number): Int16Array;",
     "pollPayload(): Uint8Array | undefined;",
     "transcode(payload: Uint8Array | number[]): Uint8Array[];",
+    "export function generateDtmf(digits: string, sampleRate: number, options?: DtmfOptions): Int16Array;",
+    "export function generateTone(plan: string, sampleRate: number, durationMs: number): Int16Array;",
+    "process(pcm: Int16Array): DetectedDigit[];",
+    "flush(): DetectedDigit[];",
+    "processMuted(pcm: Int16Array): Int16Array;",
+    "collectDigits(nowUs: number, options?: CollectOptions): void;",
+    "pushSignalledDigit(nowUs: number, digit: string): void;",
+    "sendDtmf(digits: string): void;",
+    "export interface DetectedDigit {",
+    "export interface CollectOptions {",
+    "telephoneEventPayloadType?: number | null;",
     "export interface OpusSettings {",
     "export type OpusOptions = Partial<OpusSettings>;",
     "pollTransmit(nowUs: number): Uint8Array | undefined;",

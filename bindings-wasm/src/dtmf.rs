@@ -1,0 +1,362 @@
+//! DTMF and tones for JS: the in-band `DtmfDetector`, `generateDtmf` and `generateTone`, the
+//! `collectDigits` options of a session, and the names DTMF events use.
+
+use core::time::Duration;
+
+use js_sys::{Array, Object, Reflect};
+use mediacore::Error;
+use mediacore::dtmf::{CollectConfig, CollectReason, Digit, DigitSource, Terminators};
+use mediacore::tones::{CallProgressTone, DtmfOptions, ToneGenerator, TonePlan, ToneRegion};
+use wasm_bindgen::prelude::*;
+
+use crate::args::{self, object};
+
+/// The TypeScript types of detected digits and of the options objects.
+// Used by the custom section below, a use that rustc's dead-code lint does not see.
+#[allow(dead_code)]
+const TS_TYPES: &str = r##"
+/** A digit found in audio by `DtmfDetector`. */
+export interface DetectedDigit {
+  /** The key: "0"-"9", "*", "#", "A"-"D". */
+  digit: string;
+  /** When its tone began, in milliseconds of audio since the detector started. */
+  startMs: number;
+  /** How long the tone lasted, in milliseconds. */
+  durationMs: number;
+}
+
+/** How `generateDtmf` sounds; what is left out keeps the default. */
+export interface DtmfOptions {
+  /** Level of the low (row) tone in dBm0, -60 to 0 (default -10). */
+  levelDbm0?: number;
+  /** How much louder the high (column) tone is, in dB, -10 to 10 (default 2). */
+  twistDb?: number;
+  /** Tone per digit in ms, 1 to 60000 (default 100). */
+  durationMs?: number;
+  /** Silence after each digit in ms, 0 to 60000 (default 100). */
+  gapMs?: number;
+}
+
+/** What `MediaSession.collectDigits` waits for; what is left out keeps the default. A
+ * timeout of `null` is off. */
+export interface CollectOptions {
+  /** Fewest digits for `minDigitsMet` (default 1). */
+  minDigits?: number;
+  /** The collection ends with this many digits, 1 to 64 (default 20). */
+  maxDigits?: number;
+  /** Keys that end the collection, e.g. "#*" (default "#"; "" for none). */
+  terminators?: string;
+  /** From the start to the first digit (default 5000). */
+  firstDigitTimeoutMs?: number | null;
+  /** From each digit to the next (default 3000). */
+  interDigitTimeoutMs?: number | null;
+  /** From the start to the end, whatever the digits (default `null`). */
+  overallTimeoutMs?: number | null;
+}
+"##;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SECTION: &'static str = TS_TYPES;
+
+/// The `DtmfOptions` keys, in the order the TypeScript type lists them.
+const DTMF_KEYS: [&str; 4] = ["levelDbm0", "twistDb", "durationMs", "gapMs"];
+/// The `CollectOptions` keys, in the order the TypeScript type lists them.
+const COLLECT_KEYS: [&str; 6] = [
+    "minDigits",
+    "maxDigits",
+    "terminators",
+    "firstDigitTimeoutMs",
+    "interDigitTimeoutMs",
+    "overallTimeoutMs",
+];
+
+/// Longest audio `generateTone` renders, in milliseconds (one hour).
+const MAX_TONE_MS: u64 = 3_600_000;
+
+/// The built-in call-progress plans by name: `region/tone`.
+const REGIONS: [(&str, ToneRegion); 2] = [("us", ToneRegion::Us), ("europe", ToneRegion::Europe)];
+const TONES: [(&str, CallProgressTone); 5] = [
+    ("dial", CallProgressTone::Dial),
+    ("ringback", CallProgressTone::Ringback),
+    ("busy", CallProgressTone::Busy),
+    ("congestion", CallProgressTone::Congestion),
+    ("call_waiting", CallProgressTone::CallWaiting),
+];
+
+/// A built-in plan by name (`us/busy`, `europe/ringback`, case-insensitive), or `plan` read
+/// as tone-plan text. Text that starts with a region name is a name.
+fn tone_plan(plan: &str) -> Result<TonePlan, Error> {
+    let lower = plan.trim().to_ascii_lowercase();
+    let (region, tone) = lower.split_once('/').unwrap_or((lower.as_str(), ""));
+    let Some(&(_, region)) = REGIONS.iter().find(|(name, _)| *name == region.trim()) else {
+        return Ok(TonePlan::parse(plan)?);
+    };
+    match TONES.iter().find(|(name, _)| *name == tone.trim()) {
+        Some(&(_, tone)) => Ok(TonePlan::call_progress(region, tone)),
+        None => {
+            let names: Vec<String> = REGIONS
+                .iter()
+                .flat_map(|(r, _)| TONES.iter().map(move |(t, _)| format!("{r}/{t}")))
+                .collect();
+            Err(Error::InvalidArgument(format!(
+                "{plan:?} is not a built-in call-progress tone; expected one of {}, or a tone plan",
+                names.join(", ")
+            )))
+        }
+    }
+}
+
+/// One key given as a one-character string.
+pub(crate) fn digit_from_str(digit: &str) -> Result<Digit, Error> {
+    let mut chars = digit.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Digit::from_char(c),
+        _ => Err(Error::InvalidArgument(format!(
+            "{digit:?} is not one DTMF digit; expected one of 0-9, *, #, A-D"
+        ))),
+    }
+}
+
+/// The snake_case name of a digit's source, as events give it.
+pub(crate) fn source_name(source: DigitSource) -> &'static str {
+    match source {
+        DigitSource::Rfc4733 => "rfc4733",
+        DigitSource::InBand => "in_band",
+        DigitSource::Signalling => "signalling",
+    }
+}
+
+/// The snake_case name of why a digit collection ended, as events give it.
+pub(crate) fn reason_name(reason: CollectReason) -> &'static str {
+    match reason {
+        CollectReason::Terminator => "terminator",
+        CollectReason::MaxDigits => "max_digits",
+        CollectReason::FirstDigitTimeout => "first_digit_timeout",
+        CollectReason::InterDigitTimeout => "inter_digit_timeout",
+        CollectReason::OverallTimeout => "overall_timeout",
+        CollectReason::Cancelled => "cancelled",
+    }
+}
+
+/// The own keys of an options object with their values, `undefined` ones left out; an
+/// error for a key not in `known`. `undefined` or `null` is no options.
+fn entries(value: &JsValue, what: &str, known: &[&str]) -> Result<Vec<(String, JsValue)>, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    if !value.is_object() {
+        return Err(Error::InvalidArgument(format!(
+            "{what} {value:?} are not an object"
+        )));
+    }
+    let mut out = Vec::new();
+    for key in Object::keys(value.unchecked_ref::<Object>()) {
+        let name = key.as_string().unwrap_or_default();
+        // Reading an own data property cannot throw; a getter that throws reads as undefined.
+        let v = Reflect::get(value, &key).unwrap_or(JsValue::UNDEFINED);
+        if v.is_undefined() {
+            continue;
+        }
+        if !known.contains(&name.as_str()) {
+            return Err(Error::InvalidArgument(format!(
+                "{what}: {name:?} is not known; expected {}",
+                known.join(", ")
+            )));
+        }
+        out.push((name, v));
+    }
+    Ok(out)
+}
+
+fn number(name: &str, value: &JsValue) -> Result<f64, Error> {
+    value
+        .as_f64()
+        .ok_or_else(|| Error::InvalidArgument(format!("{name} {value:?} is not a number")))
+}
+
+/// `null` is off, a number is whole milliseconds.
+fn timeout(name: &str, value: &JsValue) -> Result<Option<Duration>, Error> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    args::duration_ms(name, number(name, value)?).map(Some)
+}
+
+/// A `CollectOptions` object onto the core's defaults.
+pub(crate) fn collect_config(value: &JsValue) -> Result<CollectConfig, Error> {
+    let mut config = CollectConfig::default();
+    for (name, v) in entries(value, "collect options", &COLLECT_KEYS)? {
+        match name.as_str() {
+            "minDigits" => {
+                config.min_digits = args::integer(&name, number(&name, &v)?, u32::MAX)? as usize
+            }
+            "maxDigits" => {
+                config.max_digits = args::integer(&name, number(&name, &v)?, u32::MAX)? as usize
+            }
+            "terminators" => {
+                let text = v.as_string().ok_or_else(|| {
+                    Error::InvalidArgument(format!("terminators {v:?} is not a string"))
+                })?;
+                config.terminators = Terminators::parse(&text)?;
+            }
+            "firstDigitTimeoutMs" => config.first_digit_timeout = timeout(&name, &v)?,
+            "interDigitTimeoutMs" => config.inter_digit_timeout = timeout(&name, &v)?,
+            _ => config.overall_timeout = timeout(&name, &v)?,
+        }
+    }
+    Ok(config)
+}
+
+/// A digit the detector found, as `{digit, startMs, durationMs}`.
+fn digit_object(found: mediacore::dtmf::DetectedDigit) -> JsValue {
+    object([
+        ("digit", JsValue::from_str(&found.digit.to_string())),
+        ("startMs", args::count(found.start_ms).into()),
+        ("durationMs", args::count(found.duration_ms).into()),
+    ])
+}
+
+fn digits_array(found: Vec<mediacore::dtmf::DetectedDigit>) -> JsValue {
+    found
+        .into_iter()
+        .map(digit_object)
+        .collect::<Array>()
+        .into()
+}
+
+/// In-band DTMF detector (ITU-T Q.24) for mono audio at 8000 or 16000 Hz; feed a stream in
+/// chunks of any size.
+#[wasm_bindgen]
+pub struct DtmfDetector {
+    inner: mediacore::dtmf::DtmfDetector,
+}
+
+#[wasm_bindgen]
+impl DtmfDetector {
+    /// A detector for `sampleRate` Hz audio (8000 or 16000); throws for another rate.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(js_name = sampleRate)] sample_rate: f64,
+    ) -> Result<DtmfDetector, JsError> {
+        let rate = args::integer("sampleRate", sample_rate, u32::MAX)?;
+        Ok(DtmfDetector {
+            inner: mediacore::dtmf::DtmfDetector::new(rate)?,
+        })
+    }
+
+    /// The sample rate in Hz.
+    #[wasm_bindgen(getter, js_name = sampleRate)]
+    pub fn sample_rate(&self) -> u32 {
+        self.inner.sample_rate()
+    }
+
+    /// Analyses the next samples and returns the digits whose tones have ended, oldest first.
+    #[wasm_bindgen(unchecked_return_type = "DetectedDigit[]")]
+    pub fn process(&mut self, pcm: &[i16]) -> JsValue {
+        digits_array(self.inner.detect(pcm))
+    }
+
+    /// Analyses the samples like `process` and returns them delayed by 50 ms with detected
+    /// DTMF tones zeroed; the digits found are returned by the next `process` or `flush`.
+    #[wasm_bindgen(js_name = processMuted)]
+    pub fn process_muted(&mut self, pcm: &[i16]) -> Result<Vec<i16>, JsError> {
+        let mut out = vec![0; pcm.len()];
+        self.inner.process_muted(pcm, &mut out)?;
+        Ok(out)
+    }
+
+    /// Ends a digit still sounding (at the end of a recording) and returns every digit not
+    /// yet returned.
+    #[wasm_bindgen(unchecked_return_type = "DetectedDigit[]")]
+    pub fn flush(&mut self) -> JsValue {
+        self.inner.flush();
+        digits_array(self.inner.digits())
+    }
+
+    /// Forgets all audio and digits, as if newly built.
+    pub fn reset(&mut self) {
+        self.inner.reset();
+    }
+}
+
+/// DTMF digits ("0"-"9", "*", "#", "A"-"D") as mono PCM at `sampleRate`: each digit's tone
+/// pair, then silence, as `options` (`DtmfOptions`) say. Throws naming the first character
+/// that is not a digit, or the option out of range.
+#[wasm_bindgen(js_name = generateDtmf)]
+pub fn generate_dtmf(
+    digits: &str,
+    #[wasm_bindgen(js_name = sampleRate)] sample_rate: f64,
+    #[wasm_bindgen(unchecked_optional_param_type = "DtmfOptions")] options: JsValue,
+) -> Result<Vec<i16>, JsError> {
+    let rate = args::integer("sampleRate", sample_rate, u32::MAX)?;
+    let mut dtmf = DtmfOptions::default();
+    for (name, v) in entries(&options, "DTMF options", &DTMF_KEYS)? {
+        let n = number(&name, &v)?;
+        match name.as_str() {
+            "levelDbm0" => dtmf.level_dbm0 = n,
+            "twistDb" => dtmf.twist_db = n,
+            "durationMs" => dtmf.duration_ms = args::integer(&name, n, u32::MAX)?,
+            _ => dtmf.gap_ms = args::integer(&name, n, u32::MAX)?,
+        }
+    }
+    Ok(mediacore::tones::generate_dtmf(digits, rate, &dtmf)?)
+}
+
+/// `durationMs` (at most one hour) of a call-progress tone as mono PCM, zeros after a plan
+/// that ends sooner: a built-in plan by name ("us/busy", "europe/ringback", ...) or a tone
+/// plan in the engine's text form. Throws for an unknown name or plan text the engine cannot
+/// read (the message gives the byte position).
+#[wasm_bindgen(js_name = generateTone)]
+pub fn generate_tone(
+    plan: &str,
+    #[wasm_bindgen(js_name = sampleRate)] sample_rate: f64,
+    #[wasm_bindgen(js_name = durationMs)] duration_ms: f64,
+) -> Result<Vec<i16>, JsError> {
+    let rate = args::integer("sampleRate", sample_rate, u32::MAX)?;
+    let ms = args::integer("durationMs", duration_ms, MAX_TONE_MS)?;
+    let mut generator = ToneGenerator::new(tone_plan(plan)?, rate)?;
+    let mut pcm = vec![0; (ms * u64::from(rate) / 1000) as usize];
+    generator.fill(&mut pcm);
+    Ok(pcm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn declared(name: &str) -> Vec<String> {
+        crate::typescript_interface(TS_TYPES, name)
+            .into_iter()
+            .filter(|line| !line.starts_with("/**"))
+            .map(|line| line.split('?').next().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn typescript_types_list_every_option_in_order() {
+        assert_eq!(declared("DtmfOptions"), DTMF_KEYS);
+        assert_eq!(declared("CollectOptions"), COLLECT_KEYS);
+        let d = DtmfOptions::default();
+        assert_eq!(
+            (d.level_dbm0, d.twist_db, d.duration_ms, d.gap_ms),
+            (-10.0, 2.0, 100, 100),
+            "the defaults the TypeScript type documents"
+        );
+        let c = CollectConfig::default();
+        assert_eq!((c.min_digits, c.max_digits), (1, 20));
+    }
+
+    #[test]
+    fn tone_names_and_plans() {
+        assert_eq!(
+            tone_plan("US/Busy").unwrap(),
+            TonePlan::call_progress(ToneRegion::Us, CallProgressTone::Busy)
+        );
+        assert_eq!(tone_plan("425/200,0/200").unwrap().parts().len(), 2);
+        let err = tone_plan("europe/howler").unwrap_err().to_string();
+        assert!(err.contains("us/call_waiting"), "{err}");
+        let err = tone_plan("480+620/500,0/x").unwrap_err().to_string();
+        assert!(err.contains("at byte 14"), "{err}");
+        assert!(digit_from_str("**").is_err());
+    }
+}
