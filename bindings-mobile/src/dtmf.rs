@@ -3,57 +3,10 @@
 
 use std::sync::Mutex;
 
-use ::mediacore::dtmf::{CollectReason, Digit};
-use ::mediacore::tones::{CallProgressTone, DtmfOptions, ToneGenerator, TonePlan, ToneRegion};
+use ::mediacore::dtmf::CollectReason;
+use ::mediacore::tones::DtmfOptions;
 
 use crate::{MediaError, lock};
-
-/// Longest audio [`generate_tone`] renders, in milliseconds (one hour).
-const MAX_TONE_MS: u64 = 3_600_000;
-
-/// The built-in call-progress plans by name: `region/tone`.
-const REGIONS: [(&str, ToneRegion); 2] = [("us", ToneRegion::Us), ("europe", ToneRegion::Europe)];
-const TONES: [(&str, CallProgressTone); 5] = [
-    ("dial", CallProgressTone::Dial),
-    ("ringback", CallProgressTone::Ringback),
-    ("busy", CallProgressTone::Busy),
-    ("congestion", CallProgressTone::Congestion),
-    ("call_waiting", CallProgressTone::CallWaiting),
-];
-
-/// A built-in plan by name (`us/busy`, `europe/ringback`, case-insensitive), or `plan` read
-/// as tone-plan text. Text that starts with a region name is a name.
-fn tone_plan(plan: &str) -> Result<TonePlan, ::mediacore::Error> {
-    let lower = plan.trim().to_ascii_lowercase();
-    let (region, tone) = lower.split_once('/').unwrap_or((lower.as_str(), ""));
-    let Some(&(_, region)) = REGIONS.iter().find(|(name, _)| *name == region.trim()) else {
-        return Ok(TonePlan::parse(plan)?);
-    };
-    match TONES.iter().find(|(name, _)| *name == tone.trim()) {
-        Some(&(_, tone)) => Ok(TonePlan::call_progress(region, tone)),
-        None => {
-            let names: Vec<String> = REGIONS
-                .iter()
-                .flat_map(|(r, _)| TONES.iter().map(move |(t, _)| format!("{r}/{t}")))
-                .collect();
-            Err(::mediacore::Error::InvalidArgument(format!(
-                "{plan:?} is not a built-in call-progress tone; expected one of {}, or a tone plan",
-                names.join(", ")
-            )))
-        }
-    }
-}
-
-/// One key given as a one-character string.
-pub(crate) fn digit_from_str(digit: &str) -> Result<Digit, ::mediacore::Error> {
-    let mut chars = digit.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) => Digit::from_char(c),
-        _ => Err(::mediacore::Error::InvalidArgument(format!(
-            "{digit:?} is not one DTMF digit; expected one of 0-9, *, #, A-D"
-        ))),
-    }
-}
 
 /// Where a DTMF digit came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -212,18 +165,11 @@ pub fn generate_tone(
     sample_rate: u32,
     duration_ms: u64,
 ) -> Result<Vec<i16>, MediaError> {
-    if duration_ms > MAX_TONE_MS {
-        return Err(MediaError::InvalidArgument {
-            message: format!(
-                "invalid argument: tone duration {duration_ms} ms is out of range; \
-                 expected at most {MAX_TONE_MS}"
-            ),
-        });
-    }
-    let mut generator = ToneGenerator::new(tone_plan(&plan)?, sample_rate)?;
-    let mut pcm = vec![0; (duration_ms * u64::from(sample_rate) / 1000) as usize];
-    generator.fill(&mut pcm);
-    Ok(pcm)
+    Ok(::mediacore::tones::generate_tone(
+        &plan,
+        sample_rate,
+        duration_ms,
+    )?)
 }
 
 #[cfg(test)]
@@ -231,14 +177,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tone_names_and_plans() {
-        assert_eq!(
-            tone_plan("US/Busy").unwrap(),
-            TonePlan::call_progress(ToneRegion::Us, CallProgressTone::Busy)
-        );
-        assert_eq!(tone_plan("425/200,0/200").unwrap().parts().len(), 2);
-        let err = tone_plan("us/howler").unwrap_err().to_string();
-        assert!(err.contains("europe/call_waiting"), "{err}");
+    fn tone_errors_keep_their_position() {
         let err = generate_tone("480+620/500,0/x".into(), 8000, 10).unwrap_err();
         assert!(err.message().contains("at byte 14"), "{err}");
     }

@@ -10,7 +10,7 @@ use ::mediacore::{
 
 use ::mediacore::dtmf::{CollectConfig, Terminators};
 
-use crate::dtmf::{CollectEndReason, DtmfSource, digit_from_str};
+use crate::dtmf::{CollectEndReason, DtmfSource};
 use crate::opus::OpusSettings;
 use crate::{MediaError, lock};
 
@@ -622,7 +622,7 @@ impl MediaSession {
     /// A digit the call's signalling carried (e.g. SIP INFO), as a one-character string:
     /// reported as a `Dtmf` event and collected like any other.
     pub fn push_signalled_digit(&self, now_us: u64, digit: String) -> Result<(), MediaError> {
-        let digit = digit_from_str(&digit)?;
+        let digit = digit.parse::<::mediacore::dtmf::Digit>()?;
         lock(&self.inner).push_signalled_digit(Instant::from_micros(now_us), digit);
         Ok(())
     }

@@ -12,7 +12,6 @@ use ::mediacore::{
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyBytes, PyDict};
 
-use crate::dtmf::{digit_from_str, reason_name, source_name};
 use crate::media_err;
 use crate::opus::opus_config;
 use crate::pcm::{bytes_from_py, pcm_from_py, pcm_to_py};
@@ -330,7 +329,9 @@ impl PyMediaSession {
     /// A digit the call's signalling carried (e.g. SIP INFO), as a one-character string:
     /// reported as a "dtmf" event and collected like any other.
     fn push_signalled_digit(&mut self, now_us: u64, digit: &str) -> PyResult<()> {
-        let digit = digit_from_str(digit).map_err(media_err)?;
+        let digit = digit
+            .parse::<::mediacore::dtmf::Digit>()
+            .map_err(media_err)?;
         self.inner()
             .push_signalled_digit(Instant::from_micros(now_us), digit);
         Ok(())
@@ -376,11 +377,11 @@ fn event_dict(py: Python<'_>, event: Event) -> PyResult<Bound<'_, PyDict>> {
         } => {
             dict.set_item("digit", digit.to_string())?;
             dict.set_item("duration_ms", duration_ms)?;
-            dict.set_item("source", source_name(source))?;
+            dict.set_item("source", source.name())?;
         }
         Event::DigitsCollected(result) => {
             dict.set_item("digits", result.digits.to_string())?;
-            dict.set_item("reason", reason_name(result.reason))?;
+            dict.set_item("reason", result.reason.name())?;
             dict.set_item("terminator", result.terminator.map(|d| d.to_string()))?;
             dict.set_item("min_digits_met", result.min_digits_met)?;
             dict.set_item("ended_at_us", result.ended_at.as_micros())?;

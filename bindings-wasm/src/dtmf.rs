@@ -5,8 +5,8 @@ use core::time::Duration;
 
 use js_sys::{Array, Object, Reflect};
 use mediacore::Error;
-use mediacore::dtmf::{CollectConfig, CollectReason, Digit, DigitSource, Terminators};
-use mediacore::tones::{CallProgressTone, DtmfOptions, ToneGenerator, TonePlan, ToneRegion};
+use mediacore::dtmf::{CollectConfig, Terminators};
+use mediacore::tones::DtmfOptions;
 use wasm_bindgen::prelude::*;
 
 use crate::args::{self, object};
@@ -69,74 +69,6 @@ const COLLECT_KEYS: [&str; 6] = [
     "interDigitTimeoutMs",
     "overallTimeoutMs",
 ];
-
-/// Longest audio `generateTone` renders, in milliseconds (one hour).
-const MAX_TONE_MS: u64 = 3_600_000;
-
-/// The built-in call-progress plans by name: `region/tone`.
-const REGIONS: [(&str, ToneRegion); 2] = [("us", ToneRegion::Us), ("europe", ToneRegion::Europe)];
-const TONES: [(&str, CallProgressTone); 5] = [
-    ("dial", CallProgressTone::Dial),
-    ("ringback", CallProgressTone::Ringback),
-    ("busy", CallProgressTone::Busy),
-    ("congestion", CallProgressTone::Congestion),
-    ("call_waiting", CallProgressTone::CallWaiting),
-];
-
-/// A built-in plan by name (`us/busy`, `europe/ringback`, case-insensitive), or `plan` read
-/// as tone-plan text. Text that starts with a region name is a name.
-fn tone_plan(plan: &str) -> Result<TonePlan, Error> {
-    let lower = plan.trim().to_ascii_lowercase();
-    let (region, tone) = lower.split_once('/').unwrap_or((lower.as_str(), ""));
-    let Some(&(_, region)) = REGIONS.iter().find(|(name, _)| *name == region.trim()) else {
-        return Ok(TonePlan::parse(plan)?);
-    };
-    match TONES.iter().find(|(name, _)| *name == tone.trim()) {
-        Some(&(_, tone)) => Ok(TonePlan::call_progress(region, tone)),
-        None => {
-            let names: Vec<String> = REGIONS
-                .iter()
-                .flat_map(|(r, _)| TONES.iter().map(move |(t, _)| format!("{r}/{t}")))
-                .collect();
-            Err(Error::InvalidArgument(format!(
-                "{plan:?} is not a built-in call-progress tone; expected one of {}, or a tone plan",
-                names.join(", ")
-            )))
-        }
-    }
-}
-
-/// One key given as a one-character string.
-pub(crate) fn digit_from_str(digit: &str) -> Result<Digit, Error> {
-    let mut chars = digit.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) => Digit::from_char(c),
-        _ => Err(Error::InvalidArgument(format!(
-            "{digit:?} is not one DTMF digit; expected one of 0-9, *, #, A-D"
-        ))),
-    }
-}
-
-/// The snake_case name of a digit's source, as events give it.
-pub(crate) fn source_name(source: DigitSource) -> &'static str {
-    match source {
-        DigitSource::Rfc4733 => "rfc4733",
-        DigitSource::InBand => "in_band",
-        DigitSource::Signalling => "signalling",
-    }
-}
-
-/// The snake_case name of why a digit collection ended, as events give it.
-pub(crate) fn reason_name(reason: CollectReason) -> &'static str {
-    match reason {
-        CollectReason::Terminator => "terminator",
-        CollectReason::MaxDigits => "max_digits",
-        CollectReason::FirstDigitTimeout => "first_digit_timeout",
-        CollectReason::InterDigitTimeout => "inter_digit_timeout",
-        CollectReason::OverallTimeout => "overall_timeout",
-        CollectReason::Cancelled => "cancelled",
-    }
-}
 
 /// The own keys of an options object with their values, `undefined` ones left out; an
 /// error for a key not in `known`. `undefined` or `null` is no options.
@@ -313,11 +245,8 @@ pub fn generate_tone(
     #[wasm_bindgen(js_name = durationMs)] duration_ms: f64,
 ) -> Result<Vec<i16>, JsError> {
     let rate = args::integer("sampleRate", sample_rate, u32::MAX)?;
-    let ms = args::integer("durationMs", duration_ms, MAX_TONE_MS)?;
-    let mut generator = ToneGenerator::new(tone_plan(plan)?, rate)?;
-    let mut pcm = vec![0; (ms * u64::from(rate) / 1000) as usize];
-    generator.fill(&mut pcm);
-    Ok(pcm)
+    let ms = args::integer("durationMs", duration_ms, mediacore::tones::MAX_RENDER_MS)?;
+    Ok(mediacore::tones::generate_tone(plan, rate, ms)?)
 }
 
 #[cfg(test)]
@@ -344,19 +273,5 @@ mod tests {
         );
         let c = CollectConfig::default();
         assert_eq!((c.min_digits, c.max_digits), (1, 20));
-    }
-
-    #[test]
-    fn tone_names_and_plans() {
-        assert_eq!(
-            tone_plan("US/Busy").unwrap(),
-            TonePlan::call_progress(ToneRegion::Us, CallProgressTone::Busy)
-        );
-        assert_eq!(tone_plan("425/200,0/200").unwrap().parts().len(), 2);
-        let err = tone_plan("europe/howler").unwrap_err().to_string();
-        assert!(err.contains("us/call_waiting"), "{err}");
-        let err = tone_plan("480+620/500,0/x").unwrap_err().to_string();
-        assert!(err.contains("at byte 14"), "{err}");
-        assert!(digit_from_str("**").is_err());
     }
 }

@@ -360,7 +360,7 @@ impl MediaSession {
         digit: &str,
     ) -> Result<(), JsError> {
         let now = args::instant(now_us)?;
-        let digit = dtmf::digit_from_str(digit)?;
+        let digit = digit.parse::<mediacore::dtmf::Digit>()?;
         self.inner.push_signalled_digit(now, digit);
         Ok(())
     }
@@ -453,12 +453,12 @@ fn event_object(event: Event) -> JsValue {
             kind,
             ("digit", digit.to_string().into()),
             ("durationMs", args::count(duration_ms).into()),
-            ("source", dtmf::source_name(source).into()),
+            ("source", source.name().into()),
         ]),
         Event::DigitsCollected(result) => object([
             kind,
             ("digits", result.digits.to_string().into()),
-            ("reason", dtmf::reason_name(result.reason).into()),
+            ("reason", result.reason.name().into()),
             (
                 "terminator",
                 result

@@ -38,6 +38,17 @@ pub enum DigitSource {
     Signalling,
 }
 
+impl DigitSource {
+    /// `rfc4733`, `in_band` or `signalling`, as events and the bindings name it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            DigitSource::Rfc4733 => "rfc4733",
+            DigitSource::InBand => "in_band",
+            DigitSource::Signalling => "signalling",
+        }
+    }
+}
+
 /// A set of keys that end a collection (e.g. `#`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Terminators(u16);
@@ -154,6 +165,22 @@ pub enum CollectReason {
     OverallTimeout,
     /// [`DigitCollector::cancel`] was called.
     Cancelled,
+}
+
+impl CollectReason {
+    /// The reason in snake_case (`terminator`, `max_digits`, `first_digit_timeout`,
+    /// `inter_digit_timeout`, `overall_timeout`, `cancelled`), as events and the bindings
+    /// name it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            CollectReason::Terminator => "terminator",
+            CollectReason::MaxDigits => "max_digits",
+            CollectReason::FirstDigitTimeout => "first_digit_timeout",
+            CollectReason::InterDigitTimeout => "inter_digit_timeout",
+            CollectReason::OverallTimeout => "overall_timeout",
+            CollectReason::Cancelled => "cancelled",
+        }
+    }
 }
 
 /// Collected digits, held inline so that a result never allocates.

@@ -152,6 +152,21 @@ impl Digit {
     }
 }
 
+impl core::str::FromStr for Digit {
+    type Err = Error;
+
+    /// Exactly one key character (`"5"`, `"#"`, `"a"`).
+    fn from_str(s: &str) -> Result<Digit> {
+        let mut chars = s.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => Digit::from_char(c),
+            _ => Err(Error::InvalidArgument(format!(
+                "{s:?} is not one DTMF digit; expected one of 0-9, *, #, A-D"
+            ))),
+        }
+    }
+}
+
 impl core::fmt::Display for Digit {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{}", self.as_char())
@@ -178,5 +193,9 @@ mod tests {
         assert_eq!(Digit::parse_all("12a#").unwrap().len(), 4);
         let err = Digit::parse_all("12x").unwrap_err().to_string();
         assert!(err.contains("'x'"), "{err}");
+        assert_eq!("#".parse::<Digit>().unwrap(), Digit::Hash);
+        for bad in ["12", "", "x"] {
+            assert!(bad.parse::<Digit>().is_err(), "{bad:?}");
+        }
     }
 }

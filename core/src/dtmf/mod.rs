@@ -7,8 +7,8 @@ pub mod digit;
 pub mod event;
 
 pub use collect::{
-    CollectConfig, CollectReason, Collected, DigitCollector, DigitSource, Digits, MAX_COLLECT_DIGITS,
-    Push, Terminators,
+    CollectConfig, CollectReason, Collected, DigitCollector, DigitSource, Digits,
+    MAX_COLLECT_DIGITS, Push, Terminators,
 };
 pub use detect::{DetectedDigit, DtmfDetector};
 pub use digit::{COLUMN_HZ, Digit, ROW_HZ};

@@ -29,7 +29,7 @@ pub use plan::{
     MAX_PARTS, MAX_TONES, MIN_FREQUENCY_HZ, MIN_LEVEL_DBM0, Modulation, Repeat, Tone, TonePart,
     TonePlan, ToneRegion, ToneSet,
 };
-pub use player::{MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, ToneGenerator};
+pub use player::{MAX_RENDER_MS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, ToneGenerator, generate_tone};
 
 /// The level, in dBm0, of the largest sine that 16-bit linear PCM holds (peak 32768).
 ///

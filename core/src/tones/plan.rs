@@ -331,6 +331,44 @@ impl TonePlan {
         // Every built-in text parses: `builtin_plans_parse_and_match_their_sources` tests it.
         TonePlan::parse(text).expect("built-in tone plans are valid")
     }
+
+    /// A built-in plan by name, `region/tone` (`us/busy`, `europe/ringback`, any case; see
+    /// [`ToneRegion::name`] and [`CallProgressTone::name`]), or else `plan` read as plan text
+    /// ([`TonePlan::parse`]). Text that starts with a region name and a `/` is a name, and
+    /// an unknown name is an error listing the known ones.
+    pub fn named_or_parse(plan: &str) -> crate::Result<TonePlan> {
+        let lower = plan.trim().to_ascii_lowercase();
+        let Some((region, tone)) = lower.split_once('/') else {
+            return Ok(TonePlan::parse(plan)?);
+        };
+        let Some(region) = ToneRegion::ALL
+            .into_iter()
+            .find(|r| r.name() == region.trim())
+        else {
+            return Ok(TonePlan::parse(plan)?);
+        };
+        match CallProgressTone::ALL
+            .into_iter()
+            .find(|t| t.name() == tone.trim())
+        {
+            Some(tone) => Ok(TonePlan::call_progress(region, tone)),
+            None => {
+                let names: Vec<String> = ToneRegion::ALL
+                    .iter()
+                    .flat_map(|r| {
+                        CallProgressTone::ALL
+                            .iter()
+                            .map(move |t| format!("{}/{}", r.name(), t.name()))
+                    })
+                    .collect();
+                Err(crate::Error::InvalidArgument(format!(
+                    "{plan:?} is not a built-in call-progress tone; expected one of {}, or a \
+                     tone plan",
+                    names.join(", ")
+                )))
+            }
+        }
+    }
 }
 
 /// The call-progress tones with built-in plans.
@@ -358,6 +396,17 @@ impl CallProgressTone {
         CallProgressTone::Congestion,
         CallProgressTone::CallWaiting,
     ];
+
+    /// `dial`, `ringback`, `busy`, `congestion` or `call_waiting`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            CallProgressTone::Dial => "dial",
+            CallProgressTone::Ringback => "ringback",
+            CallProgressTone::Busy => "busy",
+            CallProgressTone::Congestion => "congestion",
+            CallProgressTone::CallWaiting => "call_waiting",
+        }
+    }
 }
 
 /// A set of call-progress tones.
@@ -398,6 +447,17 @@ pub enum ToneRegion {
 }
 
 impl ToneRegion {
+    /// Both regions.
+    pub const ALL: [ToneRegion; 2] = [ToneRegion::Us, ToneRegion::Europe];
+
+    /// `us` or `europe`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ToneRegion::Us => "us",
+            ToneRegion::Europe => "europe",
+        }
+    }
+
     /// The plan text of `tone` in this region (see the tables above).
     pub const fn plan_text(self, tone: CallProgressTone) -> &'static str {
         use CallProgressTone::*;

@@ -178,3 +178,28 @@ impl ToneGenerator {
         self.sample_rate
     }
 }
+
+/// Longest audio [`generate_tone`] renders, in milliseconds (one hour).
+pub const MAX_RENDER_MS: u64 = 3_600_000;
+
+/// `duration_ms` of the plan `plan` names or describes ([`TonePlan::named_or_parse`]:
+/// `us/busy`, `europe/ringback`, or plan text) at `sample_rate`, silence after a plan that
+/// ends sooner: the one-call form the bindings offer for test scripts.
+///
+/// ```
+/// let busy = mediacore::tones::generate_tone("us/busy", 8000, 1000)?;
+/// assert_eq!(busy.len(), 8000);
+/// assert!(busy[..4000].iter().any(|&s| s != 0) && busy[4000..].iter().all(|&s| s == 0));
+/// # Ok::<(), mediacore::Error>(())
+/// ```
+pub fn generate_tone(plan: &str, sample_rate: u32, duration_ms: u64) -> Result<Vec<i16>> {
+    if duration_ms > MAX_RENDER_MS {
+        return Err(Error::InvalidArgument(format!(
+            "tone duration {duration_ms} ms is out of range; expected at most {MAX_RENDER_MS}"
+        )));
+    }
+    let mut generator = ToneGenerator::new(TonePlan::named_or_parse(plan)?, sample_rate)?;
+    let mut pcm = vec![0; (duration_ms * u64::from(sample_rate) / 1000) as usize];
+    generator.fill(&mut pcm);
+    Ok(pcm)
+}

@@ -673,3 +673,40 @@ proptest! {
         prop_assert_eq!(pieces, whole);
     }
 }
+
+#[test]
+fn plans_by_name_or_text_and_unknown_names_listed() {
+    use super::{CallProgressTone, TonePlan, ToneRegion, generate_tone};
+    for region in ToneRegion::ALL {
+        for tone in CallProgressTone::ALL {
+            let name = format!("{}/{}", region.name(), tone.name()).to_uppercase();
+            assert_eq!(
+                TonePlan::named_or_parse(&name).unwrap(),
+                TonePlan::call_progress(region, tone)
+            );
+        }
+    }
+    assert_eq!(
+        TonePlan::named_or_parse("425/200,0/200")
+            .unwrap()
+            .parts()
+            .len(),
+        2
+    );
+    let err = TonePlan::named_or_parse("us/howler")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("us/dial") && err.contains("europe/call_waiting"),
+        "{err}"
+    );
+    let err = TonePlan::named_or_parse("480+620/500,0/x")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("byte 14"), "{err}");
+    assert!(generate_tone("us/dial", 8000, 3_600_001).is_err());
+    assert_eq!(
+        generate_tone("europe/busy", 16_000, 250).unwrap().len(),
+        4000
+    );
+}
