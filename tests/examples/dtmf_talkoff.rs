@@ -20,7 +20,7 @@ use std::f64::consts::TAU;
 
 use mediacore::dtmf::DtmfDetector;
 use mediacore::rng::SeededRng;
-use mediacore_tests::oracle::{build_c_oracle, run, s16le_samples, scratch_dir};
+use mediacore_tests::oracle::{run, s16le_samples, scratch_dir, spandsp_dtmf_digits};
 
 /// (espeak-ng voice, passage) per language.
 const PASSAGES: [(&str, &str); 12] = [
@@ -343,32 +343,6 @@ fn ours(rate: u32, pcm: &[i16]) -> String {
     found
 }
 
-fn spandsp(cases: &[&[i16]]) -> Vec<String> {
-    let exe = build_c_oracle("spandsp_dtmf", "spandsp", "libspandsp-dev");
-    let mut input = Vec::new();
-    for pcm in cases {
-        input.extend((pcm.len() as u32).to_le_bytes());
-        input.extend(pcm.iter().flat_map(|s| s.to_le_bytes()));
-    }
-    let out = run(
-        exe.to_str().expect("utf-8 path"),
-        &["cases"],
-        &input,
-        "libspandsp-dev",
-    );
-    String::from_utf8(out)
-        .expect("text")
-        .lines()
-        .map(|l| {
-            if l == "-" {
-                String::new()
-            } else {
-                l.to_owned()
-            }
-        })
-        .collect()
-}
-
 /// A named part of the corpus: its files at 8 and 16 kHz.
 struct Part {
     name: String,
@@ -412,7 +386,7 @@ fn main() {
         .iter()
         .flat_map(|p| p.files.iter().map(|f| &f.0[..]))
         .collect();
-    let theirs = spandsp(&all8);
+    let theirs = spandsp_dtmf_digits(&all8);
     let mut theirs = theirs.into_iter();
     println!("| corpus | minutes | ours, 8 kHz | ours, 16 kHz | SpanDSP, 8 kHz |");
     println!("|---|---|---|---|---|");

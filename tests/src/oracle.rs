@@ -175,3 +175,32 @@ pub fn pesq_scores<R: AsRef<[i16]>, D: AsRef<[i16]>>(rate: u32, pairs: &[(R, D)]
     assert_eq!(scores.len(), pairs.len());
     scores
 }
+
+/// The digits SpanDSP's DTMF receiver (Debian `libspandsp-dev`, 8 kHz) finds in each of
+/// `cases`, one string per case, through `tests/oracles/spandsp_dtmf.c`.
+pub fn spandsp_dtmf_digits<P: AsRef<[i16]>>(cases: &[P]) -> Vec<String> {
+    let exe = build_c_oracle("spandsp_dtmf", "spandsp", "libspandsp-dev");
+    let mut input = Vec::new();
+    for pcm in cases {
+        let pcm = pcm.as_ref();
+        input.extend((pcm.len() as u32).to_le_bytes());
+        input.extend(s16le_bytes(pcm));
+    }
+    let out = run(
+        exe.to_str().expect("utf-8 path"),
+        &["cases"],
+        &input,
+        "libspandsp-dev",
+    );
+    String::from_utf8(out)
+        .expect("text")
+        .lines()
+        .map(|l| {
+            if l == "-" {
+                String::new()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect()
+}

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use mediacore::dtmf::{Digit, DtmfDetector};
 use mediacore::rng::SeededRng;
 use mediacore_tests::alloc_count::{CountingAllocator, allocations};
-use mediacore_tests::oracle::{build_c_oracle, run};
+use mediacore_tests::oracle::spandsp_dtmf_digits;
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -234,32 +234,6 @@ fn ours(rate: u32, pcm: &[i16]) -> String {
         .collect()
 }
 
-fn spandsp(cases: &[Vec<i16>]) -> Vec<String> {
-    let exe = build_c_oracle("spandsp_dtmf", "spandsp", "libspandsp-dev");
-    let mut input = Vec::new();
-    for pcm in cases {
-        input.extend((pcm.len() as u32).to_le_bytes());
-        input.extend(pcm.iter().flat_map(|s| s.to_le_bytes()));
-    }
-    let out = run(
-        exe.to_str().expect("utf-8 path"),
-        &["cases"],
-        &input,
-        "libspandsp-dev",
-    );
-    String::from_utf8(out)
-        .expect("text")
-        .lines()
-        .map(|l| {
-            if l == "-" {
-                String::new()
-            } else {
-                l.to_owned()
-            }
-        })
-        .collect()
-}
-
 #[test]
 fn the_q24_grid_ours_at_8_and_16_khz_and_spandsp_at_8_khz() {
     let cases = grid();
@@ -269,7 +243,7 @@ fn the_q24_grid_ours_at_8_and_16_khz_and_spandsp_at_8_khz() {
     let pcm8: Vec<Vec<i16>> = (0..cases.len())
         .map(|i| cases[i].render(8000, i as u64))
         .collect();
-    let theirs = spandsp(&pcm8);
+    let theirs = spandsp_dtmf_digits(&pcm8);
     assert_eq!(theirs.len(), cases.len(), "SpanDSP answered every case");
     for (i, case) in cases.iter().enumerate() {
         let row = table.entry(case.axis).or_default();
