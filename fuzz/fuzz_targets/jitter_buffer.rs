@@ -15,6 +15,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common/script.rs"]
+mod script;
+use script::Script;
 use mediacore::jitter::{JitterBuffer, JitterConfig, PacketKind};
 use mediacore::rtp::{RtpHeader, RtpPacket};
 use mediacore::{Codec, Instant, new_decoder};
@@ -72,27 +76,6 @@ impl Stream {
 }
 
 /// Reads the script.
-struct Script<'a>(&'a [u8]);
-
-impl Script<'_> {
-    fn bytes(&mut self, n: usize) -> Option<&[u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (head, tail) = self.0.split_at(n);
-        self.0 = tail;
-        Some(head)
-    }
-
-    fn byte(&mut self) -> Option<u8> {
-        self.bytes(1).map(|b| b[0])
-    }
-
-    fn u16(&mut self) -> Option<u16> {
-        self.bytes(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
-    }
-}
-
 fn datagram(header: &RtpHeader<'_>, payload: &[u8]) -> Vec<u8> {
     let mut out = vec![0u8; header.packet_len(payload.len())];
     let n = header

@@ -25,33 +25,22 @@
 use core::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common/script.rs"]
+mod script;
+use script::Script;
 use mediacore::{AudioFrame, Codec, Instant, MediaSession, SessionConfig};
 
 /// Compounds or packets drained per call: more than any call can have queued.
 const MAX_DRAIN: usize = 64;
 
 /// Reads the script.
-struct Script<'a>(&'a [u8]);
+trait ScriptExt {
+    fn datagram(&mut self) -> Option<Vec<u8>>;
+    fn alter(&mut self, flag: bool, datagram: &mut [u8]) -> Option<()>;
+}
 
-impl Script<'_> {
-    fn bytes(&mut self, n: usize) -> Option<&[u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (head, tail) = self.0.split_at(n);
-        self.0 = tail;
-        Some(head)
-    }
-
-    fn byte(&mut self) -> Option<u8> {
-        self.bytes(1).map(|b| b[0])
-    }
-
-    fn u16(&mut self) -> Option<u16> {
-        self.bytes(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
-    }
-
-    /// A length byte and that many bytes, or what is left.
+impl ScriptExt for Script<'_> {
     fn datagram(&mut self) -> Option<Vec<u8>> {
         let len = usize::from(self.byte()?).min(self.0.len());
         self.bytes(len).map(<[u8]>::to_vec)

@@ -17,29 +17,12 @@
 use std::collections::{HashSet, VecDeque};
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common/script.rs"]
+mod script;
+use script::Script;
 use mediacore::Instant;
 use mediacore::dtmf::{DtmfEvent, ReceiverConfig, TelephoneEvent, TelephoneEventReceiver};
-
-struct Script<'a>(&'a [u8]);
-
-impl Script<'_> {
-    fn bytes(&mut self, n: usize) -> Option<&[u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (head, tail) = self.0.split_at(n);
-        self.0 = tail;
-        Some(head)
-    }
-
-    fn byte(&mut self) -> Option<u8> {
-        self.bytes(1).map(|b| b[0])
-    }
-
-    fn u16(&mut self) -> Option<u16> {
-        self.bytes(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
-    }
-}
 
 struct Rx {
     rx: TelephoneEventReceiver,
