@@ -2,9 +2,12 @@
 //!
 //! Receive: RTP is parsed, checked against the negotiated payload type (or comfort noise)
 //! and handed to the adaptive [`JitterBuffer`], which decodes, conceals and paces playout;
-//! every few seconds an E-model estimate of the call's quality is reported. Send: captured audio is cut into ptime frames,
-//! encoded and packetized. RTCP (RFC 3550 §6) reports on both, measures the round trip and
-//! says goodbye. The host owns sockets and clocks and passes `now` to every call.
+//! every few seconds an E-model estimate of the call's quality is reported. RFC 4733
+//! telephone-events (and, if asked, DTMF tones in the audio) become digit events and feed
+//! the digit collection. Send: captured audio is cut into ptime frames, encoded and
+//! packetized, with telephone-events in its place while DTMF is sent. RTCP (RFC 3550 §6)
+//! reports on both, measures the round trip and says goodbye. The host owns sockets and
+//! clocks and passes `now` to every call.
 
 mod rtcp;
 mod transmit;
