@@ -5,7 +5,8 @@ use std::sync::Mutex;
 
 use ::mediacore::rtcp::NtpTime;
 use ::mediacore::{
-    AudioFrame, Codec, Event, Instant, JitterConfig, JitterMode, RtcpConfig, SessionConfig,
+    AudioFrame, Codec, DtmfSendConfig, Event, Instant, JitterConfig, JitterMode, RtcpConfig,
+    SessionConfig,
 };
 
 use ::mediacore::dtmf::{CollectConfig, Terminators};
@@ -357,7 +358,9 @@ impl MediaSession {
     /// from the seed) and `ntp_origin_unix_ms` the wall-clock time at `now_us` 0 for SR
     /// timestamps (`None`: the Unix epoch). RFC 4733 telephone-events use payload type
     /// `telephone_event_payload_type` both ways (`None`: none); `detect_inband_dtmf` also
-    /// looks for DTMF tones in the received audio (8 and 16 kHz sessions).
+    /// looks for DTMF tones in the received audio (8 and 16 kHz sessions). Digits given to
+    /// `send_dtmf` last `dtmf_duration_ms` (1 to 600000) with `dtmf_gap_ms` (at most
+    /// 60000) between them, at volume `dtmf_volume` (dBm0 below 0, 0 to 63).
     #[uniffi::constructor(default(
         seed = 0,
         payload_type = None,
@@ -374,7 +377,10 @@ impl MediaSession {
         cname = None,
         ntp_origin_unix_ms = None,
         telephone_event_payload_type = Some(101),
-        detect_inband_dtmf = false
+        detect_inband_dtmf = false,
+        dtmf_duration_ms = 100,
+        dtmf_gap_ms = 100,
+        dtmf_volume = 10
     ))]
     #[allow(clippy::too_many_arguments)] // one argument per SessionConfig setting
     pub fn new(
@@ -395,6 +401,9 @@ impl MediaSession {
         ntp_origin_unix_ms: Option<u64>,
         telephone_event_payload_type: Option<u8>,
         detect_inband_dtmf: bool,
+        dtmf_duration_ms: u32,
+        dtmf_gap_ms: u32,
+        dtmf_volume: u8,
     ) -> Result<Self, MediaError> {
         let codec = Codec::from_name(&codec)?;
         let mut jitter = JitterConfig {
@@ -431,6 +440,11 @@ impl MediaSession {
                 .map(Duration::from_millis),
             telephone_event_payload_type,
             detect_inband_dtmf,
+            dtmf: DtmfSendConfig {
+                duration: Duration::from_millis(u64::from(dtmf_duration_ms)),
+                gap: Duration::from_millis(u64::from(dtmf_gap_ms)),
+                volume: dtmf_volume,
+            },
             ..SessionConfig::new(codec)
         };
         Ok(MediaSession {
@@ -657,6 +671,9 @@ mod tests {
             None,
             Some(101),
             false,
+            100,
+            100,
+            10,
         )
         .unwrap()
     }

@@ -7,7 +7,8 @@ use ::mediacore::dtmf::{CollectConfig, Terminators};
 use ::mediacore::jitter::{JitterConfig, JitterMode};
 use ::mediacore::rtcp::NtpTime;
 use ::mediacore::{
-    AudioFrame, Codec, Event, Instant, QualityReport, RtcpConfig, RtcpStats, SessionConfig,
+    AudioFrame, Codec, DtmfSendConfig, Event, Instant, QualityReport, RtcpConfig, RtcpStats,
+    SessionConfig,
 };
 use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyBytes, PyDict};
@@ -44,13 +45,15 @@ impl PyMediaSession {
             sample_rate = None, jitter_mode = "adaptive", min_delay_ms = None,
             max_delay_ms = None, initial_delay_ms = None, quality_interval_ms = Some(5_000),
             rtcp = true, cname = None, ntp_origin_unix_ms = None,
-            telephone_event_payload_type = Some(101), detect_inband_dtmf = false, **opus
+            telephone_event_payload_type = Some(101), detect_inband_dtmf = false,
+            dtmf_duration_ms = 100, dtmf_gap_ms = 100, dtmf_volume = 10, **opus
         ),
         text_signature = "(codec, seed=0, payload_type=None, ptime_ms=20, rtp_timeout_ms=30000, \
             sample_rate=None, jitter_mode='adaptive', min_delay_ms=None, max_delay_ms=None, \
             initial_delay_ms=None, quality_interval_ms=5000, rtcp=True, cname=None, \
             ntp_origin_unix_ms=None, telephone_event_payload_type=101, \
-            detect_inband_dtmf=False, **opus)"
+            detect_inband_dtmf=False, dtmf_duration_ms=100, dtmf_gap_ms=100, dtmf_volume=10, \
+            **opus)"
     )]
     #[allow(clippy::too_many_arguments)] // one argument per SessionConfig setting
     fn new(
@@ -70,6 +73,9 @@ impl PyMediaSession {
         ntp_origin_unix_ms: Option<u64>,
         telephone_event_payload_type: Option<u8>,
         detect_inband_dtmf: bool,
+        dtmf_duration_ms: u64,
+        dtmf_gap_ms: u64,
+        dtmf_volume: u8,
         opus: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let codec = Codec::from_name(codec).map_err(media_err)?;
@@ -109,6 +115,11 @@ impl PyMediaSession {
                 .map(Duration::from_millis),
             telephone_event_payload_type,
             detect_inband_dtmf,
+            dtmf: DtmfSendConfig {
+                duration: Duration::from_millis(dtmf_duration_ms),
+                gap: Duration::from_millis(dtmf_gap_ms),
+                volume: dtmf_volume,
+            },
             ..SessionConfig::new(codec)
         };
         let session = ::mediacore::MediaSession::new(config).map_err(media_err)?;

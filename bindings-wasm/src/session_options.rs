@@ -1,8 +1,8 @@
 //! The receive-path options of `new MediaSession(...)`, as a JS object, onto a `SessionConfig`.
 //!
 //! The last constructor argument is an optional `SessionOptions` object: the jitter buffer's
-//! mode and delays, the quality report interval, RTCP, telephone-events and in-band DTMF
-//! detection. A key left out (or `undefined`)
+//! mode and delays, the quality report interval, RTCP, telephone-events, how sent DTMF digits
+//! are timed and in-band DTMF detection. A key left out (or `undefined`)
 //! keeps the core's default; an unknown key is an error, so that a typo does not pass
 //! silently. The core checks the values when it builds the session.
 
@@ -41,6 +41,12 @@ export interface SessionOptions {
   telephoneEventPayloadType?: number | null;
   /** Also look for DTMF tones in the received audio, 8 and 16 kHz sessions (default false). */
   detectInbandDtmf?: boolean;
+  /** How long each digit given to `sendDtmf` lasts, 1 to 600000 ms (default 100). */
+  dtmfDurationMs?: number;
+  /** Silence between sent digits, at most 60000 ms (default 100). */
+  dtmfGapMs?: number;
+  /** Volume of sent digits in dBm0 below 0, 0 to 63 (default 10; larger is quieter). */
+  dtmfVolume?: number;
 }
 "#;
 
@@ -48,7 +54,7 @@ export interface SessionOptions {
 const TS_SECTION: &'static str = TS_TYPES;
 
 /// The option names, in the order the TypeScript type lists them.
-const KNOWN: [&str; 10] = [
+const KNOWN: [&str; 13] = [
     "jitterMode",
     "minDelayMs",
     "maxDelayMs",
@@ -59,6 +65,9 @@ const KNOWN: [&str; 10] = [
     "ntpOriginUnixMs",
     "telephoneEventPayloadType",
     "detectInbandDtmf",
+    "dtmfDurationMs",
+    "dtmfGapMs",
+    "dtmfVolume",
 ];
 
 /// Applies the `options` argument to `config`: `undefined` or `null` changes nothing.
@@ -108,6 +117,14 @@ pub(crate) fn apply(value: &JsValue, config: &mut SessionConfig) -> Result<(), E
                 config.telephone_event_payload_type = Some(args::integer(&name, pt, u8::MAX)?);
             }
             "detectInbandDtmf" => config.detect_inband_dtmf = boolean(&name, &v)?,
+            "dtmfDurationMs" => config.dtmf.duration = millis(&name, &v)?,
+            "dtmfGapMs" => config.dtmf.gap = millis(&name, &v)?,
+            "dtmfVolume" => {
+                let volume = v.as_f64().ok_or_else(|| {
+                    Error::InvalidArgument(format!("session option {name} {v:?} is not a number"))
+                })?;
+                config.dtmf.volume = args::integer(&name, volume, u8::MAX)?;
+            }
             _ => {
                 return Err(Error::InvalidArgument(format!(
                     "session option {name:?} is not known; expected {}",

@@ -560,3 +560,78 @@ fn in_band_digits_are_detected_in_a_session() {
         "in-band detection is off by default"
     );
 }
+
+#[wasm_bindgen_test]
+fn dtmf_duration_gap_and_volume_are_session_options() {
+    let timing = [
+        ("dtmfDurationMs", JsValue::from(160)),
+        ("dtmfGapMs", JsValue::from(60)),
+        ("dtmfVolume", JsValue::from(20)),
+    ];
+    for (codec, pt) in [("PCMU", None), ("opus", Some(111.0))] {
+        let (mut a, mut b) = pair(codec, pt, &timing, &[]);
+        ok(a.send_dtmf("5*"));
+        let silence = vec![0i16; a.frame_samples()];
+        let (mut volumes, mut events) = (Vec::new(), Vec::new());
+        for tick in 0..40 {
+            let now = tick as f64 * TICK_US;
+            ok(a.push_capture(now, &silence));
+            while let Some(datagram) = ok(a.poll_transmit(now)) {
+                // A telephone-event: the volume is in byte 1 of the block after the header.
+                if datagram[1] & 0x7F == 101 {
+                    volumes.push(datagram[13] & 0x3F);
+                }
+                ok(b.handle_rtp(now, &datagram));
+            }
+            ok(b.pull_playout(now));
+            ok(b.handle_timeout(now));
+            loop {
+                let event = b.poll_event();
+                if event.is_undefined() {
+                    break;
+                }
+                events.push((now, event));
+            }
+        }
+        let ended: Vec<(String, f64)> = of_type(&events, "dtmf")
+            .iter()
+            .map(|(_, e)| (text(e, "digit"), number(e, "durationMs")))
+            .collect();
+        assert_eq!(
+            ended,
+            [("5".to_string(), 160.0), ("*".to_string(), 160.0)],
+            "{codec}"
+        );
+        let starts: Vec<f64> = of_type(&events, "dtmf_started")
+            .iter()
+            .map(|(at, _)| *at)
+            .collect();
+        assert_eq!(
+            starts[1] - starts[0],
+            220_000.0,
+            "{codec}: one duration and one gap"
+        );
+        assert!(
+            !volumes.is_empty() && volumes.iter().all(|&v| v == 20),
+            "{codec}: {volumes:?}"
+        );
+    }
+    for (key, value, field) in [
+        ("dtmfDurationMs", 0, "dtmf.duration"),
+        ("dtmfGapMs", 60_001, "dtmf.gap"),
+        ("dtmfVolume", 64, "dtmf.volume"),
+    ] {
+        let bad = MediaSession::new(
+            "PCMU",
+            UNDEFINED,
+            None,
+            None,
+            UNDEFINED,
+            None,
+            UNDEFINED,
+            options(&[(key, value.into())]),
+        );
+        let msg = message(bad);
+        assert!(msg.contains(field), "{key}: {msg}");
+    }
+}

@@ -260,6 +260,34 @@ def test_send_dtmf_arrives_as_telephone_events(binding, codec, config):
     assert events == expected
 
 
+@pytest.mark.parametrize("codec, config", [("PCMU", {}), ("opus", dict(payload_type=111))])
+def test_dtmf_duration_gap_and_volume_are_session_options(binding, codec, config):
+    a, b = pair(binding, codec, dtmf_duration_ms=160, dtmf_gap_ms=60, dtmf_volume=20, **config)
+    a.send_dtmf("5*")
+    volumes, events = [], []
+    for tick in range(40):
+        now = tick * FRAME_US
+        a.push_capture(now, np.zeros(binding.get(a, "frame_samples"), dtype=np.int16))
+        while (datagram := a.poll_transmit(now)) is not None:
+            if datagram[1] & 0x7F == 101:  # a telephone-event: volume in byte 1 of the block
+                volumes.append(datagram[13] & 0x3F)
+            b.handle_rtp(now, datagram)
+        b.pull_playout(now)
+        b.handle_timeout(now)
+        events += [dict(e, at_us=now) for e in binding.events(b)
+                   if e["type"] != "remote_source_started"]
+    assert [e for e in without_time(events) if e["type"] == "dtmf"] == [
+        {"type": "dtmf", "digit": d, "duration_ms": 160, "source": "rfc4733"} for d in "5*"]
+    starts = [e["at_us"] for e in events if e["type"] == "dtmf_started"]
+    assert starts[1] - starts[0] == 220_000, "one duration and one gap apart"
+    assert volumes and set(volumes) == {20}
+    for option, value, field in [("dtmf_duration_ms", 0, "dtmf.duration"),
+                                 ("dtmf_gap_ms", 60_001, "dtmf.gap"),
+                                 ("dtmf_volume", 64, "dtmf.volume")]:
+        with pytest.raises(binding.InvalidArgument, match=field):
+            binding.session(codec, **config, **{option: value})
+
+
 def test_telephone_events_can_be_turned_off_and_digits_are_checked(binding):
     a, b = pair(binding, a_config=dict(telephone_event_payload_type=None))
     with pytest.raises(binding.InvalidArgument) as err:

@@ -468,6 +468,9 @@ class MediaSession:
         ntp_origin_unix_ms: Optional[int] = None,
         telephone_event_payload_type: Optional[int] = 101,
         detect_inband_dtmf: bool = False,
+        dtmf_duration_ms: int = 100,
+        dtmf_gap_ms: int = 100,
+        dtmf_volume: int = 10,
         **opus: Unpack[OpusOptions],
     ) -> None:
         """Builds a session; ``payload_type=None`` uses the codec's static type (opus and
@@ -489,6 +492,9 @@ class MediaSession:
         ways, on the codec's RTP clock (8000 Hz for G.711 and G.722, 48000 Hz for Opus);
         None sends and takes none. ``detect_inband_dtmf=True`` also looks for DTMF tones in
         the received audio (8 and 16 kHz sessions); both kinds come as "dtmf" events.
+        Digits given to ``send_dtmf`` last ``dtmf_duration_ms`` (1 to 600000) with
+        ``dtmf_gap_ms`` (at most 60000) between them, at volume ``dtmf_volume`` (dBm0 below
+        0, 0 to 63; larger is quieter).
         Raises MediaError for a configuration that cannot work (e.g. delays out of order).
         """
     @property

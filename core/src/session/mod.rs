@@ -19,7 +19,7 @@ use crate::codec::opus::OpusConfig;
 use crate::codec::{self, Codec, Encoder};
 use crate::dtmf::{
     CollectConfig, Collected, Digit, DigitCollector, DigitSource, DtmfDetector, DtmfEvent,
-    ReceiverConfig, SenderConfig, TelephoneEventReceiver, TelephoneEventSender,
+    ReceiverConfig, SenderConfig, TelephoneEventReceiver, TelephoneEventSender, event::MAX_VOLUME,
 };
 use crate::error::{Error, FrameError, Result, RtpError};
 use crate::frame::{AudioFrame, samples_in};
@@ -75,6 +75,76 @@ pub struct SessionConfig {
     /// Also look for DTMF tones in the received audio (8 and 16 kHz sessions); digits come
     /// as [`Event::Dtmf`] with [`DigitSource::InBand`].
     pub detect_inband_dtmf: bool,
+    /// How digits queued with [`MediaSession::send_dtmf`] are sent as telephone-events.
+    pub dtmf: DtmfSendConfig,
+}
+
+/// How a session sends the digits queued with [`MediaSession::send_dtmf`] (RFC 4733).
+///
+/// The default is the [`SenderConfig::new`] timing: 100 ms digits, 100 ms gaps, volume 10.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DtmfSendConfig {
+    /// How long each digit lasts; 1 ms to 600 s.
+    pub duration: Duration,
+    /// Silence between the end of one digit and the start of the next; at most 60 s.
+    pub gap: Duration,
+    /// Power level in dBm0 below 0 (RFC 4733 §2.3.4), 0 to 63; larger is quieter.
+    pub volume: u8,
+}
+
+impl DtmfSendConfig {
+    /// The longest digit: the limit of [`TelephoneEventSender::new`].
+    const MAX_DURATION: Duration = Duration::from_secs(600);
+    /// The longest gap: the limit of [`TelephoneEventSender::new`].
+    const MAX_GAP: Duration = Duration::from_secs(60);
+
+    /// Checks each value, naming the first one out of range.
+    ///
+    /// The bounds are those of [`TelephoneEventSender::new`], with the shortest digit
+    /// rounded up to 1 ms so that it is at least one tick of any telephone-event clock.
+    pub fn validate(&self) -> Result<()> {
+        if self.duration < Duration::from_millis(1) || self.duration > Self::MAX_DURATION {
+            return Err(Error::InvalidArgument(format!(
+                "dtmf.duration {:?} is out of range; expected 1 ms to 600 s",
+                self.duration
+            )));
+        }
+        if self.gap > Self::MAX_GAP {
+            return Err(Error::InvalidArgument(format!(
+                "dtmf.gap {:?} is out of range; expected 0 to 60 s",
+                self.gap
+            )));
+        }
+        if self.volume > MAX_VOLUME {
+            return Err(Error::InvalidArgument(format!(
+                "dtmf.volume {} is out of range; expected 0 to {MAX_VOLUME} (dBm0 below 0)",
+                self.volume
+            )));
+        }
+        Ok(())
+    }
+
+    /// The sender configuration for a `clock_rate` Hz stream with `ptime` packets.
+    fn sender_config(&self, clock_rate: u32, ptime: Duration) -> SenderConfig {
+        SenderConfig {
+            digit_duration: self.duration,
+            gap: self.gap,
+            volume: self.volume,
+            ..SenderConfig::new(clock_rate, ptime)
+        }
+    }
+}
+
+impl Default for DtmfSendConfig {
+    fn default() -> Self {
+        // Any clock and ptime: only the timing defaults are taken.
+        let d = SenderConfig::new(8000, Duration::from_millis(20));
+        DtmfSendConfig {
+            duration: d.digit_duration,
+            gap: d.gap,
+            volume: d.volume,
+        }
+    }
 }
 
 impl SessionConfig {
@@ -94,6 +164,7 @@ impl SessionConfig {
             quality_interval: Some(Duration::from_secs(5)),
             telephone_event_payload_type: Some(DEFAULT_TELEPHONE_EVENT_PT),
             detect_inband_dtmf: false,
+            dtmf: DtmfSendConfig::default(),
         }
     }
 }
@@ -350,6 +421,7 @@ impl MediaSession {
             }
             other => other,
         };
+        config.dtmf.validate()?;
         let detector = if config.detect_inband_dtmf {
             Some(DtmfDetector::new(sample_rate)?)
         } else {
@@ -401,10 +473,9 @@ impl MediaSession {
                 None => None,
             },
             event_sender: match event_pt {
-                Some(_) => Some(TelephoneEventSender::new(SenderConfig::new(
-                    clock_rate,
-                    config.ptime,
-                ))?),
+                Some(_) => Some(TelephoneEventSender::new(
+                    config.dtmf.sender_config(clock_rate, config.ptime),
+                )?),
                 None => None,
             },
             detector,

@@ -702,3 +702,109 @@ fn digits_are_collected_from_every_source_with_a_terminator() {
         }
     )));
 }
+
+#[test]
+fn dtmf_duration_gap_and_volume_come_from_the_session_config() {
+    let dtmf = DtmfSendConfig {
+        duration: Duration::from_millis(160),
+        gap: Duration::from_millis(60),
+        volume: 20,
+    };
+    for codec in [Codec::Pcmu, Codec::Opus] {
+        let config = |seed| SessionConfig {
+            seed,
+            payload_type: Some(111).filter(|_| codec == Codec::Opus),
+            rtcp: None,
+            dtmf,
+            ..SessionConfig::new(codec)
+        };
+        let mut a = MediaSession::new(config(1)).unwrap();
+        let mut b = MediaSession::new(config(2)).unwrap();
+        a.send_dtmf("5*").unwrap();
+        let rate = a.sample_rate();
+        let quiet = vec![0i16; a.frame_samples()];
+        let (mut events, mut volumes, mut starts) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..40 {
+            let now = ms(i * 20);
+            a.push_capture(now, &AudioFrame::new(quiet.clone(), rate, 1).unwrap())
+                .unwrap();
+            while let Some(d) = a.poll_transmit(now) {
+                let d = d.to_vec();
+                let p = RtpPacket::parse(&d).unwrap();
+                if p.payload_type() == DEFAULT_TELEPHONE_EVENT_PT {
+                    volumes.push(p.payload()[1] & 0x3F);
+                    if p.marker() {
+                        starts.push(i * 20);
+                    }
+                }
+                b.handle_rtp(now, &d).unwrap();
+            }
+            let _ = b.pull_playout(now);
+            b.handle_timeout(now);
+            while let Some(e) = b.poll_event() {
+                events.push(e);
+            }
+        }
+        let digits: Vec<(Digit, u64)> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Dtmf {
+                    digit,
+                    duration_ms,
+                    source: DigitSource::Rfc4733,
+                } => Some((*digit, *duration_ms)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(digits, [(Digit::D5, 160), (Digit::Star, 160)], "{codec}");
+        assert!(
+            !volumes.is_empty() && volumes.iter().all(|&v| v == 20),
+            "{codec}"
+        );
+        // The second digit starts one duration plus one gap after the first.
+        assert_eq!(starts.len(), 2, "{codec}");
+        assert_eq!(starts[1] - starts[0], 160 + 60, "{codec}");
+    }
+    let default = DtmfSendConfig::default();
+    assert_eq!(
+        (default.duration, default.gap, default.volume),
+        (Duration::from_millis(100), Duration::from_millis(100), 10)
+    );
+    for (bad, field) in [
+        (
+            DtmfSendConfig {
+                duration: Duration::ZERO,
+                ..default
+            },
+            "dtmf.duration",
+        ),
+        (
+            DtmfSendConfig {
+                duration: Duration::from_secs(601),
+                ..default
+            },
+            "dtmf.duration",
+        ),
+        (
+            DtmfSendConfig {
+                gap: Duration::from_secs(61),
+                ..default
+            },
+            "dtmf.gap",
+        ),
+        (
+            DtmfSendConfig {
+                volume: 64,
+                ..default
+            },
+            "dtmf.volume",
+        ),
+    ] {
+        let err = MediaSession::new(SessionConfig {
+            dtmf: bad,
+            ..SessionConfig::new(Codec::Pcmu)
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains(field), "{field}: {err}");
+    }
+}
