@@ -385,5 +385,5 @@ fn at_line(line: &usize) -> String {
     }
 }
 
-/// Shorthand for results with [`Error`].
+/// Shorthand for results with [`Error`](enum@Error).
 pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -9,6 +9,7 @@
 //! reports on both, measures the round trip and says goodbye. The host owns sockets and
 //! clocks and passes `now` to every call.
 
+mod dtmf;
 mod rtcp;
 mod transmit;
 
@@ -18,8 +19,8 @@ use std::collections::VecDeque;
 use crate::codec::opus::OpusConfig;
 use crate::codec::{self, Codec, Encoder};
 use crate::dtmf::{
-    CollectConfig, Collected, Digit, DigitCollector, DigitSource, DtmfDetector, DtmfEvent,
-    ReceiverConfig, SenderConfig, TelephoneEventReceiver, TelephoneEventSender, event::MAX_VOLUME,
+    Collected, Digit, DigitCollector, DigitSource, DtmfDetector, ReceiverConfig, SenderConfig,
+    TelephoneEventReceiver, TelephoneEventSender, event::MAX_VOLUME,
 };
 use crate::error::{Error, FrameError, Result, RtpError};
 use crate::frame::{AudioFrame, samples_in};
@@ -744,80 +745,6 @@ impl MediaSession {
             self.digit(now, found.digit, found.duration_ms, DigitSource::InBand);
         }
         &self.playout_frame
-    }
-
-    /// Queues DTMF digits (`0-9`, `*`, `#`, `A-D`) to send as RFC 4733 telephone-events,
-    /// each 100 ms with 100 ms between them, in place of the captured audio: keep calling
-    /// [`MediaSession::push_capture`] (with silence if there is nothing to say) while they go
-    /// out. Fails, queueing nothing, on a character that is not a digit, a full queue, or a
-    /// session without a telephone-event payload type.
-    pub fn send_dtmf(&mut self, digits: &str) -> Result<()> {
-        match self.event_sender.as_mut() {
-            Some(sender) => sender.queue(digits),
-            None => Err(Error::InvalidArgument(
-                "this session has no telephone-event payload type to send DTMF with".into(),
-            )),
-        }
-    }
-
-    /// Whether telephone-events are being sent (the captured audio is held back meanwhile).
-    pub fn is_sending_dtmf(&self) -> bool {
-        self.event_sender
-            .as_ref()
-            .is_some_and(|s| s.is_active() || s.queued() > 0)
-    }
-
-    /// Starts collecting digits (from telephone-events, in-band detection and
-    /// [`MediaSession::push_signalled_digit`] alike); the result comes as
-    /// [`Event::DigitsCollected`]. A collection under way is replaced.
-    pub fn collect_digits(&mut self, now: Instant, config: CollectConfig) -> Result<()> {
-        self.collector.start(now, config)
-    }
-
-    /// Ends the digit collection under way, if any, with reason `Cancelled`.
-    pub fn cancel_digit_collection(&mut self, now: Instant) {
-        if self.collector.cancel(now) {
-            self.drain_collector();
-        }
-    }
-
-    /// A digit the call's signalling carried (e.g. SIP INFO): reported as [`Event::Dtmf`]
-    /// and given to the digit collection like any other.
-    pub fn push_signalled_digit(&mut self, now: Instant, digit: Digit) {
-        self.digit(now, digit, 0, DigitSource::Signalling);
-    }
-
-    fn digit(&mut self, now: Instant, digit: Digit, duration_ms: u64, source: DigitSource) {
-        self.push_event(Event::Dtmf {
-            digit,
-            duration_ms,
-            source,
-        });
-        self.collector.push_digit(now, digit, source);
-        self.drain_collector();
-    }
-
-    fn drain_collector(&mut self) {
-        while let Some(result) = self.collector.poll_result() {
-            self.push_event(Event::DigitsCollected(result));
-        }
-    }
-
-    fn drain_telephone_events(&mut self, now: Instant) {
-        while let Some(event) = self.event_receiver.as_mut().and_then(|r| r.poll_event()) {
-            match event {
-                DtmfEvent::DigitStarted {
-                    digit: Some(digit), ..
-                } => self.push_event(Event::DtmfStarted { digit }),
-                DtmfEvent::DigitEnded {
-                    digit: Some(digit),
-                    duration_ms,
-                    ..
-                } => self.digit(now, digit, duration_ms, DigitSource::Rfc4733),
-                // Events other than the sixteen keys (flash, tones…) are not reported yet.
-                _ => {}
-            }
-        }
     }
 
     /// Decoded samples waiting to be played (packets waiting in the jitter buffer are not

@@ -1,5 +1,6 @@
 use super::*;
 use crate::codec::g711::{linear_to_ulaw, ulaw_to_linear};
+use crate::dtmf::CollectConfig;
 use crate::rtp::RtpHeader;
 
 fn ms(n: u64) -> Instant {

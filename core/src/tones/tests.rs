@@ -165,9 +165,10 @@ fn dtmf_errors_say_what_is_wrong() {
     ] {
         assert!(bad.validate().is_err(), "{bad:?}");
     }
-    assert_eq!(
-        generate_dtmf("", 8000, &DtmfOptions::default()).unwrap(),
-        []
+    assert!(
+        generate_dtmf("", 8000, &DtmfOptions::default())
+            .unwrap()
+            .is_empty()
     );
 }
 
