@@ -9,10 +9,12 @@
 //!   timestamp order, bounded in count and size and allocated once.
 
 pub mod buffer;
+mod config;
 pub mod delay;
 pub mod store;
 
-pub use buffer::{JitterBuffer, JitterConfig, JitterMode, JitterStats, PacketKind};
+pub use buffer::JitterBuffer;
+pub use config::{JitterConfig, JitterMode, JitterStats, PacketKind};
 pub use delay::{DelayConfig, DelayEstimator};
 pub use store::{Insert, PacketStore, StoredPacket};
 
