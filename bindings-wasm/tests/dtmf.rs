@@ -6,59 +6,16 @@
 //! Runs in node and in headless Chromium like `api.rs` (see `scripts/test-wasm.sh`).
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, Object, Reflect};
+mod common;
+
+use common::*;
+use js_sys::Array;
 use mediacore_wasm::{DtmfDetector, MediaSession, generate_dtmf, generate_tone};
-use wasm_bindgen::{JsCast, JsError, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const TICK_US: f64 = 20_000.0;
 /// Where the detector may put a tone's edges: its windows are 5 ms apart.
 const TOLERANCE_MS: f64 = 10.0;
-const UNDEFINED: JsValue = JsValue::UNDEFINED;
-
-fn ok<T>(result: Result<T, JsError>) -> T {
-    result.unwrap_or_else(|err| panic!("{}", error_message(err)))
-}
-
-fn error_message(err: JsError) -> String {
-    JsValue::from(err)
-        .dyn_into::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|v| format!("{v:?}"))
-}
-
-/// The message of the JS `Error` a binding call threw.
-fn message<T>(result: Result<T, JsError>) -> String {
-    match result {
-        Ok(_) => panic!("expected the call to throw"),
-        Err(err) => error_message(err),
-    }
-}
-
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).expect("object property")
-}
-
-fn text(obj: &JsValue, key: &str) -> String {
-    get(obj, key)
-        .as_string()
-        .unwrap_or_else(|| panic!("{key} is a string in {obj:?}"))
-}
-
-fn number(obj: &JsValue, key: &str) -> f64 {
-    get(obj, key)
-        .as_f64()
-        .unwrap_or_else(|| panic!("{key} is a number in {obj:?}"))
-}
-
-/// A plain object with `fields`, as a page writes `{maxDigits: 4, ...}`.
-fn options(fields: &[(&str, JsValue)]) -> JsValue {
-    let obj = Object::new();
-    for (key, value) in fields {
-        Reflect::set(&obj, &JsValue::from_str(key), value).expect("set");
-    }
-    obj.into()
-}
 
 /// (digit, startMs, durationMs) of each `DetectedDigit` of a returned array.
 fn found(digits: JsValue) -> Vec<(String, f64, f64)> {

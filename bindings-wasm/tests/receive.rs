@@ -4,56 +4,18 @@
 //! Runs in node and in headless Chromium like `api.rs` (see `scripts/test-wasm.sh`).
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Object, Reflect};
+mod common;
+
+use common::*;
+use js_sys::Object;
 use mediacore_wasm::MediaSession;
 use wasm_bindgen::{JsCast, JsError, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 /// 20 ms at 8 kHz.
 const FRAME: usize = 160;
-const TICK_US: f64 = 20_000.0;
 /// Ticks a "late" packet is held: 500 ms, past any target delay the tests allow.
 const LATE_TICKS: usize = 25;
-const UNDEFINED: JsValue = JsValue::UNDEFINED;
-
-fn ok<T>(result: Result<T, JsError>) -> T {
-    result.unwrap_or_else(|err| panic!("{}", error_message(err)))
-}
-
-fn error_message(err: JsError) -> String {
-    let value = JsValue::from(err);
-    value
-        .dyn_into::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|v| format!("{v:?}"))
-}
-
-/// The message of the JS `Error` a binding call threw.
-fn message<T>(result: Result<T, JsError>) -> String {
-    match result {
-        Ok(_) => panic!("expected the call to throw"),
-        Err(err) => error_message(err),
-    }
-}
-
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).expect("object property")
-}
-
-fn get_f64(obj: &JsValue, key: &str) -> f64 {
-    get(obj, key)
-        .as_f64()
-        .unwrap_or_else(|| panic!("{key} is a number in {obj:?}"))
-}
-
-/// A plain object with `fields`, as a page writes `{minDelayMs: 20, ...}`.
-fn options(fields: &[(&str, JsValue)]) -> JsValue {
-    let obj = Object::new();
-    for (key, value) in fields {
-        Reflect::set(&obj, &JsValue::from_str(key), value).expect("set");
-    }
-    obj.into()
-}
 
 /// `new MediaSession("PCMU", seed, undefined, undefined, null, undefined, undefined, options)`:
 /// no RTP timeout, the receive options given.
@@ -190,16 +152,16 @@ fn jitter_buffer_conceals_drops_late_and_duplicate_packets() {
         keys[..3],
         ["packetsInserted", "packetsDuplicate", "packetsLate"]
     );
-    assert!(get_f64(&jitter, "samplesConcealed") >= 3.0 * FRAME as f64);
+    assert!(number(&jitter, "samplesConcealed") >= 3.0 * FRAME as f64);
     assert_eq!(
-        get_f64(&jitter, "packetsLate"),
+        number(&jitter, "packetsLate"),
         1.0,
         "the packet held 500 ms"
     );
-    assert_eq!(get_f64(&jitter, "packetsDuplicate"), 1.0);
-    assert_eq!(get_f64(&jitter, "packetsInserted"), (250 - 4 - 1) as f64);
-    assert_eq!(get_f64(&jitter, "decodeErrors"), 0.0);
-    assert_eq!(get_f64(&b.stats(), "packetsLost"), 4.0);
+    assert_eq!(number(&jitter, "packetsDuplicate"), 1.0);
+    assert_eq!(number(&jitter, "packetsInserted"), (250 - 4 - 1) as f64);
+    assert_eq!(number(&jitter, "decodeErrors"), 0.0);
+    assert_eq!(number(&b.stats(), "packetsLost"), 4.0);
     let delay = b.playout_delay_ms().expect("playing");
     assert!((0.0..=300.0).contains(&delay), "{delay}");
     let target = b.target_delay_ms();
@@ -221,7 +183,7 @@ fn fixed_jitter_buffer_holds_its_delay_and_bad_options_throw() {
     call(&mut a, &mut b, 0, 100, &net);
     assert_eq!(b.target_delay_ms(), 80.0);
     assert!(b.playout_delay_ms().is_some());
-    assert_eq!(get_f64(&b.jitter_stats(), "samplesAccelerated"), 0.0);
+    assert_eq!(number(&b.jitter_stats(), "samplesAccelerated"), 0.0);
 
     let bad = options(&[
         ("minDelayMs", 300.into()),
@@ -267,14 +229,14 @@ fn rtcp_measures_the_round_trip_and_bye_ends_the_call() {
     call(&mut a, &mut b, 0, 600, &Impairments::default()); // 12 s
     for (s, peer) in [(&a, &b), (&b, &a)] {
         let stats = s.rtcp_stats();
-        assert!(get_f64(&stats, "reportsSent") >= 2.0, "{stats:?}");
-        assert!(get_f64(&stats, "reportsReceived") >= 2.0, "{stats:?}");
-        assert!(get_f64(&stats, "rttSamples") >= 1.0, "{stats:?}");
+        assert!(number(&stats, "reportsSent") >= 2.0, "{stats:?}");
+        assert!(number(&stats, "reportsReceived") >= 2.0, "{stats:?}");
+        assert!(number(&stats, "rttSamples") >= 1.0, "{stats:?}");
         // RTCP takes one tick each way; the timestamps resolve 1/65536 s.
-        let rtt = get_f64(&stats, "rttMs");
+        let rtt = number(&stats, "rttMs");
         assert!((rtt - 40.0).abs() <= 1.0, "{rtt}");
-        assert_eq!(get_f64(&stats, "remoteSsrc"), f64::from(peer.local_ssrc()));
-        assert_eq!(get_f64(&stats, "rtcpRejected"), 0.0);
+        assert_eq!(number(&stats, "remoteSsrc"), f64::from(peer.local_ssrc()));
+        assert_eq!(number(&stats, "rtcpRejected"), 0.0);
     }
 
     let now = 600.0 * TICK_US;
@@ -283,7 +245,7 @@ fn rtcp_measures_the_round_trip_and_bye_ends_the_call() {
         message(b.handle_rtcp(now, &garbage)),
         "RTCP packet is truncated: 24 bytes needed, 8 present"
     );
-    assert_eq!(get_f64(&b.rtcp_stats(), "rtcpRejected"), 1.0);
+    assert_eq!(number(&b.rtcp_stats(), "rtcpRejected"), 1.0);
 
     assert!(message(a.close(now, Some("x".repeat(256)))).contains("too long; at most 255"));
     ok(a.close(now, Some("hanging up".into())));
@@ -292,7 +254,7 @@ fn rtcp_measures_the_round_trip_and_bye_ends_the_call() {
     ok(b.handle_rtcp(now, &bye));
     let event = b.poll_event();
     assert_eq!(kind(&event), "remote_bye");
-    assert_eq!(get_f64(&event, "ssrc"), f64::from(a.local_ssrc()));
+    assert_eq!(number(&event, "ssrc"), f64::from(a.local_ssrc()));
     assert_eq!(
         get(&event, "reason").as_string().as_deref(),
         Some("hanging up")
@@ -311,8 +273,8 @@ fn rtcp_can_be_turned_off() {
     let mut a = ok(session(1, options(&[("rtcp", false.into())])));
     let mut b = ok(session(2, UNDEFINED));
     call(&mut a, &mut b, 0, 400, &Impairments::default());
-    assert_eq!(get_f64(&a.rtcp_stats(), "reportsSent"), 0.0);
-    assert!(get_f64(&a.rtcp_stats(), "reportsReceived") >= 1.0);
+    assert_eq!(number(&a.rtcp_stats(), "reportsSent"), 0.0);
+    assert!(number(&a.rtcp_stats(), "reportsReceived") >= 1.0);
     assert!(get(&a.rtcp_stats(), "rttMs").is_null());
     ok(a.close(400.0 * TICK_US, None));
     assert_eq!(
@@ -334,26 +296,22 @@ fn quality_events_estimate_r_and_mos() {
     let reports: Vec<&JsValue> = events.iter().filter(|e| kind(e) == "quality").collect();
     assert!(reports.len() >= 2, "{events:?}");
     for report in &reports {
-        let (r, mos) = (get_f64(report, "r"), get_f64(report, "mos"));
+        let (r, mos) = (number(report, "r"), number(report, "mos"));
         assert!(
             (0.0..=100.0).contains(&r) && (1.0..=4.5).contains(&mos),
             "{report:?}"
         );
-        assert!(get_f64(report, "packets") > 0.0);
-        let loss = get_f64(report, "packetLossPercent");
+        assert!(number(report, "packets") > 0.0);
+        let loss = number(report, "packetLossPercent");
         assert!((0.0..10.0).contains(&loss), "{loss}");
-        assert!(get_f64(report, "burstRatio") >= 0.0);
-        assert!(get_f64(report, "oneWayDelayMs") >= 20.0 + get_f64(report, "jitterBufferDelayMs"));
+        assert!(number(report, "burstRatio") >= 0.0);
+        assert!(number(report, "oneWayDelayMs") >= 20.0 + number(report, "jitterBufferDelayMs"));
     }
-    assert!(
-        reports
-            .iter()
-            .any(|r| get_f64(r, "packetLossPercent") > 0.0)
-    );
+    assert!(reports.iter().any(|r| number(r, "packetLossPercent") > 0.0));
     let last = reports.last().expect("a report");
     let quality = b.quality();
     for key in ["r", "mos", "packetLossPercent", "oneWayDelayMs", "packets"] {
-        assert_eq!(get_f64(&quality, key), get_f64(last, key), "{key}");
+        assert_eq!(number(&quality, key), number(last, key), "{key}");
     }
     assert!(get(&quality, "type").is_undefined());
 

@@ -1,0 +1,61 @@
+//! What the wasm-bindgen tests share: unwrapping binding results with the JS error's
+//! message, reading properties of the objects the bindings return, and building the
+//! option objects a page passes. Each test file uses part of it.
+#![allow(dead_code)]
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::{JsCast, JsError, JsValue};
+
+/// One 20 ms tick of simulated time, in microseconds.
+pub const TICK_US: f64 = 20_000.0;
+/// `undefined`, for optional arguments left out.
+pub const UNDEFINED: JsValue = JsValue::UNDEFINED;
+
+/// The value, or a panic with the JS `Error`'s message.
+pub fn ok<T>(result: Result<T, JsError>) -> T {
+    result.unwrap_or_else(|err| panic!("{}", error_message(err)))
+}
+
+/// The message of a JS `Error` (or the value's debug form if it is none).
+pub fn error_message(err: JsError) -> String {
+    JsValue::from(err)
+        .dyn_into::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|v| format!("{v:?}"))
+}
+
+/// The message of the JS `Error` a binding call threw.
+pub fn message<T>(result: Result<T, JsError>) -> String {
+    match result {
+        Ok(_) => panic!("expected the call to throw"),
+        Err(err) => error_message(err),
+    }
+}
+
+/// A property of an object.
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).expect("object property")
+}
+
+/// A string property.
+pub fn text(obj: &JsValue, key: &str) -> String {
+    get(obj, key)
+        .as_string()
+        .unwrap_or_else(|| panic!("{key} is a string in {obj:?}"))
+}
+
+/// A number property.
+pub fn number(obj: &JsValue, key: &str) -> f64 {
+    get(obj, key)
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} is a number in {obj:?}"))
+}
+
+/// A plain object with `fields`, as a page writes `{maxDigits: 4, ...}`.
+pub fn options(fields: &[(&str, JsValue)]) -> JsValue {
+    let obj = Object::new();
+    for (key, value) in fields {
+        Reflect::set(&obj, &JsValue::from_str(key), value).expect("set");
+    }
+    obj.into()
+}
