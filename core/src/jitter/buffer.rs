@@ -134,6 +134,8 @@ pub struct JitterBuffer {
     config: JitterConfig,
     decoder: Box<dyn Decoder>,
     sample_rate: u32,
+    /// The decoder's channel count: samples are interleaved in `queue` and `scratch`.
+    channels: usize,
     clock_rate: u32,
     store: PacketStore,
     estimator: DelayEstimator,
@@ -216,6 +218,7 @@ impl JitterBuffer {
         let target_us = config.delay.initial_delay.as_micros() as i64;
         Ok(JitterBuffer {
             sample_rate,
+            channels,
             clock_rate,
             store,
             estimator,
@@ -433,7 +436,7 @@ impl JitterBuffer {
     /// Fills `out` with the next audio to play (interleaved, at the decoder's rate and
     /// channel count), silence when there is none.
     pub fn pull(&mut self, now: Instant, out: &mut [i16]) {
-        let channels = usize::from(self.decoder.channels().max(1));
+        let channels = self.channels;
         self.pull_samples = out.len() / channels;
         self.pull_us = self.pull_samples as i64 * 1_000_000 / i64::from(self.sample_rate);
         let mut written = 0;
@@ -512,7 +515,7 @@ impl JitterBuffer {
                 && first < self.next_ts
             {
                 // Concealment not yet played gives way to the real audio.
-                let channels = usize::from(self.decoder.channels().max(1));
+                let channels = self.channels;
                 self.queued -= self.stall_tail;
                 self.stats.samples_concealed -= (self.stall_tail / channels) as u64;
                 self.stall_tail = 0;
@@ -554,7 +557,7 @@ impl JitterBuffer {
             }
             let added = self.fill(Fill::Concealed, step);
             self.underrun_samples += added;
-            self.stall_tail += added * usize::from(self.decoder.channels().max(1));
+            self.stall_tail += added * self.channels;
             self.next_ts += step;
             return;
         };
@@ -657,7 +660,7 @@ impl JitterBuffer {
         self.in_dtx = false;
         self.underrun_samples = 0;
         self.stall_tail = 0;
-        let channels = usize::from(self.decoder.channels().max(1));
+        let channels = self.channels;
         self.queue[self.queued..self.queued + decoded].copy_from_slice(&self.scratch[..decoded]);
         self.queued += decoded;
         self.stats.samples_decoded += (decoded / channels) as u64;
@@ -679,7 +682,7 @@ impl JitterBuffer {
     /// steps are taken when the next packet's decode delay would still be on target one
     /// pull earlier (accelerate), or is below it (expand, one pull later).
     fn adjust_delay(&mut self, now: Instant, decoded: usize, packet_ts: u64) {
-        let channels = usize::from(self.decoder.channels().max(1));
+        let channels = self.channels;
         let Some(decode_delay) = self.estimator.playout_delay_us(now, packet_ts) else {
             return;
         };
@@ -749,7 +752,6 @@ impl JitterBuffer {
             return;
         };
         stretch.set_voiced(voiced);
-        stretch.set_max_change(limit);
         let min_input = stretch.min_input();
         // The full pitch range needs two 15 ms periods and the 2 ms guards: decode the next
         // packet too when it is there.
@@ -770,12 +772,14 @@ impl JitterBuffer {
         if accelerate {
             // What this pull takes must stay: nothing more may be needed from packets that
             // have not arrived.
-            let channels = usize::from(self.decoder.channels().max(1));
+            let channels = self.channels;
             let spare = self.queued.saturating_sub(self.pull_need) / channels;
             if spare < stretch.sample_rate() as usize * 5 / 2000 {
                 return;
             }
             stretch.set_max_change(limit.min(spare));
+        } else {
+            stretch.set_max_change(limit);
         }
         let queued = self.queued;
         let input = &self.queue[..queued];
@@ -805,7 +809,7 @@ impl JitterBuffer {
             return false;
         };
         let samples = self.ticks_to_samples(gap);
-        let channels = usize::from(self.decoder.channels().max(1));
+        let channels = self.channels;
         if samples * channels > self.queue.len() - self.queued {
             return false;
         }
@@ -835,7 +839,7 @@ impl JitterBuffer {
     /// Appends `ticks` worth of concealment, comfort noise or silence; returns samples per
     /// channel added.
     fn fill(&mut self, kind: Fill, ticks: u64) -> usize {
-        let channels = usize::from(self.decoder.channels().max(1));
+        let channels = self.channels;
         let samples = self.ticks_to_samples(ticks).max(1);
         let n = (samples * channels).min(self.queue.len() - self.queued);
         let samples = n / channels;

@@ -90,8 +90,7 @@ pub struct DelayEstimator {
     /// Fastest transit (µs) per slot with the slot's index, once the slot has seen a
     /// packet: the sliding minimum.
     min_slots: [Option<(i64, i64)>; MIN_SLOTS],
-    /// Transit and relative delay of the last packet, in µs.
-    last_transit: Option<i64>,
+    /// Relative delay of the last packet, in µs.
     last_delay_us: i64,
     /// The sliding minimum of transit as of the last packet, in µs.
     fastest: Option<i64>,
@@ -145,7 +144,6 @@ impl DelayEstimator {
             scale: 1.0,
             packets: 0,
             min_slots: [None; MIN_SLOTS],
-            last_transit: None,
             last_delay_us: 0,
             fastest: None,
             target_us: 0,
@@ -182,7 +180,6 @@ impl DelayEstimator {
             .unwrap_or(transit);
         let delay = (transit - fastest).max(0);
         self.fastest = Some(fastest);
-        self.last_transit = Some(transit);
         self.last_delay_us = delay;
         if self.in_spike(arrival, delay) {
             return Duration::from_micros(delay as u64);
@@ -288,7 +285,6 @@ impl DelayEstimator {
     /// timestamp jump) but keeps the histogram of delay variation.
     pub fn rebase(&mut self) {
         self.min_slots = [None; MIN_SLOTS];
-        self.last_transit = None;
         self.last_delay_us = 0;
         self.fastest = None;
         self.spike_since = None;
