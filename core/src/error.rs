@@ -27,6 +27,12 @@ pub enum Error {
     /// An SDP could not be read, or offer/answer found nothing to agree on.
     #[error(transparent)]
     Sdp(#[from] SdpError),
+    /// A recording could not be started, written or finished.
+    #[error(transparent)]
+    Record(#[from] crate::record::RecordError),
+    /// A prompt could not be decoded or played.
+    #[error(transparent)]
+    Playback(#[from] crate::playback::PlaybackError),
     /// The API was called with arguments that can never be valid.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
