@@ -3,7 +3,12 @@
 //! per-call [`Player`] queue.
 
 mod error;
+mod player;
 mod prompt;
 
 pub use error::PlaybackError;
+pub use player::{
+    EVENT_CAPACITY, GAIN_RANGE_DB, InterruptReason, MAX_QUEUED_PROMPTS, PlayOptions,
+    PlaybackEvent, PlaybackId, Player,
+};
 pub use prompt::Prompt;
