@@ -49,6 +49,7 @@ pub mod dsp;
 pub mod dtmf;
 pub mod error;
 pub mod frame;
+pub mod ivr;
 pub mod jitter;
 pub mod playback;
 pub mod quality;

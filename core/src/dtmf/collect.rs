@@ -212,6 +212,13 @@ impl Digits {
     }
 }
 
+impl Default for Digits {
+    /// No digits.
+    fn default() -> Self {
+        Digits::EMPTY
+    }
+}
+
 impl fmt::Display for Digits {
     /// The keys as text, e.g. `1234`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

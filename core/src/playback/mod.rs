@@ -8,7 +8,7 @@ mod prompt;
 
 pub use error::PlaybackError;
 pub use player::{
-    EVENT_CAPACITY, GAIN_RANGE_DB, InterruptReason, MAX_QUEUED_PROMPTS, PlayOptions,
-    PlaybackEvent, PlaybackId, Player,
+    EVENT_CAPACITY, GAIN_RANGE_DB, InterruptReason, MAX_QUEUED_PROMPTS, PlayOptions, PlaybackEvent,
+    PlaybackId, Player,
 };
 pub use prompt::Prompt;

@@ -13,16 +13,24 @@ fn drain(player: &mut Player) -> Vec<PlaybackEvent> {
 fn queued_prompts_join_without_a_gap_and_each_reports_start_and_finish() {
     let mut player = Player::new(8000, 1).unwrap();
     let a = player.play(ramp(0, 100), PlayOptions::default()).unwrap();
-    let b = player.enqueue(ramp(1000, 100), PlayOptions::default()).unwrap();
+    let b = player
+        .enqueue(ramp(1000, 100), PlayOptions::default())
+        .unwrap();
     assert_eq!(player.queued(), 1);
     let mut out = [7i16; 160];
     assert_eq!(player.fill(&mut out), 160);
     assert_eq!(out[99], 99);
-    assert_eq!(out[100], 1000, "the second prompt starts on the next sample");
+    assert_eq!(
+        out[100], 1000,
+        "the second prompt starts on the next sample"
+    );
     let mut rest = [7i16; 160];
     assert_eq!(player.fill(&mut rest), 40);
     assert_eq!(rest[39], 1099);
-    assert!(rest[40..].iter().all(|&s| s == 0), "silence after the last prompt");
+    assert!(
+        rest[40..].iter().all(|&s| s == 0),
+        "silence after the last prompt"
+    );
     assert!(!player.is_playing());
     assert_eq!(
         drain(&mut player),
@@ -39,7 +47,9 @@ fn queued_prompts_join_without_a_gap_and_each_reports_start_and_finish() {
 fn play_replaces_what_plays_and_what_waits() {
     let mut player = Player::new(8000, 1).unwrap();
     let a = player.play(ramp(0, 400), PlayOptions::default()).unwrap();
-    let b = player.enqueue(ramp(0, 400), PlayOptions::default()).unwrap();
+    let b = player
+        .enqueue(ramp(0, 400), PlayOptions::default())
+        .unwrap();
     let mut out = [0i16; 160];
     player.fill(&mut out);
     let c = player.play(ramp(500, 400), PlayOptions::default()).unwrap();
@@ -82,7 +92,9 @@ fn a_digit_stops_interruptible_prompts_only() {
         ..PlayOptions::default()
     };
     let notice = player.play(ramp(0, 800), legal).unwrap();
-    let menu = player.enqueue(ramp(0, 800), PlayOptions::default()).unwrap();
+    let menu = player
+        .enqueue(ramp(0, 800), PlayOptions::default())
+        .unwrap();
     let mut out = [0i16; 160];
     player.fill(&mut out);
     assert!(!player.barge_in(Digit::D1), "the notice plays on");

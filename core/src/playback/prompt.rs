@@ -40,7 +40,7 @@ impl Prompt {
                 reason: "prompts have 1 or 2 channels",
             });
         }
-        if samples.len() % usize::from(channels) != 0 {
+        if !samples.len().is_multiple_of(usize::from(channels)) {
             return Err(PlaybackError::NotInterleaved {
                 len: samples.len(),
                 channels,
