@@ -61,8 +61,14 @@ impl MediaSession {
             duration_ms,
             source,
         });
-        self.collector.push_digit(now, digit, source);
-        self.drain_collector();
+        // A play-and-collect takes the digit; otherwise a collection does, and the digit
+        // stops an interruptible prompt (barge-in).
+        if !self.ivr.push_digit(now, digit) {
+            self.collector.push_digit(now, digit, source);
+            self.drain_collector();
+            self.player.barge_in(digit);
+        }
+        self.drain_prompts();
     }
 
     pub(super) fn drain_collector(&mut self) {

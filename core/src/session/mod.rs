@@ -10,6 +10,7 @@
 //! clocks and passes `now` to every call.
 
 mod dtmf;
+mod prompts;
 mod rtcp;
 mod transmit;
 
@@ -24,7 +25,9 @@ use crate::dtmf::{
 };
 use crate::error::{Error, FrameError, Result, RtpError};
 use crate::frame::{AudioFrame, samples_in};
+use crate::ivr::{PlayAndCollect, PlayCollectResult};
 use crate::jitter::{Insert, JitterBuffer, JitterConfig, JitterStats, PacketKind};
+use crate::playback::{PlaybackEvent, Player};
 use crate::quality::{CodecImpairment, EModelInput, LossPattern};
 use crate::rtp::{Packetizer, PacketizerConfig, RtpPacket};
 use crate::time::{Instant, SequenceExtender};
@@ -241,6 +244,11 @@ pub enum Event {
     },
     /// A digit collection started with [`MediaSession::collect_digits`] ended.
     DigitsCollected(Collected),
+    /// A prompt from [`MediaSession::play_prompt`] or [`MediaSession::enqueue_prompt`]
+    /// started, finished or was interrupted.
+    Playback(PlaybackEvent),
+    /// A play-and-collect started with [`MediaSession::play_and_collect`] ended.
+    PlayCollectDone(PlayCollectResult),
 }
 
 impl Event {
@@ -256,6 +264,10 @@ impl Event {
             Event::DtmfStarted { .. } => "dtmf_started",
             Event::Dtmf { .. } => "dtmf",
             Event::DigitsCollected(_) => "digits_collected",
+            Event::Playback(PlaybackEvent::Started { .. }) => "playback_started",
+            Event::Playback(PlaybackEvent::Finished { .. }) => "playback_finished",
+            Event::Playback(PlaybackEvent::Interrupted { .. }) => "playback_interrupted",
+            Event::PlayCollectDone(_) => "play_collect_done",
         }
     }
 }
@@ -354,6 +366,10 @@ pub struct MediaSession {
     event_sender: Option<TelephoneEventSender>,
     detector: Option<DtmfDetector>,
     collector: DigitCollector,
+    player: Player,
+    ivr: PlayAndCollect,
+    /// One frame of prompt audio, allocated once.
+    prompt_buf: Vec<i16>,
     loss: LossPattern,
     next_quality_at: Option<Instant>,
     last_quality: Option<QualityReport>,
@@ -481,6 +497,9 @@ impl MediaSession {
             },
             detector,
             collector: DigitCollector::new(),
+            player: Player::new(sample_rate, 1)?,
+            ivr: PlayAndCollect::new(sample_rate, 1)?,
+            prompt_buf: vec![0; frame_samples],
             loss: LossPattern::new(),
             next_quality_at: None,
             last_quality: None,
@@ -708,6 +727,7 @@ impl MediaSession {
                 return Ok(());
             }
         }
+        self.mix_prompts(now);
         let len = self
             .encoder
             .encode(&self.capture_buf, &mut self.encode_buf)?;
@@ -842,6 +862,8 @@ impl MediaSession {
         self.drain_telephone_events(now);
         self.collector.handle_timeout(now);
         self.drain_collector();
+        self.ivr.handle_timeout(now);
+        self.drain_prompts();
         if let (Some(timeout), Some(last)) = (self.config.rtp_timeout, self.last_rtp_at) {
             let silent_for = now.saturating_duration_since(last);
             if !self.timed_out && silent_for >= timeout {
@@ -872,6 +894,7 @@ impl MediaSession {
             self.next_quality_at,
             self.event_receiver.as_ref().and_then(|r| r.poll_timeout()),
             self.collector.poll_timeout(),
+            self.ivr.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -935,5 +958,7 @@ impl MediaSession {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_prompts;
 #[cfg(test)]
 mod tests_rtcp;
