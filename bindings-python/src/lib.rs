@@ -10,6 +10,7 @@ mod codec;
 mod dtmf;
 mod opus;
 mod pcm;
+mod playback;
 mod session;
 mod transcode;
 
@@ -19,6 +20,7 @@ use pyo3::prelude::*;
 
 pub use codec::{PyDecoder, PyEncoder};
 pub use dtmf::{PyDetectedDigit, PyDtmfDetector, generate_dtmf, generate_tone};
+pub use playback::{PyPlayAndCollect, PyPlayCollectConfig, PyPlayOptions, PyPlayer, PyPrompt};
 pub use session::PyMediaSession;
 pub use transcode::PyTranscoder;
 
@@ -41,8 +43,9 @@ pub mod module {
 
     #[pymodule_export]
     use super::{
-        PyDecoder, PyDetectedDigit, PyDtmfDetector, PyEncoder, PyMediaSession, PyTranscoder,
-        generate_dtmf, generate_tone,
+        PyDecoder, PyDetectedDigit, PyDtmfDetector, PyEncoder, PyMediaSession, PyPlayAndCollect,
+        PyPlayCollectConfig, PyPlayOptions, PyPlayer, PyPrompt, PyTranscoder, generate_dtmf,
+        generate_tone,
     };
 
     #[pymodule_init]

@@ -3,7 +3,6 @@
 use core::time::Duration;
 use std::sync::{Mutex, PoisonError};
 
-use ::mediacore::dtmf::{CollectConfig, Terminators};
 use ::mediacore::jitter::{JitterConfig, JitterMode};
 use ::mediacore::rtcp::NtpTime;
 use ::mediacore::{
@@ -16,6 +15,10 @@ use pyo3::types::{IntoPyDict, PyBytes, PyDict};
 use crate::media_err;
 use crate::opus::opus_config;
 use crate::pcm::{bytes_from_py, pcm_from_py, pcm_to_py};
+use crate::playback::{
+    PyPlayCollectConfig, PyPlayOptions, PyPrompt, collect_config, play_options,
+    set_play_collect_result, set_playback_event,
+};
 
 /// `d` in milliseconds, keeping the microseconds as a fraction.
 fn millis(d: Duration) -> f64 {
@@ -318,14 +321,14 @@ impl PyMediaSession {
         inter_digit_timeout_ms: Option<u64>,
         overall_timeout_ms: Option<u64>,
     ) -> PyResult<()> {
-        let config = CollectConfig {
+        let config = collect_config(
             min_digits,
             max_digits,
-            terminators: Terminators::parse(terminators).map_err(media_err)?,
-            first_digit_timeout: first_digit_timeout_ms.map(Duration::from_millis),
-            inter_digit_timeout: inter_digit_timeout_ms.map(Duration::from_millis),
-            overall_timeout: overall_timeout_ms.map(Duration::from_millis),
-        };
+            terminators,
+            first_digit_timeout_ms,
+            inter_digit_timeout_ms,
+            overall_timeout_ms,
+        )?;
         self.inner()
             .collect_digits(Instant::from_micros(now_us), config)
             .map_err(media_err)
@@ -346,6 +349,56 @@ impl PyMediaSession {
         self.inner()
             .push_signalled_digit(Instant::from_micros(now_us), digit);
         Ok(())
+    }
+
+    /// Plays `prompt` (mono, at the session's rate) to the remote party in place of the
+    /// captured audio, replacing what plays or waits; returns its id. Its events are
+    /// "playback_started", "playback_finished" and "playback_interrupted".
+    #[pyo3(signature = (prompt, options = None))]
+    fn play_prompt(&mut self, prompt: &PyPrompt, options: Option<&PyPlayOptions>) -> PyResult<u64> {
+        self.inner()
+            .play_prompt(prompt.inner.clone(), play_options(options))
+            .map_err(media_err)
+    }
+
+    /// Plays `prompt` after the prompts playing or waiting; returns its id.
+    #[pyo3(signature = (prompt, options = None))]
+    fn enqueue_prompt(
+        &mut self,
+        prompt: &PyPrompt,
+        options: Option<&PyPlayOptions>,
+    ) -> PyResult<u64> {
+        self.inner()
+            .enqueue_prompt(prompt.inner.clone(), play_options(options))
+            .map_err(media_err)
+    }
+
+    /// Stops the prompts; returns whether any played or waited.
+    fn stop_playback(&mut self) -> bool {
+        self.inner().stop_playback()
+    }
+
+    /// Whether a prompt plays or waits.
+    fn is_playing(&mut self) -> bool {
+        self.inner().is_playing()
+    }
+
+    /// Starts a play-and-collect; its result comes as a "play_collect_done" event.
+    fn play_and_collect(&mut self, now_us: u64, config: &PyPlayCollectConfig) -> PyResult<()> {
+        self.inner()
+            .play_and_collect(Instant::from_micros(now_us), config.inner.clone())
+            .map_err(media_err)
+    }
+
+    /// Ends the play-and-collect under way with reason "cancelled".
+    fn cancel_play_and_collect(&mut self, now_us: u64) {
+        self.inner()
+            .cancel_play_and_collect(Instant::from_micros(now_us));
+    }
+
+    /// Whether a play-and-collect is under way.
+    fn is_play_collecting(&mut self) -> bool {
+        self.inner().is_play_collecting()
     }
 
     /// RTCP figures: reception of the remote source, round trip, reports in and out.
@@ -397,6 +450,8 @@ fn event_dict(py: Python<'_>, event: Event) -> PyResult<Bound<'_, PyDict>> {
             dict.set_item("min_digits_met", result.min_digits_met)?;
             dict.set_item("ended_at_us", result.ended_at.as_micros())?;
         }
+        Event::Playback(event) => set_playback_event(&dict, event)?,
+        Event::PlayCollectDone(result) => set_play_collect_result(&dict, &result)?,
         // Events without fields, and kinds added to the core later, carry their type only.
         _ => {}
     }

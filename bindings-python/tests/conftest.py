@@ -58,6 +58,18 @@ class PythonBinding(Binding):
     def events(self, session):
         return drain_events(session)
 
+    def prompt(self, rate, pcm, channels=1):
+        return mediacore.Prompt.from_samples(rate, pcm, channels)
+
+    def play_collect_config(self, prompts, **settings):
+        return mediacore.PlayCollectConfig(prompts, **settings)
+
+    def playback_events(self, player):
+        return drain_events(player)
+
+    def play_collect_result(self, ivr):
+        return ivr.poll_result()
+
 
 @pytest.fixture
 def binding():

@@ -41,7 +41,8 @@ def test_stub_names_match_the_module():
     for name in mediacore.__all__:
         assert name in classes or name in functions, f"{name} missing from the stub"
     for name in ("Encoder", "Decoder", "MediaSession", "Transcoder", "DtmfDetector",
-                 "DetectedDigit"):
+                 "DetectedDigit", "Prompt", "PlayOptions", "Player", "PlayCollectConfig",
+                 "PlayAndCollect"):
         runtime = {
             n for n, _ in inspect.getmembers(getattr(mediacore, name))
             if not n.startswith("_")

@@ -38,5 +38,10 @@ class Binding:
     #   jitter_stats(session), rtcp_stats(session): the counters as a dict, in order
     #   quality(session): the last quality report as a dict (no "type" key), or None
     #   close(session, now_us, reason=None): the session's `close` (the core's name)
+    #   prompt(rate, pcm, channels=1): a Prompt from int16 samples
+    #   play_collect_config(prompts, **settings): a PlayCollectConfig; settings by the core's
+    #       field names, the collection's flattened (min_digits, first_digit_timeout_ms, ...)
+    #   playback_events(player): every queued Player event as a dict, as bindings-python
+    #   play_collect_result(ivr): a PlayAndCollect's result as a dict, or None
     #   events(session): every queued event as a dict with a "type" key, as bindings-python
     #                    gives them (durations in ms, `None` for an absent BYE reason)

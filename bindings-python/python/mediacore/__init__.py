@@ -1,5 +1,5 @@
 """mediacore: a sans-IO telephony media engine (codecs, transcoding, RTP media
-sessions, DTMF and tones).
+sessions, DTMF and tones, prompts and IVR).
 
 The classes come from the Rust extension module ``mediacore.mediacore``; see
 ``__init__.pyi`` for their types and docs/api-python.md for a guide.
@@ -12,6 +12,11 @@ from .mediacore import (
     Encoder,
     MediaError,
     MediaSession,
+    PlayAndCollect,
+    PlayCollectConfig,
+    PlayOptions,
+    Player,
+    Prompt,
     Transcoder,
     generate_dtmf,
     generate_tone,
@@ -24,6 +29,11 @@ __all__ = [
     "Encoder",
     "MediaError",
     "MediaSession",
+    "PlayAndCollect",
+    "PlayCollectConfig",
+    "PlayOptions",
+    "Player",
+    "Prompt",
     "Transcoder",
     "generate_dtmf",
     "generate_tone",

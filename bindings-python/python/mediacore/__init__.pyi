@@ -23,6 +23,11 @@ __all__ = [
     "Encoder",
     "MediaError",
     "MediaSession",
+    "PlayAndCollect",
+    "PlayCollectConfig",
+    "PlayOptions",
+    "Player",
+    "Prompt",
     "Transcoder",
     "generate_dtmf",
     "generate_tone",
@@ -376,6 +381,47 @@ class DigitsCollected(TypedDict):
     min_digits_met: bool
     ended_at_us: int
 
+class PlaybackStarted(TypedDict):
+    """A prompt's first sample was played."""
+
+    type: Literal["playback_started"]
+    id: int
+
+class PlaybackFinished(TypedDict):
+    """A prompt played to its end."""
+
+    type: Literal["playback_finished"]
+    id: int
+
+class PlaybackInterrupted(TypedDict, total=False):
+    """A prompt was stopped ("stopped"), replaced ("replaced") or stopped by a DTMF digit
+    ("dtmf", with ``digit``), or taken from the queue before it started (``started`` false)."""
+
+    type: Literal["playback_interrupted"]
+    id: int
+    reason: Literal["stopped", "replaced", "dtmf"]
+    started: bool
+    digit: str
+
+PlaybackEvent = Union[PlaybackStarted, PlaybackFinished, PlaybackInterrupted]
+
+class PlayCollectResult(TypedDict):
+    """How a play-and-collect ended: "digits" or "terminator" (a valid entry), "timeout"
+    (no digits in the last attempt), "max_retries" (an invalid entry in the last attempt)
+    or "cancelled"."""
+
+    reason: Literal["digits", "terminator", "timeout", "max_retries", "cancelled"]
+    digits: str
+    terminator: Optional[str]
+    attempts: int
+    collect_reason: Optional[CollectReason]
+    ended_at_us: int
+
+class PlayCollectDone(PlayCollectResult):
+    """A play-and-collect started with ``MediaSession.play_and_collect`` ended."""
+
+    type: Literal["play_collect_done"]
+
 Event = Union[
     RemoteSourceStarted,
     RemoteSourceChanged,
@@ -386,6 +432,10 @@ Event = Union[
     DtmfStarted,
     Dtmf,
     DigitsCollected,
+    PlaybackStarted,
+    PlaybackFinished,
+    PlaybackInterrupted,
+    PlayCollectDone,
 ]
 
 class SessionStats(TypedDict):
@@ -587,5 +637,155 @@ class MediaSession:
         """A digit the call's signalling carried (e.g. SIP INFO), as a one-character string:
         reported as a "dtmf" event (source "signalling", duration 0) and collected like any
         other. Raises MediaError for anything but one DTMF key."""
+    def play_prompt(self, prompt: Prompt, options: Optional[PlayOptions] = None) -> int:
+        """Plays ``prompt`` (mono, at the session's rate) to the remote party in place of the
+        captured audio, replacing what plays or waits; returns its id for the playback
+        events. Raises MediaError for a prompt of another layout."""
+    def enqueue_prompt(self, prompt: Prompt, options: Optional[PlayOptions] = None) -> int:
+        """Plays ``prompt`` after the prompts playing or waiting; returns its id."""
+    def stop_playback(self) -> bool:
+        """Stops the prompts; returns whether any played or waited."""
+    def is_playing(self) -> bool:
+        """Whether a prompt plays or waits."""
+    def play_and_collect(self, now_us: int, config: PlayCollectConfig) -> None:
+        """Starts a play-and-collect (replacing one under way); its result comes as a
+        "play_collect_done" event. While it runs it takes every digit."""
+    def cancel_play_and_collect(self, now_us: int) -> None:
+        """Ends the play-and-collect under way with reason "cancelled"."""
+    def is_play_collecting(self) -> bool:
+        """Whether a play-and-collect is under way."""
     def rtcp_stats(self) -> RtcpStats:
         """RTCP figures: reception of the remote source, round trip, reports in and out."""
+
+class Prompt:
+    """Decoded prompt audio (interleaved int16) at one rate and channel count, immutable;
+    copies share one set of samples."""
+
+    @staticmethod
+    def from_samples(sample_rate: int, pcm: Pcm, channels: int = 1) -> Prompt:
+        """A prompt from interleaved samples; raises MediaError for a rate outside
+        8000-192000 Hz, a channel count other than 1 or 2, or a partial frame."""
+    @property
+    def sample_rate(self) -> int:
+        """The rate in Hz."""
+    @property
+    def channels(self) -> int:
+        """1 or 2."""
+    @property
+    def frames(self) -> int:
+        """Samples per channel."""
+    @property
+    def duration_ms(self) -> float:
+        """How long it plays."""
+    @overload
+    def samples(self, *, numpy: Literal[False] = False) -> array[int]:
+        """The interleaved samples."""
+    @overload
+    def samples(self, *, numpy: Literal[True]) -> Any:
+        """The samples as a numpy int16 array."""
+    def shares_samples_with(self, other: Prompt) -> bool:
+        """Whether both hold one copy of the samples."""
+
+class PlayOptions:
+    """How a prompt plays."""
+
+    def __init__(
+        self,
+        *,
+        looping: bool = False,
+        start_offset_ms: int = 0,
+        gain_db: float = 0.0,
+        interruptible: bool = True,
+    ) -> None:
+        """``looping``: again from the start until stopped (music on hold);
+        ``start_offset_ms``: where the first pass starts; ``gain_db``: -60 to +20 dB;
+        ``interruptible``: whether a DTMF digit stops it."""
+
+class Player:
+    """One call's prompt queue, read out frame by frame. Every playback ends with one event:
+    "playback_finished" or "playback_interrupted"."""
+
+    def __init__(self, sample_rate: int, channels: int = 1) -> None:
+        """A player for audio at ``sample_rate`` Hz, 1 or 2 channels."""
+    def play(self, prompt: Prompt, options: Optional[PlayOptions] = None) -> int:
+        """Plays ``prompt`` now in place of what plays or waits; returns its id. Raises
+        MediaError for a prompt of another layout, an empty prompt, a gain out of range or a
+        start offset past the end."""
+    def enqueue(self, prompt: Prompt, options: Optional[PlayOptions] = None) -> int:
+        """Plays ``prompt`` after what plays or waits (at most 64 waiting); returns its id."""
+    def stop(self) -> bool:
+        """Stops everything; returns whether anything played or waited."""
+    def barge_in(self, digit: str) -> bool:
+        """A DTMF digit: stops the interruptible prompt playing and the interruptible ones
+        queued after it; returns whether the one playing stopped."""
+    @property
+    def is_playing(self) -> bool:
+        """Whether a prompt plays or waits."""
+    @property
+    def current(self) -> Optional[int]:
+        """The id of the prompt playing."""
+    @overload
+    def fill(self, samples: int, *, numpy: Literal[False] = False) -> array[int]:
+        """The next ``samples`` interleaved samples, silence after the last prompt."""
+    @overload
+    def fill(self, samples: int, *, numpy: Literal[True]) -> Any:
+        """``fill`` into a numpy int16 array."""
+    def poll_event(self) -> Optional[PlaybackEvent]:
+        """The next event, oldest first."""
+
+class PlayCollectConfig:
+    """Prompts, collection, accepted entries and retries of a play-and-collect."""
+
+    def __init__(
+        self,
+        prompts: list[Prompt],
+        *,
+        invalid_prompt: Optional[Prompt] = None,
+        no_input_prompt: Optional[Prompt] = None,
+        max_attempts: int = 1,
+        accept: Optional[list[str]] = None,
+        barge_in: bool = True,
+        gain_db: float = 0.0,
+        min_digits: int = 1,
+        max_digits: int = 20,
+        terminators: str = "#",
+        first_digit_timeout_ms: Optional[int] = 5000,
+        inter_digit_timeout_ms: Optional[int] = 3000,
+        overall_timeout_ms: Optional[int] = None,
+    ) -> None:
+        """Each attempt plays ``prompts`` then collects; an entry not in ``accept`` (any entry
+        when empty) plays ``invalid_prompt``, no entry plays ``no_input_prompt``, and the
+        next attempt begins, up to ``max_attempts`` (1-10). Timeouts run from the end of the
+        prompts. Raises MediaError for settings the engine refuses."""
+
+class PlayAndCollect:
+    """Prompts and digit collection with retries as one state machine, for hosts that drive
+    it outside a MediaSession."""
+
+    def __init__(self, sample_rate: int, channels: int = 1) -> None:
+        """Prompts play at ``sample_rate`` Hz."""
+    def start(self, now_us: int, config: PlayCollectConfig) -> None:
+        """Starts at ``now_us``, replacing one under way (without a result)."""
+    @overload
+    def fill(self, now_us: int, samples: int, *, numpy: Literal[False] = False) -> array[int]:
+        """The next ``samples`` of prompt audio; ``now_us`` is when the first one plays (the
+        prompts advance only as they are read)."""
+    @overload
+    def fill(self, now_us: int, samples: int, *, numpy: Literal[True]) -> Any:
+        """``fill`` into a numpy int16 array."""
+    def push_digit(self, now_us: int, digit: str) -> bool:
+        """A digit from any source; returns whether it was taken."""
+    def handle_timeout(self, now_us: int) -> None:
+        """Lets the collection's timeouts fire."""
+    def poll_timeout(self) -> Optional[int]:
+        """When to call ``handle_timeout`` next, or None."""
+    def cancel(self, now_us: int) -> bool:
+        """Ends it with reason "cancelled"; returns whether one was under way."""
+    @property
+    def is_active(self) -> bool:
+        """Whether one is under way."""
+    @property
+    def is_prompting(self) -> bool:
+        """Whether its prompts are playing."""
+    def poll_result(self) -> Optional[PlayCollectResult]:
+        """The result, once; None before the end."""
