@@ -10,6 +10,7 @@
 mod codec;
 mod dtmf;
 mod opus;
+mod playback;
 mod session;
 mod transcode;
 
@@ -20,6 +21,10 @@ pub use dtmf::{
     CollectEndReason, DetectedDigit, DtmfDetector, DtmfSource, generate_dtmf, generate_tone,
 };
 pub use opus::{OpusApplication, OpusSettings};
+pub use playback::{
+    InterruptReason, PlayAndCollect, PlayCollectConfig, PlayCollectReason, PlayCollectResult,
+    PlayOptions, PlaybackEvent, Player, Prompt,
+};
 pub use session::{JitterStats, MediaEvent, MediaSession, QualityReport, RtcpStats, SessionStats};
 pub use transcode::Transcoder;
 
@@ -64,6 +69,12 @@ pub enum MediaError {
         /// What was wrong and what was expected.
         message: String,
     },
+    /// A prompt could not be decoded or played (e.g. samples that do not fill whole frames).
+    #[error("{message}")]
+    Playback {
+        /// What was wrong and what was expected.
+        message: String,
+    },
     /// An error of a kind this binding does not name yet.
     #[error("{message}")]
     Other {
@@ -81,6 +92,7 @@ impl From<::mediacore::Error> for MediaError {
             ::mediacore::Error::Rtcp(_) => MediaError::Rtcp { message },
             ::mediacore::Error::Frame(_) => MediaError::Frame { message },
             ::mediacore::Error::InvalidArgument(_) => MediaError::InvalidArgument { message },
+            ::mediacore::Error::Playback(_) => MediaError::Playback { message },
             _ => MediaError::Other { message },
         }
     }
@@ -95,6 +107,7 @@ impl MediaError {
             | MediaError::Rtcp { message }
             | MediaError::Frame { message }
             | MediaError::InvalidArgument { message }
+            | MediaError::Playback { message }
             | MediaError::Other { message } => message,
         }
     }
@@ -127,5 +140,8 @@ mod tests {
         check::<MediaSession>();
         check::<Transcoder>();
         check::<DtmfDetector>();
+        check::<Prompt>();
+        check::<Player>();
+        check::<PlayAndCollect>();
     }
 }

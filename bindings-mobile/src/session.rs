@@ -9,10 +9,12 @@ use ::mediacore::{
     SessionConfig,
 };
 
-use ::mediacore::dtmf::{CollectConfig, Terminators};
-
 use crate::dtmf::{CollectEndReason, DtmfSource};
 use crate::opus::OpusSettings;
+use crate::playback::{
+    InterruptReason, PlayCollectConfig, PlayCollectResult, PlayOptions, PlaybackEvent, Prompt,
+    collect_config, play_options,
+};
 use crate::{MediaError, lock};
 
 /// Something that happened in a session, drained with [`MediaSession::poll_event`].
@@ -79,6 +81,32 @@ pub enum MediaEvent {
         /// timeouts, or the time given to `cancel_digit_collection`.
         ended_at_us: u64,
     },
+    /// A prompt from `play_prompt` or `enqueue_prompt` started playing.
+    PlaybackStarted {
+        /// The id `play_prompt` or `enqueue_prompt` returned.
+        id: u64,
+    },
+    /// A prompt played to its end.
+    PlaybackFinished {
+        /// The playback.
+        id: u64,
+    },
+    /// A prompt was ended early, or taken from the queue before it started.
+    PlaybackInterrupted {
+        /// The playback.
+        id: u64,
+        /// Why.
+        reason: InterruptReason,
+        /// Whether any of it was played.
+        started: bool,
+        /// The digit that stopped it, when `reason` is `Dtmf`.
+        digit: Option<String>,
+    },
+    /// A play-and-collect started with `play_and_collect` ended.
+    PlayCollectDone {
+        /// Its outcome.
+        result: PlayCollectResult,
+    },
     /// An event kind this binding does not translate yet, by its core name.
     Other {
         /// The core's snake_case name of the event kind.
@@ -117,6 +145,24 @@ impl From<Event> for MediaEvent {
                 terminator: result.terminator.map(|d| d.to_string()),
                 min_digits_met: result.min_digits_met,
                 ended_at_us: result.ended_at.as_micros(),
+            },
+            Event::Playback(event) => match event.into() {
+                PlaybackEvent::Started { id } => MediaEvent::PlaybackStarted { id },
+                PlaybackEvent::Finished { id } => MediaEvent::PlaybackFinished { id },
+                PlaybackEvent::Interrupted {
+                    id,
+                    reason,
+                    started,
+                    digit,
+                } => MediaEvent::PlaybackInterrupted {
+                    id,
+                    reason,
+                    started,
+                    digit,
+                },
+            },
+            Event::PlayCollectDone(result) => MediaEvent::PlayCollectDone {
+                result: result.into(),
             },
             other => MediaEvent::Other {
                 name: other.name().to_owned(),
@@ -617,14 +663,14 @@ impl MediaSession {
         inter_digit_timeout_ms: Option<u64>,
         overall_timeout_ms: Option<u64>,
     ) -> Result<(), MediaError> {
-        let config = CollectConfig {
-            min_digits: min_digits as usize,
-            max_digits: max_digits as usize,
-            terminators: Terminators::parse(&terminators)?,
-            first_digit_timeout: first_digit_timeout_ms.map(Duration::from_millis),
-            inter_digit_timeout: inter_digit_timeout_ms.map(Duration::from_millis),
-            overall_timeout: overall_timeout_ms.map(Duration::from_millis),
-        };
+        let config = collect_config(
+            min_digits,
+            max_digits,
+            &terminators,
+            first_digit_timeout_ms,
+            inter_digit_timeout_ms,
+            overall_timeout_ms,
+        )?;
         Ok(lock(&self.inner).collect_digits(Instant::from_micros(now_us), config)?)
     }
 
@@ -639,6 +685,64 @@ impl MediaSession {
         let digit = digit.parse::<::mediacore::dtmf::Digit>()?;
         lock(&self.inner).push_signalled_digit(Instant::from_micros(now_us), digit);
         Ok(())
+    }
+
+    /// Plays `prompt` (mono, at the session's `sample_rate`) to the remote party in place of
+    /// the captured audio (keep calling `push_capture`), replacing what plays or waits;
+    /// returns its id. Its events are `PlaybackStarted`, then `PlaybackFinished` or
+    /// `PlaybackInterrupted`. An error, changing nothing, for a prompt of another layout.
+    #[uniffi::method(default(options = None))]
+    pub fn play_prompt(
+        &self,
+        prompt: &Prompt,
+        options: Option<PlayOptions>,
+    ) -> Result<u64, MediaError> {
+        let options = play_options(options);
+        Ok(lock(&self.inner).play_prompt(prompt.inner.clone(), options)?)
+    }
+
+    /// Plays `prompt` after the prompts playing or waiting; returns its id.
+    #[uniffi::method(default(options = None))]
+    pub fn enqueue_prompt(
+        &self,
+        prompt: &Prompt,
+        options: Option<PlayOptions>,
+    ) -> Result<u64, MediaError> {
+        let options = play_options(options);
+        Ok(lock(&self.inner).enqueue_prompt(prompt.inner.clone(), options)?)
+    }
+
+    /// Stops the prompts; returns whether any played or waited.
+    pub fn stop_playback(&self) -> bool {
+        lock(&self.inner).stop_playback()
+    }
+
+    /// Whether a prompt (or a play-and-collect's prompt) plays or waits.
+    pub fn is_playing(&self) -> bool {
+        lock(&self.inner).is_playing()
+    }
+
+    /// Starts a play-and-collect at `now_us`: its prompts play in place of the captured
+    /// audio and it takes every digit (telephone-events, in-band, signalled) until it ends
+    /// with a `PlayCollectDone` event. One under way is replaced without a result. An error,
+    /// changing nothing, for a configuration the engine refuses.
+    pub fn play_and_collect(
+        &self,
+        now_us: u64,
+        config: PlayCollectConfig,
+    ) -> Result<(), MediaError> {
+        let config = config.to_core()?;
+        Ok(lock(&self.inner).play_and_collect(Instant::from_micros(now_us), config)?)
+    }
+
+    /// Ends the play-and-collect under way, if any, with reason `Cancelled`.
+    pub fn cancel_play_and_collect(&self, now_us: u64) {
+        lock(&self.inner).cancel_play_and_collect(Instant::from_micros(now_us));
+    }
+
+    /// Whether a play-and-collect is under way.
+    pub fn is_play_collecting(&self) -> bool {
+        lock(&self.inner).is_play_collecting()
     }
 
     /// RTCP figures: reception of the remote source, round trip, reports in and out.
@@ -701,5 +805,47 @@ mod tests {
         let err = b.handle_rtcp(0, vec![0x80, 0xc9, 0, 5]).unwrap_err();
         assert!(matches!(err, MediaError::Rtcp { .. }), "{err:?}");
         assert_eq!(b.rtcp_stats().rtcp_rejected, 1);
+    }
+
+    #[test]
+    fn prompts_and_play_and_collect_report_as_media_events() {
+        let s = session(1);
+        let beep = Prompt::from_samples(8000, vec![1000; 160], 1).unwrap();
+        let id = s.play_prompt(&beep, None).unwrap();
+        assert!(s.is_playing());
+        s.push_capture(0, vec![0; 160]).unwrap();
+        assert_eq!(s.poll_event(), Some(MediaEvent::PlaybackStarted { id }));
+        assert_eq!(s.poll_event(), Some(MediaEvent::PlaybackFinished { id }));
+        let config = PlayCollectConfig {
+            prompts: vec![std::sync::Arc::new(beep)],
+            invalid_prompt: None,
+            no_input_prompt: None,
+            max_attempts: 1,
+            accept: vec!["7".into()],
+            barge_in: true,
+            gain_db: 0.0,
+            min_digits: 1,
+            max_digits: 1,
+            terminators: "#".into(),
+            first_digit_timeout_ms: Some(5000),
+            inter_digit_timeout_ms: Some(3000),
+            overall_timeout_ms: None,
+        };
+        s.play_and_collect(20_000, config).unwrap();
+        assert!(s.is_play_collecting());
+        s.push_signalled_digit(30_000, "7".into()).unwrap();
+        let events: Vec<MediaEvent> = std::iter::from_fn(|| s.poll_event()).collect();
+        let done = MediaEvent::PlayCollectDone {
+            result: PlayCollectResult {
+                reason: crate::PlayCollectReason::Digits,
+                digits: "7".into(),
+                terminator: None,
+                attempts: 1,
+                collect_reason: Some(CollectEndReason::MaxDigits),
+                ended_at_us: 30_000,
+            },
+        };
+        assert_eq!(events.last(), Some(&done), "{events:?}");
+        assert!(!s.is_play_collecting());
     }
 }

@@ -37,23 +37,36 @@ def record_dict(record):
     return dict(vars(record))
 
 
-def event_dict(event):
-    """A `MediaEvent` as bindings-python gives events: {"type": snake_case, ...fields}, a
-    quality report's fields inline, enums (a digit's source, a collection's reason) as their
-    snake_case names."""
-    kind = next(name for name in EVENT_KINDS if getattr(event, f"is_{name}")())
-    fields = {
+def fields_dict(value):
+    """The fields of a uniffi record or enum variant by name, enums (a digit's source, a
+    collection's reason) as their snake_case names."""
+    return {
         k: v.name.lower() if isinstance(v, enum.Enum) else v
-        for k, v in vars(event).items()
+        for k, v in vars(value).items()
         if not k.startswith("_")
     }
-    if "report" in fields:
-        fields.update(record_dict(fields.pop("report")))
-    return {"type": kind, **fields}
+
+
+def event_dict(event, kinds=None, prefix=""):
+    """A `MediaEvent` (or, with `kinds` and `prefix`, a `PlaybackEvent`) as bindings-python
+    gives events: {"type": snake_case, ...fields}, a quality report's and a play-and-collect
+    result's fields inline, enums as their snake_case names, and a playback's `digit` only
+    when a digit interrupted it."""
+    kind = next(name for name in kinds or EVENT_KINDS if getattr(event, f"is_{name}")())
+    fields = fields_dict(event)
+    for nested in ("report", "result"):
+        if nested in fields:
+            fields.update(fields_dict(fields.pop(nested)))
+    if kind.endswith("interrupted") and fields["digit"] is None:
+        del fields["digit"]
+    return {"type": prefix + kind, **fields}
 
 
 EVENT_KINDS = ["remote_source_started", "remote_source_changed", "rtp_timeout", "rtp_resumed",
-               "remote_bye", "quality", "dtmf_started", "dtmf", "digits_collected", "other"]
+               "remote_bye", "quality", "dtmf_started", "dtmf", "digits_collected",
+               "playback_started", "playback_finished", "playback_interrupted",
+               "play_collect_done", "other"]
+PLAYBACK_EVENT_KINDS = ["started", "finished", "interrupted"]
 
 
 def opus_settings(settings):
@@ -119,6 +132,22 @@ class MobileBinding(Binding):
 
     def events(self, session):
         return [event_dict(event) for event in drain_events(session)]
+
+    def prompt(self, rate, pcm, channels=1):
+        return mc.Prompt.from_samples(rate, pcm, channels)
+
+    def play_collect_config(self, prompts, **settings):
+        config = mc.PlayCollectConfig(prompts=prompts, **settings)
+        config.validate()  # the record checks itself on request, Python's class when built
+        return config
+
+    def playback_events(self, player):
+        return [event_dict(event, PLAYBACK_EVENT_KINDS, "playback_")
+                for event in drain_events(player)]
+
+    def play_collect_result(self, ivr):
+        result = ivr.poll_result()
+        return None if result is None else fields_dict(result)
 
 
 @pytest.fixture
