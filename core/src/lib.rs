@@ -69,8 +69,8 @@ pub use frame::AudioFrame;
 pub use jitter::{JitterConfig, JitterMode, JitterStats};
 pub use quality::{CodecImpairment, EModelInput, EModelReport, LossPattern};
 pub use session::{
-    DtmfSendConfig, Event, MediaSession, QualityReport, RtcpConfig, RtcpStats, SessionConfig,
-    SessionStats,
+    DtmfSendConfig, Event, MediaSession, QualityReport, RecordTarget, RtcpConfig, RtcpStats,
+    SessionConfig, SessionStats,
 };
 pub use time::{Instant, MediaTime};
 pub use transcode::{CodecFormat, Transcoder};

@@ -11,6 +11,7 @@
 
 mod dtmf;
 mod prompts;
+mod record;
 mod rtcp;
 mod transmit;
 
@@ -29,8 +30,10 @@ use crate::ivr::{PlayAndCollect, PlayCollectResult};
 use crate::jitter::{Insert, JitterBuffer, JitterConfig, JitterStats, PacketKind};
 use crate::playback::{PlaybackEvent, Player};
 use crate::quality::{CodecImpairment, EModelInput, LossPattern};
+use crate::record::{RecordLimit, Recorder, RecordingSummary};
 use crate::rtp::{Packetizer, PacketizerConfig, RtpPacket};
 use crate::time::{Instant, SequenceExtender};
+pub use record::{LEG_LOCAL, LEG_REMOTE, RecordStream, RecordTarget};
 use rtcp::SessionRtcp;
 pub use rtcp::{RtcpConfig, RtcpStats};
 use transmit::TransmitQueue;
@@ -249,6 +252,20 @@ pub enum Event {
     Playback(PlaybackEvent),
     /// A play-and-collect started with [`MediaSession::play_and_collect`] ended.
     PlayCollectDone(PlayCollectResult),
+    /// The recording reached a limit: it is complete up to it and records no more; collect
+    /// it with [`MediaSession::stop_recording`].
+    RecordingLimitReached {
+        /// Which limit.
+        limit: RecordLimit,
+        /// The recording at that point.
+        summary: RecordingSummary,
+    },
+    /// The recording's target failed: the file holds what was written up to its last
+    /// checkpoint, and nothing more is recorded.
+    RecordingFailed {
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Event {
@@ -268,6 +285,8 @@ impl Event {
             Event::Playback(PlaybackEvent::Finished { .. }) => "playback_finished",
             Event::Playback(PlaybackEvent::Interrupted { .. }) => "playback_interrupted",
             Event::PlayCollectDone(_) => "play_collect_done",
+            Event::RecordingLimitReached { .. } => "recording_limit_reached",
+            Event::RecordingFailed { .. } => "recording_failed",
         }
     }
 }
@@ -370,6 +389,9 @@ pub struct MediaSession {
     ivr: PlayAndCollect,
     /// One frame of prompt audio, allocated once.
     prompt_buf: Vec<i16>,
+    recorder: Option<Recorder<RecordTarget>>,
+    /// The frame sent, for the recording's local leg; allocated once.
+    record_frame: AudioFrame,
     loss: LossPattern,
     next_quality_at: Option<Instant>,
     last_quality: Option<QualityReport>,
@@ -500,6 +522,8 @@ impl MediaSession {
             player: Player::new(sample_rate, 1)?,
             ivr: PlayAndCollect::new(sample_rate, 1)?,
             prompt_buf: vec![0; frame_samples],
+            recorder: None,
+            record_frame: AudioFrame::silence(sample_rate, 1, config.ptime)?,
             loss: LossPattern::new(),
             next_quality_at: None,
             last_quality: None,
@@ -728,6 +752,7 @@ impl MediaSession {
             }
         }
         self.mix_prompts(now);
+        self.record_sent(now);
         let len = self
             .encoder
             .encode(&self.capture_buf, &mut self.encode_buf)?;
@@ -756,6 +781,7 @@ impl MediaSession {
     /// are missing, comfort noise or silence where the sender sent none.
     pub fn pull_playout(&mut self, now: Instant) -> &AudioFrame {
         self.jitter.pull(now, self.playout_frame.samples_mut());
+        self.record_received(now);
         self.next_playout = Some(now + self.config.ptime);
         self.report_quality(now);
         if let Some(detector) = self.detector.as_mut() {
@@ -864,6 +890,7 @@ impl MediaSession {
         self.drain_collector();
         self.ivr.handle_timeout(now);
         self.drain_prompts();
+        self.recording_timeout(now);
         if let (Some(timeout), Some(last)) = (self.config.rtp_timeout, self.last_rtp_at) {
             let silent_for = now.saturating_duration_since(last);
             if !self.timed_out && silent_for >= timeout {
@@ -895,6 +922,7 @@ impl MediaSession {
             self.event_receiver.as_ref().and_then(|r| r.poll_timeout()),
             self.collector.poll_timeout(),
             self.ivr.poll_timeout(),
+            self.recording_poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -960,5 +988,7 @@ impl MediaSession {
 mod tests;
 #[cfg(test)]
 mod tests_prompts;
+#[cfg(test)]
+mod tests_record;
 #[cfg(test)]
 mod tests_rtcp;
