@@ -53,6 +53,24 @@ impl RecordLayout {
             RecordLayout::MixedMono => "mixed-mono",
         }
     }
+
+    /// The layout named `name` (`mono`, `stereo` or `mixed-mono`, any case); an error lists
+    /// the names.
+    pub fn from_name(name: &str) -> Result<Self, RecordError> {
+        [
+            RecordLayout::Mono,
+            RecordLayout::Stereo,
+            RecordLayout::MixedMono,
+        ]
+        .into_iter()
+        .find(|l| l.name().eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            invalid(
+                "layout",
+                format!("{name:?} is not a layout; expected mono, stereo or mixed-mono"),
+            )
+        })
+    }
 }
 
 /// How the recording is stored.
@@ -76,6 +94,29 @@ pub enum PauseMode {
     /// The paused time is recorded as silence: the recording keeps the call's timeline.
     #[default]
     Silence,
+}
+
+impl PauseMode {
+    /// `skip` or `silence`, as the bindings name it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            PauseMode::Skip => "skip",
+            PauseMode::Silence => "silence",
+        }
+    }
+
+    /// The mode named `name` (`skip` or `silence`, any case); an error lists the names.
+    pub fn from_name(name: &str) -> Result<Self, RecordError> {
+        [PauseMode::Skip, PauseMode::Silence]
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                invalid(
+                    "pause_mode",
+                    format!("{name:?} is not a pause mode; expected skip or silence"),
+                )
+            })
+    }
 }
 
 /// Facts about the call stored with the recording, from its first byte on.
