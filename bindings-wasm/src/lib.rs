@@ -14,6 +14,9 @@
 //!   it sends and receives RFC 4733 telephone-events and collects digits.
 //! - [`DtmfDetector`], [`generate_dtmf`], [`generate_tone`]: in-band DTMF detection, DTMF and
 //!   call-progress tone generation.
+//! - [`Prompt`], [`Player`], [`PlayCollectConfig`], [`PlayAndCollect`]: prompt audio, one
+//!   call's prompt queue, and IVR menus (prompts, digit collection and retries); a session
+//!   plays prompts and runs play-and-collect itself too.
 //!
 //! `js/` holds what an AudioWorklet needs besides the generated glue (a UTF-8 text codec
 //! polyfill and a complete softphone processor); `docs/api-wasm.md` is the user guide.
@@ -24,12 +27,14 @@ mod args;
 mod codec;
 mod dtmf;
 mod opus;
+mod playback;
 mod session;
 mod session_options;
 mod transcode;
 
 pub use codec::{Decoder, Encoder};
 pub use dtmf::{DtmfDetector, generate_dtmf, generate_tone};
+pub use playback::{PlayAndCollect, PlayCollectConfig, Player, Prompt};
 pub use session::MediaSession;
 pub use transcode::Transcoder;
 

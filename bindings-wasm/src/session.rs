@@ -11,6 +11,9 @@ use wasm_bindgen::prelude::*;
 use crate::args::{self, camel_case, object};
 use crate::dtmf;
 use crate::opus::options_from_js;
+use crate::playback::{
+    PlayCollectConfig, Prompt, play_options, playback_event_object, result_fields,
+};
 use crate::session_options;
 
 /// The TypeScript types of events and statistics; a test checks the stats type against the core.
@@ -40,7 +43,9 @@ export type MediaEvent =
       terminator: string | null;
       minDigitsMet: boolean;
       endedAtUs: number;
-    };
+    }
+  | PlaybackEvent
+  | ({ type: "play_collect_done" } & PlayCollectResult);
 
 /** An ITU-T G.107 E-model estimate of the call as heard here, for the packets received
  * since the previous one. */
@@ -365,6 +370,76 @@ impl MediaSession {
         Ok(())
     }
 
+    /// Plays `prompt` (mono, at the session's `sampleRate`) to the remote party in place of
+    /// the captured audio (keep calling `pushCapture`), replacing what plays or waits;
+    /// returns its id. Its events are "playback_started", then "playback_finished" or
+    /// "playback_interrupted". Throws, changing nothing, for a prompt of another layout or
+    /// options the engine refuses.
+    #[wasm_bindgen(js_name = playPrompt)]
+    pub fn play_prompt(
+        &mut self,
+        prompt: &Prompt,
+        #[wasm_bindgen(unchecked_optional_param_type = "PlayOptions")] options: JsValue,
+    ) -> Result<f64, JsError> {
+        let options = play_options(&options)?;
+        let id = self.inner.play_prompt(prompt.inner.clone(), options)?;
+        Ok(args::count(id))
+    }
+
+    /// Plays `prompt` after the prompts playing or waiting; returns its id.
+    #[wasm_bindgen(js_name = enqueuePrompt)]
+    pub fn enqueue_prompt(
+        &mut self,
+        prompt: &Prompt,
+        #[wasm_bindgen(unchecked_optional_param_type = "PlayOptions")] options: JsValue,
+    ) -> Result<f64, JsError> {
+        let options = play_options(&options)?;
+        let id = self.inner.enqueue_prompt(prompt.inner.clone(), options)?;
+        Ok(args::count(id))
+    }
+
+    /// Stops the prompts; returns whether any played or waited.
+    #[wasm_bindgen(js_name = stopPlayback)]
+    pub fn stop_playback(&mut self) -> bool {
+        self.inner.stop_playback()
+    }
+
+    /// Whether a prompt (or a play-and-collect's prompt) plays or waits.
+    #[wasm_bindgen(js_name = isPlaying)]
+    pub fn is_playing(&self) -> bool {
+        self.inner.is_playing()
+    }
+
+    /// Starts a play-and-collect at `nowUs`: its prompts play in place of the captured audio
+    /// and it takes every digit (telephone-events, in-band, signalled) until it ends with a
+    /// "play_collect_done" event. One under way is replaced without a result. Throws,
+    /// changing nothing, for prompts of another layout.
+    #[wasm_bindgen(js_name = playAndCollect)]
+    pub fn play_and_collect(
+        &mut self,
+        #[wasm_bindgen(js_name = nowUs)] now_us: f64,
+        config: &PlayCollectConfig,
+    ) -> Result<(), JsError> {
+        let now = args::instant(now_us)?;
+        Ok(self.inner.play_and_collect(now, config.inner.clone())?)
+    }
+
+    /// Ends the play-and-collect under way, if any, with reason "cancelled".
+    #[wasm_bindgen(js_name = cancelPlayAndCollect)]
+    pub fn cancel_play_and_collect(
+        &mut self,
+        #[wasm_bindgen(js_name = nowUs)] now_us: f64,
+    ) -> Result<(), JsError> {
+        self.inner.cancel_play_and_collect(args::instant(now_us)?);
+        Ok(())
+    }
+
+    /// Whether a play-and-collect is under way.
+    #[wasm_bindgen(js_name = isPlayCollecting)]
+    pub fn is_play_collecting(&self) -> bool {
+        self.inner.is_play_collecting()
+    }
+
     /// RTCP figures: reception of the remote source, round trip, reports in and out.
     #[wasm_bindgen(js_name = rtcpStats, unchecked_return_type = "RtcpStats")]
     pub fn rtcp_stats(&self) -> JsValue {
@@ -468,6 +543,8 @@ fn event_object(event: Event) -> JsValue {
             ("minDigitsMet", result.min_digits_met.into()),
             ("endedAtUs", args::micros(result.ended_at).into()),
         ]),
+        Event::Playback(event) => playback_event_object(event),
+        Event::PlayCollectDone(result) => object([kind].into_iter().chain(result_fields(&result))),
         // Events without fields, and kinds added to the core later, carry their name only.
         _ => object([kind]),
     }

@@ -59,3 +59,32 @@ pub fn options(fields: &[(&str, JsValue)]) -> JsValue {
     }
     obj.into()
 }
+
+/// Every value `poll` gives until `undefined`: a `pollEvent` drained, oldest first.
+pub fn drain(mut poll: impl FnMut() -> JsValue) -> Vec<JsValue> {
+    std::iter::from_fn(|| Some(poll()).filter(|v| !v.is_undefined())).collect()
+}
+
+/// `{type, ...}` events as (type, id) pairs, for playback events.
+pub fn types_and_ids(events: &[JsValue]) -> Vec<(String, f64)> {
+    events
+        .iter()
+        .map(|e| (text(e, "type"), number(e, "id")))
+        .collect()
+}
+
+/// A PCMU session with `seed`, without the RTP timeout, RTCP or quality reports: only what
+/// a test asks for happens.
+pub fn quiet_session(seed: u64) -> mediacore_wasm::MediaSession {
+    let quiet = options(&[("rtcp", false.into()), ("qualityIntervalMs", JsValue::NULL)]);
+    ok(mediacore_wasm::MediaSession::new(
+        "PCMU",
+        seed.into(),
+        None,
+        None,
+        JsValue::NULL,
+        None,
+        UNDEFINED,
+        quiet,
+    ))
+}
