@@ -491,15 +491,9 @@ impl PlayAndCollect {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn prompt(samples: usize, value: i16) -> Arc<Prompt> {
-        Arc::new(Prompt::from_samples(8000, vec![value; samples], 1).unwrap())
-    }
-
+impl PlayCollectConfig {
     /// The record with the defaults Kotlin, Swift and Python give it.
-    fn config(prompts: Vec<Arc<Prompt>>) -> PlayCollectConfig {
+    pub(crate) fn with_defaults(prompts: Vec<Arc<Prompt>>) -> Self {
         PlayCollectConfig {
             prompts,
             invalid_prompt: None,
@@ -516,6 +510,15 @@ mod tests {
             overall_timeout_ms: None,
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prompt(samples: usize, value: i16) -> Arc<Prompt> {
+        Arc::new(Prompt::from_samples(8000, vec![value; samples], 1).unwrap())
+    }
 
     #[test]
     fn record_defaults_are_the_cores() {
@@ -524,7 +527,12 @@ mod tests {
             vec![menu.inner.clone()],
             CollectConfig::default(),
         );
-        assert_eq!(config(vec![menu]).to_core().unwrap(), core);
+        assert_eq!(
+            PlayCollectConfig::with_defaults(vec![menu])
+                .to_core()
+                .unwrap(),
+            core
+        );
         assert_eq!(
             play_options(Some(PlayOptions {
                 looping: false,
@@ -558,7 +566,7 @@ mod tests {
 
     #[test]
     fn invalid_configs_are_refused_with_the_cores_message() {
-        let mut bad = config(vec![prompt(80, 1)]);
+        let mut bad = PlayCollectConfig::with_defaults(vec![prompt(80, 1)]);
         bad.max_attempts = 0;
         let err = bad.validate().unwrap_err();
         assert!(err.message().contains("max_attempts 0"), "{err}");

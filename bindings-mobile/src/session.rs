@@ -817,19 +817,9 @@ mod tests {
         assert_eq!(s.poll_event(), Some(MediaEvent::PlaybackStarted { id }));
         assert_eq!(s.poll_event(), Some(MediaEvent::PlaybackFinished { id }));
         let config = PlayCollectConfig {
-            prompts: vec![std::sync::Arc::new(beep)],
-            invalid_prompt: None,
-            no_input_prompt: None,
-            max_attempts: 1,
             accept: vec!["7".into()],
-            barge_in: true,
-            gain_db: 0.0,
-            min_digits: 1,
             max_digits: 1,
-            terminators: "#".into(),
-            first_digit_timeout_ms: Some(5000),
-            inter_digit_timeout_ms: Some(3000),
-            overall_timeout_ms: None,
+            ..PlayCollectConfig::with_defaults(vec![std::sync::Arc::new(beep)])
         };
         s.play_and_collect(20_000, config).unwrap();
         assert!(s.is_play_collecting());

@@ -51,3 +51,15 @@ fn typescript_interface<'a>(ts: &'a str, name: &str) -> Vec<&'a str> {
         .filter(|line| !line.is_empty())
         .collect()
 }
+
+/// The optional keys (`name?: type;`) of `export interface {name}` in the TypeScript `ts`, in
+/// order, doc comment lines left out: what a test compares with the keys an options parser
+/// knows.
+#[cfg(test)]
+fn typescript_optional_keys<'a>(ts: &'a str, name: &str) -> Vec<&'a str> {
+    typescript_interface(ts, name)
+        .into_iter()
+        .filter(|line| !line.starts_with("/**") && !line.starts_with('*'))
+        .filter_map(|line| line.split_once("?:").map(|(key, _)| key))
+        .collect()
+}

@@ -162,6 +162,14 @@ pub(crate) fn play_options(value: &JsValue) -> Result<PlayOptions, Error> {
     Ok(options)
 }
 
+/// The `sampleRate` and `channels` (default 1) arguments.
+fn layout(sample_rate: f64, channels: Option<f64>) -> Result<(u32, u16), Error> {
+    Ok((
+        args::integer("sampleRate", sample_rate, u32::MAX)?,
+        args::integer("channels", channels.unwrap_or(1.0), u16::MAX)?,
+    ))
+}
+
 /// A digit given as a one-character string.
 fn digit(text: &str) -> Result<Digit, JsError> {
     Ok(text.parse::<Digit>()?)
@@ -232,8 +240,7 @@ impl Prompt {
         pcm: &[i16],
         #[wasm_bindgen(unchecked_optional_param_type = "number")] channels: Option<f64>,
     ) -> Result<Prompt, JsError> {
-        let rate = args::integer("sampleRate", sample_rate, u32::MAX)?;
-        let channels = args::integer("channels", channels.unwrap_or(1.0), u16::MAX)?;
+        let (rate, channels) = layout(sample_rate, channels)?;
         let inner = mediacore::playback::Prompt::from_samples(rate, channels, pcm.to_vec())?;
         Ok(Prompt { inner })
     }
@@ -291,8 +298,7 @@ impl Player {
         #[wasm_bindgen(js_name = sampleRate)] sample_rate: f64,
         #[wasm_bindgen(unchecked_optional_param_type = "number")] channels: Option<f64>,
     ) -> Result<Player, JsError> {
-        let rate = args::integer("sampleRate", sample_rate, u32::MAX)?;
-        let channels = args::integer("channels", channels.unwrap_or(1.0), u16::MAX)?;
+        let (rate, channels) = layout(sample_rate, channels)?;
         Ok(Player {
             inner: mediacore::playback::Player::new(rate, channels)?,
         })
@@ -484,8 +490,7 @@ impl PlayAndCollect {
         #[wasm_bindgen(js_name = sampleRate)] sample_rate: f64,
         #[wasm_bindgen(unchecked_optional_param_type = "number")] channels: Option<f64>,
     ) -> Result<PlayAndCollect, JsError> {
-        let rate = args::integer("sampleRate", sample_rate, u32::MAX)?;
-        let channels = args::integer("channels", channels.unwrap_or(1.0), u16::MAX)?;
+        let (rate, channels) = layout(sample_rate, channels)?;
         Ok(PlayAndCollect {
             inner: ivr::PlayAndCollect::new(rate, channels)?,
         })
@@ -577,16 +582,9 @@ mod tests {
 
     use super::*;
 
-    fn declared(name: &str) -> Vec<String> {
-        crate::typescript_interface(TS_TYPES, name)
-            .into_iter()
-            .filter(|line| !line.starts_with("/**") && !line.starts_with('*'))
-            .map(|line| line.split('?').next().unwrap_or_default().to_owned())
-            .collect()
-    }
-
     #[test]
     fn typescript_types_list_every_option_in_order() {
+        let declared = |name| crate::typescript_optional_keys(TS_TYPES, name);
         assert_eq!(declared("PlayOptions"), PLAY_KEYS);
         assert_eq!(declared("PlayCollectOptions"), PLAY_COLLECT_KEYS);
         let d = PlayOptions::default();
