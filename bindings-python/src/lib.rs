@@ -11,6 +11,7 @@ mod dtmf;
 mod opus;
 mod pcm;
 mod playback;
+mod record;
 mod session;
 mod transcode;
 
@@ -21,6 +22,7 @@ use pyo3::prelude::*;
 pub use codec::{PyDecoder, PyEncoder};
 pub use dtmf::{PyDetectedDigit, PyDtmfDetector, generate_dtmf, generate_tone};
 pub use playback::{PyPlayAndCollect, PyPlayCollectConfig, PyPlayOptions, PyPlayer, PyPrompt};
+pub use record::{PyPromptCache, PyRecordOptions, PyRecorder};
 pub use session::PyMediaSession;
 pub use transcode::PyTranscoder;
 
@@ -44,8 +46,8 @@ pub mod module {
     #[pymodule_export]
     use super::{
         PyDecoder, PyDetectedDigit, PyDtmfDetector, PyEncoder, PyMediaSession, PyPlayAndCollect,
-        PyPlayCollectConfig, PyPlayOptions, PyPlayer, PyPrompt, PyTranscoder, generate_dtmf,
-        generate_tone,
+        PyPlayCollectConfig, PyPlayOptions, PyPlayer, PyPrompt, PyPromptCache, PyRecordOptions,
+        PyRecorder, PyTranscoder, generate_dtmf, generate_tone,
     };
 
     #[pymodule_init]

@@ -11,7 +11,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::media_err;
-use crate::pcm::{pcm_from_py, pcm_to_py};
+use crate::pcm::{bytes_from_py, pcm_from_py, pcm_to_py};
+use crate::record::{decode_limits, info_dict, playback_err};
 
 /// Decoded prompt audio (interleaved int16), immutable; copies share the samples.
 #[pyclass(module = "mediacore", name = "Prompt", frozen, from_py_object)]
@@ -29,6 +30,52 @@ impl PyPrompt {
         let inner = Prompt::from_samples(sample_rate, channels, pcm_from_py(pcm)?)
             .map_err(|e| media_err(e.into()))?;
         Ok(PyPrompt { inner })
+    }
+
+    /// Decodes a whole prompt file (WAV PCM/µ-law/A-law, MP3, FLAC, Ogg Vorbis, Ogg Opus)
+    /// from bytes, converted to `sample_rate` and `channels`. `hint` is a file extension.
+    #[staticmethod]
+    #[pyo3(signature = (data, sample_rate, channels = 1, hint = None, max_seconds = None, max_input_bytes = None))]
+    fn decode(
+        data: &Bound<'_, PyAny>,
+        sample_rate: u32,
+        channels: u16,
+        hint: Option<&str>,
+        max_seconds: Option<f64>,
+        max_input_bytes: Option<usize>,
+    ) -> PyResult<Self> {
+        let limits = decode_limits(max_seconds, max_input_bytes);
+        let bytes = bytes_from_py(data)?;
+        let inner =
+            ::mediacore::playback::Prompt::decode(&bytes, hint, sample_rate, channels, &limits)
+                .map_err(playback_err)?;
+        Ok(PyPrompt { inner })
+    }
+
+    /// `decode`, and what the file was: {"format", "source_rate", "source_channels",
+    /// "source_frames"}.
+    #[staticmethod]
+    #[pyo3(signature = (data, sample_rate, channels = 1, hint = None, max_seconds = None, max_input_bytes = None))]
+    fn decode_info<'py>(
+        py: Python<'py>,
+        data: &Bound<'_, PyAny>,
+        sample_rate: u32,
+        channels: u16,
+        hint: Option<&str>,
+        max_seconds: Option<f64>,
+        max_input_bytes: Option<usize>,
+    ) -> PyResult<(PyPrompt, Bound<'py, PyDict>)> {
+        let limits = decode_limits(max_seconds, max_input_bytes);
+        let bytes = bytes_from_py(data)?;
+        let (inner, info) = ::mediacore::playback::Prompt::decode_info(
+            &bytes,
+            hint,
+            sample_rate,
+            channels,
+            &limits,
+        )
+        .map_err(playback_err)?;
+        Ok((PyPrompt { inner }, info_dict(py, &info)?))
     }
 
     /// The rate in Hz.

@@ -19,6 +19,7 @@ use crate::playback::{
     PyPlayCollectConfig, PyPlayOptions, PyPrompt, collect_config, play_options,
     set_play_collect_result, set_playback_event,
 };
+use crate::record::{PyRecordOptions, finished, limit_name, record_target, set_summary};
 
 /// `d` in milliseconds, keeping the microseconds as a fraction.
 fn millis(d: Duration) -> f64 {
@@ -401,6 +402,58 @@ impl PyMediaSession {
         self.inner().is_play_collecting()
     }
 
+    /// Starts recording the call into memory or a new file at `path`: the remote party is
+    /// leg 0 (left in stereo), what the session sends leg 1 (right).
+    #[pyo3(signature = (now_us, options, path = None))]
+    fn start_recording(
+        &mut self,
+        now_us: u64,
+        options: &PyRecordOptions,
+        path: Option<&str>,
+    ) -> PyResult<()> {
+        let target = record_target(path)?;
+        self.inner()
+            .start_recording(Instant::from_micros(now_us), options.inner.clone(), target)
+            .map_err(media_err)
+    }
+
+    /// Pauses the recording.
+    fn pause_recording(&mut self, now_us: u64) -> PyResult<()> {
+        self.inner()
+            .pause_recording(Instant::from_micros(now_us))
+            .map_err(media_err)
+    }
+
+    /// Resumes the recording.
+    fn resume_recording(&mut self, now_us: u64) -> PyResult<()> {
+        self.inner()
+            .resume_recording(Instant::from_micros(now_us))
+            .map_err(media_err)
+    }
+
+    /// Completes the recording: (the file's bytes, or None for a file on disk, summary).
+    fn stop_recording<'py>(
+        &mut self,
+        py: Python<'py>,
+        now_us: u64,
+    ) -> PyResult<(Option<Bound<'py, PyBytes>>, Bound<'py, PyDict>)> {
+        let (target, summary) = self
+            .inner()
+            .stop_recording(Instant::from_micros(now_us))
+            .map_err(media_err)?;
+        finished(py, target, &summary)
+    }
+
+    /// Whether a recording runs.
+    fn is_recording(&mut self) -> bool {
+        self.inner().is_recording()
+    }
+
+    /// Audio recorded so far in milliseconds, or None when not recording.
+    fn recording_duration_ms(&mut self) -> Option<f64> {
+        self.inner().recording_duration().map(millis)
+    }
+
     /// RTCP figures: reception of the remote source, round trip, reports in and out.
     fn rtcp_stats<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         rtcp_stats_dict(py, self.inner().rtcp_stats())
@@ -452,6 +505,11 @@ fn event_dict(py: Python<'_>, event: Event) -> PyResult<Bound<'_, PyDict>> {
         }
         Event::Playback(event) => set_playback_event(&dict, event)?,
         Event::PlayCollectDone(result) => set_play_collect_result(&dict, &result)?,
+        Event::RecordingLimitReached { limit, summary } => {
+            dict.set_item("limit", limit_name(limit))?;
+            set_summary(&dict, &summary)?;
+        }
+        Event::RecordingFailed { message } => dict.set_item("message", message)?,
         // Events without fields, and kinds added to the core later, carry their type only.
         _ => {}
     }

@@ -70,6 +70,30 @@ class PythonBinding(Binding):
     def play_collect_result(self, ivr):
         return ivr.poll_result()
 
+    def record_options(self, **settings):
+        return mediacore.RecordOptions(**settings)
+
+    def recorder(self, options, now_us, path=None):
+        return mediacore.Recorder(options, now_us, path)
+
+    def finish(self, recorder, now_us):
+        return recorder.finish(now_us)
+
+    def stop_recording(self, session, now_us):
+        return session.stop_recording(now_us)
+
+    def recorder_events(self, recorder):
+        return drain_events(recorder)
+
+    def decode(self, data, rate, channels=1, hint=None, max_seconds=None):
+        return mediacore.Prompt.decode(data, rate, channels, hint, max_seconds)
+
+    def cache_get_or_decode(self, cache, key, rate, data):
+        return cache.get_or_decode(key, rate, data)
+
+    def cache_stats(self, cache):
+        return cache.stats()
+
 
 @pytest.fixture
 def binding():

@@ -42,7 +42,7 @@ def test_stub_names_match_the_module():
         assert name in classes or name in functions, f"{name} missing from the stub"
     for name in ("Encoder", "Decoder", "MediaSession", "Transcoder", "DtmfDetector",
                  "DetectedDigit", "Prompt", "PlayOptions", "Player", "PlayCollectConfig",
-                 "PlayAndCollect"):
+                 "PlayAndCollect", "PromptCache", "RecordOptions", "Recorder"):
         runtime = {
             n for n, _ in inspect.getmembers(getattr(mediacore, name))
             if not n.startswith("_")

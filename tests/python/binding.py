@@ -43,5 +43,12 @@ class Binding:
     #       field names, the collection's flattened (min_digits, first_digit_timeout_ms, ...)
     #   playback_events(player): every queued Player event as a dict, as bindings-python
     #   play_collect_result(ivr): a PlayAndCollect's result as a dict, or None
+    #   record_options(**settings): RecordOptions by the Python names (layout="stereo", ...)
+    #   recorder(options, now_us, path=None): a Recorder into memory or a new file
+    #   finish(recorder, now_us), stop_recording(session, now_us): (bytes or None, summary
+    #       dict with duration_ms, bytes, sample_rate, channels, format)
+    #   recorder_events(recorder): its events as dicts ({"type": "limit_reached", ...})
+    #   decode(data, rate, channels=1, hint=None, max_seconds=None): Prompt.decode
+    #   cache_get_or_decode(cache, key, rate, data), cache_stats(cache): the PromptCache's
     #   events(session): every queued event as a dict with a "type" key, as bindings-python
     #                    gives them (durations in ms, `None` for an absent BYE reason)

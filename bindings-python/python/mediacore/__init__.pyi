@@ -28,6 +28,9 @@ __all__ = [
     "PlayOptions",
     "Player",
     "Prompt",
+    "PromptCache",
+    "RecordOptions",
+    "Recorder",
     "Transcoder",
     "generate_dtmf",
     "generate_tone",
@@ -422,6 +425,51 @@ class PlayCollectDone(PlayCollectResult):
 
     type: Literal["play_collect_done"]
 
+class RecordingSummary(TypedDict):
+    """What a recording holds."""
+
+    duration_ms: float
+    bytes: int
+    sample_rate: int
+    channels: int
+    format: Literal["wav", "ogg-opus"]
+
+class RecordingLimitReached(RecordingSummary):
+    """The session's recording reached ``max_duration_ms`` ("duration") or ``max_bytes``
+    ("size"): it is complete up to there and records no more; collect it with
+    ``stop_recording``."""
+
+    type: Literal["recording_limit_reached"]
+    limit: Literal["duration", "size"]
+
+class RecordingFailed(TypedDict):
+    """The recording's file failed; it holds what was written up to its last checkpoint."""
+
+    type: Literal["recording_failed"]
+    message: str
+
+class RecorderLimitReached(RecordingSummary):
+    """A Recorder reached a limit."""
+
+    type: Literal["limit_reached"]
+    limit: Literal["duration", "size"]
+
+class PromptInfo(TypedDict):
+    """What a decoded file held: format ("WAV", "MP3", "FLAC", "Ogg Vorbis", "Ogg Opus") and
+    its own rate, channels and length."""
+
+    format: str
+    source_rate: int
+    source_channels: int
+    source_frames: int
+
+class CacheStats(TypedDict):
+    entries: int
+    bytes: int
+    hits: int
+    misses: int
+    evictions: int
+
 Event = Union[
     RemoteSourceStarted,
     RemoteSourceChanged,
@@ -436,6 +484,8 @@ Event = Union[
     PlaybackFinished,
     PlaybackInterrupted,
     PlayCollectDone,
+    RecordingLimitReached,
+    RecordingFailed,
 ]
 
 class SessionStats(TypedDict):
@@ -654,6 +704,23 @@ class MediaSession:
         """Ends the play-and-collect under way with reason "cancelled"."""
     def is_play_collecting(self) -> bool:
         """Whether a play-and-collect is under way."""
+    def start_recording(
+        self, now_us: int, options: RecordOptions, path: Optional[str] = None
+    ) -> None:
+        """Records the call into memory, or into a new file at ``path``: the remote party as
+        heard is leg 0 (left in stereo, the only leg in mono), what the session sends (capture
+        or prompts) leg 1. Raises MediaError when already recording."""
+    def pause_recording(self, now_us: int) -> None:
+        """Pauses the recording (skip or silence, per its options)."""
+    def resume_recording(self, now_us: int) -> None:
+        """Resumes the recording."""
+    def stop_recording(self, now_us: int) -> tuple[Optional[bytes], RecordingSummary]:
+        """Completes the recording: the file's bytes (None for a file on disk) and a
+        summary. Raises MediaError when not recording."""
+    def is_recording(self) -> bool:
+        """Whether a recording runs (also after a limit, until ``stop_recording``)."""
+    def recording_duration_ms(self) -> Optional[float]:
+        """Audio recorded so far, or None."""
     def rtcp_stats(self) -> RtcpStats:
         """RTCP figures: reception of the remote source, round trip, reports in and out."""
 
@@ -665,6 +732,29 @@ class Prompt:
     def from_samples(sample_rate: int, pcm: Pcm, channels: int = 1) -> Prompt:
         """A prompt from interleaved samples; raises MediaError for a rate outside
         8000-192000 Hz, a channel count other than 1 or 2, or a partial frame."""
+    @staticmethod
+    def decode(
+        data: Payload,
+        sample_rate: int,
+        channels: int = 1,
+        hint: Optional[str] = None,
+        max_seconds: Optional[float] = None,
+        max_input_bytes: Optional[int] = None,
+    ) -> Prompt:
+        """Decodes a whole prompt file (WAV PCM/float/µ-law/A-law, MP3, FLAC, Ogg Vorbis, Ogg
+        Opus), converted to ``sample_rate`` (8000-48000) and ``channels``; ``hint`` is a file
+        extension. Limits default to 30 minutes of audio and 64 MiB of input. Raises
+        MediaError naming the problem for corrupt, truncated, unsupported or too long files."""
+    @staticmethod
+    def decode_info(
+        data: Payload,
+        sample_rate: int,
+        channels: int = 1,
+        hint: Optional[str] = None,
+        max_seconds: Optional[float] = None,
+        max_input_bytes: Optional[int] = None,
+    ) -> tuple[Prompt, PromptInfo]:
+        """``decode``, and what the file held."""
     @property
     def sample_rate(self) -> int:
         """The rate in Hz."""
@@ -789,3 +879,91 @@ class PlayAndCollect:
         """Whether its prompts are playing."""
     def poll_result(self) -> Optional[PlayCollectResult]:
         """The result, once; None before the end."""
+
+class PromptCache:
+    """Decoded prompts shared by name and layout, so that every call playing one prompt
+    shares one copy; the least recently used are dropped past ``max_bytes``."""
+
+    def __init__(self, max_bytes: int = 64 << 20) -> None: ...
+    def get_or_decode(
+        self,
+        key: str,
+        sample_rate: int,
+        data: Union[Payload, Any],
+        channels: int = 1,
+        max_seconds: Optional[float] = None,
+    ) -> Prompt:
+        """The prompt ``key`` at the layout; on a miss decoded from ``data`` (bytes, or a
+        callable returning them, called only then; the key's extension is the format hint)
+        and kept. Raises MediaError for a file that does not decode (nothing is kept)."""
+    def get(self, key: str, sample_rate: int, channels: int = 1) -> Optional[Prompt]:
+        """The prompt if held."""
+    def insert(self, key: str, prompt: Prompt) -> bool:
+        """Keeps ``prompt``; returns whether it fitted the budget."""
+    def remove(self, key: str) -> int:
+        """Drops every layout of ``key``; returns how many."""
+    def clear(self) -> None:
+        """Drops everything."""
+    def stats(self) -> CacheStats:
+        """Entries, bytes, hits, misses, evictions."""
+
+class RecordOptions:
+    """How to record."""
+
+    def __init__(
+        self,
+        *,
+        layout: Literal["mono", "stereo", "mixed-mono"] = "stereo",
+        sample_rate: int = 8000,
+        format: Literal["wav", "ogg-opus"] = "wav",
+        opus_bitrate: int = 32000,
+        pause_mode: Literal["skip", "silence"] = "silence",
+        max_duration_ms: Optional[int] = None,
+        max_bytes: Optional[int] = None,
+        checkpoint_interval_ms: int = 1000,
+        start_time: str = "",
+        call_id: Optional[str] = None,
+        legs: Optional[list[str]] = None,
+        extra: Optional[list[tuple[str, str]]] = None,
+    ) -> None:
+        """Stereo puts leg 0 left and leg 1 right, mixed-mono sums them, mono takes leg 0.
+        WAV at 8000-48000 Hz; Ogg Opus at 8000, 12000, 16000, 24000 or 48000 Hz. The file's
+        sizes (WAV) or pages (Ogg) are written every ``checkpoint_interval_ms`` (10-1000) of
+        audio, so a crash loses at most that much. The metadata is stored in the file (a WAV
+        LIST/INFO chunk, Opus tags). Raises MediaError naming a bad setting."""
+    @property
+    def channels(self) -> int:
+        """Channels of the recording."""
+
+class Recorder:
+    """Records legs of audio on the media timeline: each frame is placed by its ``now_us``,
+    gaps become silence, a leg running ahead is cut back, and a leg that is late or has
+    ended never holds the others back more than 200 ms."""
+
+    def __init__(self, options: RecordOptions, now_us: int = 0, path: Optional[str] = None) -> None:
+        """Starts recording at ``now_us`` into memory, or into a new file at ``path``."""
+    def write(self, now_us: int, leg: int, pcm: Pcm, sample_rate: int, channels: int = 1) -> None:
+        """Records ``pcm`` on ``leg``; ``now_us`` is when its first sample plays. Raises
+        MediaError for a leg the layout lacks, an ended leg, a rate that cannot be converted
+        or a stopped recording; nothing changes then."""
+    def end_leg(self, now_us: int, leg: int) -> None:
+        """The leg hung up: silence from here on."""
+    def pause(self, now_us: int) -> None: ...
+    def resume(self, now_us: int) -> None: ...
+    def handle_timeout(self, now_us: int) -> None:
+        """Lets time pass: silent legs get silence, checkpoints are written."""
+    def poll_timeout(self) -> Optional[int]:
+        """When to call ``handle_timeout`` next."""
+    def poll_event(self) -> Optional[RecorderLimitReached]:
+        """A limit reached (once), or None."""
+    @property
+    def duration_ms(self) -> float: ...
+    @property
+    def bytes_written(self) -> int: ...
+    @property
+    def is_paused(self) -> bool: ...
+    @property
+    def is_stopped(self) -> bool:
+        """Stopped by a limit or a failing file."""
+    def finish(self, now_us: int) -> tuple[Optional[bytes], RecordingSummary]:
+        """Completes the file: its bytes (None for a file on disk) and a summary."""
