@@ -12,6 +12,8 @@ const EXTENSIBLE: u16 = 0xFFFE;
 /// `WAVE_FORMAT_ALAW` and `WAVE_FORMAT_MULAW`.
 const ALAW: u16 = 6;
 const MULAW: u16 = 7;
+/// The most channels symphonia gives positions to.
+const MAX_CHANNELS: u16 = 26;
 /// The format tags decoded: PCM, IEEE float, A-law, mu-law.
 pub(super) const DECODED_TAGS: [u16; 4] = [1, 3, ALAW, MULAW];
 
@@ -96,10 +98,14 @@ pub(super) fn scan(bytes: &[u8]) -> Result<WavLayout, PlaybackError> {
             if fmt.len() == 16 && (tag == ALAW || tag == MULAW) {
                 short_g711_fmt = Some(pos);
             }
-            format_tag = Some(match fmt.get(24..26) {
+            let resolved = match fmt.get(24..26) {
                 Some(sub) if tag == EXTENSIBLE => u16::from_le_bytes([sub[0], sub[1]]),
                 _ => tag,
-            });
+            };
+            if DECODED_TAGS.contains(&resolved) {
+                check_fmt(fmt, tag)?;
+            }
+            format_tag = Some(resolved);
         }
         // Chunks are padded to an even length.
         pos = end.saturating_add(len as usize & 1);
@@ -145,6 +151,51 @@ pub(super) fn normalized(bytes: &[u8], layout: &WavLayout) -> Option<Vec<u8>> {
     let riff = u32::try_from(out.len() - 8).unwrap_or(u32::MAX);
     out[4..8].copy_from_slice(&riff.to_le_bytes());
     Some(out)
+}
+
+/// Checks the `fmt ` fields of a format decoded here for values symphonia 0.6.1 does not
+/// guard its arithmetic against (its checks of block alignment and of the extensible
+/// channel mask overflow 16- and 32-bit integers on absurd channel counts and masks).
+fn check_fmt(fmt: &[u8], tag: u16) -> Result<(), PlaybackError> {
+    let channels = u16::from_le_bytes([fmt[2], fmt[3]]);
+    let bits = u16::from_le_bytes([fmt[14], fmt[15]]);
+    if channels == 0 {
+        return Err(corrupt("the fmt chunk gives 0 channels".into()));
+    }
+    if channels > MAX_CHANNELS {
+        return Err(PlaybackError::UnsupportedAudio {
+            format: FORMAT,
+            reason: format!("{channels} channels; at most {MAX_CHANNELS}"),
+        });
+    }
+    if bits == 0 || bits > 64 {
+        return Err(corrupt(format!("{bits} bits per sample")));
+    }
+    if tag == EXTENSIBLE {
+        let Some(mask) = fmt.get(20..24) else {
+            return Err(corrupt(format!(
+                "the extensible fmt chunk has {} bytes; 40 expected",
+                fmt.len()
+            )));
+        };
+        let mask = u32::from_le_bytes([mask[0], mask[1], mask[2], mask[3]]);
+        // Positions past the last one known, or too few positions below it for the channels.
+        let highest = 32 - mask.leading_zeros();
+        let missing = u32::from(channels).saturating_sub(mask.count_ones());
+        if highest + missing > u32::from(MAX_CHANNELS) {
+            return Err(corrupt(format!(
+                "channel mask 0x{mask:08x} does not fit {channels} channels"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn corrupt(reason: String) -> PlaybackError {
+    PlaybackError::Corrupt {
+        format: FORMAT,
+        reason,
+    }
 }
 
 /// A name for a WAV format tag (Microsoft's registered `WAVE_FORMAT_*` values).
@@ -221,6 +272,33 @@ mod tests {
             );
         }
         assert_eq!(codec_name(0x11), "IMA ADPCM in WAV");
+    }
+
+    #[test]
+    fn fmt_values_that_would_overflow_the_reader_are_refused() {
+        // Found by the prompt_decode fuzz target: 65281 channels of 32 bits.
+        let mut many = wav(1, 4, &[0; 4]);
+        many[34..36].copy_from_slice(&0xFF01u16.to_le_bytes());
+        many[46..48].copy_from_slice(&32u16.to_le_bytes());
+        assert!(matches!(
+            scan(&many),
+            Err(PlaybackError::UnsupportedAudio { .. })
+        ));
+        let mut none = wav(1, 4, &[0; 4]);
+        none[34..36].copy_from_slice(&0u16.to_le_bytes());
+        assert!(matches!(scan(&none), Err(PlaybackError::Corrupt { .. })));
+        // An extensible fmt whose channel mask has its top position set, for 2 channels.
+        let mut ext = b"RIFF\0\0\0\0WAVEfmt \x28\0\0\0\xFE\xFF\x02\0\x40\x1f\0\0\0\x7d\0\0\x04\0\x10\0\x16\0\x10\0".to_vec();
+        ext.extend_from_slice(&0x8000_0000u32.to_le_bytes());
+        ext.extend_from_slice(&[
+            1, 0, 0, 0, 0, 0, 0x10, 0, 0x80, 0, 0, 0xaa, 0, 0x38, 0x9b, 0x71,
+        ]);
+        ext.extend_from_slice(b"data\x04\0\0\0\0\0\0\0");
+        let err = scan(&ext).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "corrupt WAV prompt: channel mask 0x80000000 does not fit 2 channels"
+        );
         assert_eq!(codec_name(0x1234), "WAV format tag 0x1234");
     }
 }
