@@ -120,10 +120,13 @@ fn empty_message(format: &Option<&'static str>) -> String {
 }
 
 fn unsupported_format_message(detected: &Option<&'static str>, hint: &Option<String>) -> String {
-    let what = match (detected, hint) {
-        (Some(detected), _) => format!("a {detected} file"),
-        (None, Some(hint)) => format!("not recognised (file extension {hint:?})"),
-        (None, None) => "not recognised".to_owned(),
-    };
-    format!("prompt content is {what}; expected {SUPPORTED_FORMATS}")
+    match (detected, hint) {
+        (Some(detected), _) => {
+            format!("prompt format {detected} is not supported; expected {SUPPORTED_FORMATS}")
+        }
+        (None, Some(hint)) => format!(
+            "prompt format not recognised (file extension {hint:?}); expected {SUPPORTED_FORMATS}"
+        ),
+        (None, None) => format!("prompt format not recognised; expected {SUPPORTED_FORMATS}"),
+    }
 }

@@ -329,6 +329,11 @@ fn broken_and_foreign_files_give_errors_that_say_what_is_wrong() {
         piped[40..44].copy_from_slice(&placeholder.to_le_bytes());
         assert_eq!(decode(&piped, 8000, 1).unwrap().frames(), 800);
     }
+    // A RIFF length that ends before the data (a common writer mistake) is not held against
+    // the file.
+    let mut short_riff = good.clone();
+    short_riff[4..8].copy_from_slice(&36u32.to_le_bytes());
+    assert_eq!(decode(&short_riff, 8000, 1).unwrap().frames(), 800);
     let adpcm = wav(0x11, 1, 8000, 4, &[0; 256]);
     assert_eq!(
         decode(&adpcm, 8000, 1),
@@ -347,7 +352,7 @@ fn broken_and_foreign_files_give_errors_that_say_what_is_wrong() {
     let err = Prompt::decode(&garbage, Some("wav"), 8000, 1, &limits()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "prompt content is not recognised (file extension \"wav\"); expected WAV (PCM, float, \
+        "prompt format not recognised (file extension \"wav\"); expected WAV (PCM, float, \
          mu-law, A-law), MP3, FLAC, Ogg Vorbis or Ogg Opus"
     );
     assert_eq!(

@@ -119,11 +119,19 @@ pub(super) fn scan(bytes: &[u8]) -> Result<WavLayout, PlaybackError> {
 }
 
 /// `bytes` rewritten where symphonia would misread them, or `None` when it reads them as
-/// they are: a 16-byte mu-law or A-law `fmt ` chunk grows a zero `cbSize`, and a data chunk
-/// of placeholder length gets the length of the whole frames present (symphonia would
-/// otherwise fail on the partial packet at the end of the file). The RIFF length follows.
+/// they are: a 16-byte mu-law or A-law `fmt ` chunk grows a zero `cbSize`; a data chunk of
+/// placeholder length gets the length of the whole frames present (symphonia would
+/// otherwise fail on the partial packet at the end of the file); and the RIFF length is set
+/// to the file's when it does not reach the end of the data chunk (symphonia refuses a
+/// chunk that overruns its parent; writers that get the RIFF length wrong are common).
 pub(super) fn normalized(bytes: &[u8], layout: &WavLayout) -> Option<Vec<u8>> {
-    if layout.short_g711_fmt.is_none() && layout.data_len.is_some() {
+    let riff = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+    let data_end = match layout.data_len {
+        Some(len) => layout.data_at + 8 + len as usize,
+        None => bytes.len(),
+    };
+    let riff_short = riff != u32::MAX && (riff as usize).saturating_add(8) < data_end;
+    if layout.short_g711_fmt.is_none() && layout.data_len.is_some() && !riff_short {
         return None;
     }
     let mut out = Vec::with_capacity(bytes.len() + 2);
