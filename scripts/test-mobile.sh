@@ -59,7 +59,13 @@ expect "$OUT/kotlin/uniffi/mediacore_mobile/mediacore_mobile.kt" \
     'open class DtmfDetector\b' 'data class DetectedDigit' 'enum class DtmfSource' \
     'enum class CollectEndReason' 'fun `?generateDtmf`?\(' 'fun `?generateTone`?\(' \
     'fun `?processMuted`?\(' 'fun `?sendDtmf`?\(' 'fun `?isSendingDtmf`?\(' \
-    'fun `?collectDigits`?\(' 'fun `?cancelDigitCollection`?\(' 'fun `?pushSignalledDigit`?\('
+    'fun `?collectDigits`?\(' 'fun `?cancelDigitCollection`?\(' 'fun `?pushSignalledDigit`?\(' \
+    'open class Prompt\b' 'fun `?fromSamples`?\(' 'data class PlayCollectConfig' \
+    'fun `?playPrompt`?\(' 'fun `?playAndCollect`?\(' \
+    'data class RecordOptions' 'open class Recorder\b' 'data class FinishedRecording' \
+    'class Record\(message' 'data class RecordingLimitReached' 'fun `?startRecording`?\(' \
+    'fun `?stopRecording`?\(' 'open class PromptCache\b' 'fun `?getOrDecode`?\(' \
+    'fun `?decodePromptInfo`?\('
 expect "$OUT/swift/mediacore_mobile.swift" \
     'open class Encoder\b' 'open class Decoder\b' 'open class MediaSession\b' \
     'enum MediaError\b' 'enum MediaEvent\b' 'struct SessionStats\b' \
@@ -75,7 +81,13 @@ expect "$OUT/swift/mediacore_mobile.swift" \
     'open class DtmfDetector\b' 'struct DetectedDigit\b' 'enum DtmfSource\b' \
     'enum CollectEndReason\b' 'func generateDtmf\(' 'func generateTone\(' \
     'func processMuted\(' 'func sendDtmf\(' 'func isSendingDtmf\(' 'func collectDigits\(' \
-    'func cancelDigitCollection\(' 'func pushSignalledDigit\('
+    'func cancelDigitCollection\(' 'func pushSignalledDigit\(' \
+    'open class Prompt\b' 'func fromSamples\(' 'struct PlayCollectConfig\b' \
+    'func playPrompt\(' 'func playAndCollect\(' \
+    'struct RecordOptions\b' 'open class Recorder\b' 'struct FinishedRecording\b' \
+    'case Record\(message' 'case recordingLimitReached\(' 'func startRecording\(' \
+    'func stopRecording\(' 'open class PromptCache\b' 'func getOrDecode\(' \
+    'func decodePromptInfo\('
 expect "$OUT/swift/mediacore_mobileFFI.h" 'uniffi_mediacore_mobile_fn_constructor_mediasession_new'
 expect "$OUT/swift/mediacore_mobileFFI.modulemap" 'mediacore_mobileFFI'
 

@@ -11,6 +11,7 @@ mod codec;
 mod dtmf;
 mod opus;
 mod playback;
+mod record;
 mod session;
 mod transcode;
 
@@ -24,6 +25,10 @@ pub use opus::{OpusApplication, OpusSettings};
 pub use playback::{
     InterruptReason, PlayAndCollect, PlayCollectConfig, PlayCollectReason, PlayCollectResult,
     PlayOptions, PlaybackEvent, Player, Prompt,
+};
+pub use record::{
+    CacheStats, DecodedPrompt, FinishedRecording, KeyValue, PromptCache, PromptInfo, RecordLimit,
+    RecordOptions, Recorder, RecorderEvent, RecordingSummary, decode_prompt_info,
 };
 pub use session::{JitterStats, MediaEvent, MediaSession, QualityReport, RtcpStats, SessionStats};
 pub use transcode::Transcoder;
@@ -75,6 +80,13 @@ pub enum MediaError {
         /// What was wrong and what was expected.
         message: String,
     },
+    /// A recording could not be started, written or finished (a setting out of range, a leg
+    /// the layout does not have, a stopped recording, a file that failed).
+    #[error("{message}")]
+    Record {
+        /// What was wrong and what was expected.
+        message: String,
+    },
     /// An error of a kind this binding does not name yet.
     #[error("{message}")]
     Other {
@@ -93,6 +105,7 @@ impl From<::mediacore::Error> for MediaError {
             ::mediacore::Error::Frame(_) => MediaError::Frame { message },
             ::mediacore::Error::InvalidArgument(_) => MediaError::InvalidArgument { message },
             ::mediacore::Error::Playback(_) => MediaError::Playback { message },
+            ::mediacore::Error::Record(_) => MediaError::Record { message },
             _ => MediaError::Other { message },
         }
     }
@@ -108,6 +121,7 @@ impl MediaError {
             | MediaError::Frame { message }
             | MediaError::InvalidArgument { message }
             | MediaError::Playback { message }
+            | MediaError::Record { message }
             | MediaError::Other { message } => message,
         }
     }
@@ -143,5 +157,7 @@ mod tests {
         check::<Prompt>();
         check::<Player>();
         check::<PlayAndCollect>();
+        check::<Recorder>();
+        check::<PromptCache>();
     }
 }

@@ -15,6 +15,9 @@ use crate::playback::{
     InterruptReason, PlayCollectConfig, PlayCollectResult, PlayOptions, PlaybackEvent, Prompt,
     collect_config, play_options,
 };
+use crate::record::{
+    FinishedRecording, RecordLimit, RecordOptions, RecordingSummary, finished, record_target,
+};
 use crate::{MediaError, lock};
 
 /// Something that happened in a session, drained with [`MediaSession::poll_event`].
@@ -107,6 +110,20 @@ pub enum MediaEvent {
         /// Its outcome.
         result: PlayCollectResult,
     },
+    /// The recording started with `start_recording` reached a limit: the file is complete up
+    /// to it and nothing more is recorded; collect it with `stop_recording`.
+    RecordingLimitReached {
+        /// Which limit.
+        limit: RecordLimit,
+        /// The recording at that point.
+        summary: RecordingSummary,
+    },
+    /// The recording's file failed (it holds everything up to the last checkpoint) or took
+    /// no more audio; collect it with `stop_recording`.
+    RecordingFailed {
+        /// The core's message.
+        message: String,
+    },
     /// An event kind this binding does not translate yet, by its core name.
     Other {
         /// The core's snake_case name of the event kind.
@@ -164,6 +181,11 @@ impl From<Event> for MediaEvent {
             Event::PlayCollectDone(result) => MediaEvent::PlayCollectDone {
                 result: result.into(),
             },
+            Event::RecordingLimitReached { limit, summary } => MediaEvent::RecordingLimitReached {
+                limit: limit.into(),
+                summary: summary.into(),
+            },
+            Event::RecordingFailed { message } => MediaEvent::RecordingFailed { message },
             other => MediaEvent::Other {
                 name: other.name().to_owned(),
             },
@@ -172,7 +194,7 @@ impl From<Event> for MediaEvent {
 }
 
 /// `d` in milliseconds, keeping the microseconds as a fraction (like the other bindings).
-fn millis(d: Duration) -> f64 {
+pub(crate) fn millis(d: Duration) -> f64 {
     d.as_micros() as f64 / 1000.0
 }
 
@@ -743,6 +765,50 @@ impl MediaSession {
     /// Whether a play-and-collect is under way.
     pub fn is_play_collecting(&self) -> bool {
         lock(&self.inner).is_play_collecting()
+    }
+
+    /// Starts recording the call at `now_us` into memory or a new file at `path`: the remote
+    /// party is leg 0 (left in stereo), what the session sends leg 1 (right). An error for
+    /// options the engine refuses, a file that cannot be created, or a recording already
+    /// running.
+    #[uniffi::method(default(path = None))]
+    pub fn start_recording(
+        &self,
+        now_us: u64,
+        options: RecordOptions,
+        path: Option<String>,
+    ) -> Result<(), MediaError> {
+        let config = options.to_core()?;
+        let target = record_target(path)?;
+        let now = Instant::from_micros(now_us);
+        Ok(lock(&self.inner).start_recording(now, config, target)?)
+    }
+
+    /// Pauses the recording; an error when none runs.
+    pub fn pause_recording(&self, now_us: u64) -> Result<(), MediaError> {
+        Ok(lock(&self.inner).pause_recording(Instant::from_micros(now_us))?)
+    }
+
+    /// Resumes the recording; an error when none runs.
+    pub fn resume_recording(&self, now_us: u64) -> Result<(), MediaError> {
+        Ok(lock(&self.inner).resume_recording(Instant::from_micros(now_us))?)
+    }
+
+    /// Completes the recording: the file's bytes (memory) or `None` (a file on disk), and
+    /// what it holds. An error when none runs.
+    pub fn stop_recording(&self, now_us: u64) -> Result<FinishedRecording, MediaError> {
+        let (target, summary) = lock(&self.inner).stop_recording(Instant::from_micros(now_us))?;
+        finished(target, summary)
+    }
+
+    /// Whether a recording runs (also one stopped at a limit and not yet collected).
+    pub fn is_recording(&self) -> bool {
+        lock(&self.inner).is_recording()
+    }
+
+    /// Audio recorded so far in milliseconds, or `None` when not recording.
+    pub fn recording_duration_ms(&self) -> Option<f64> {
+        lock(&self.inner).recording_duration().map(millis)
     }
 
     /// RTCP figures: reception of the remote source, round trip, reports in and out.

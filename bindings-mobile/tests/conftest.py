@@ -48,13 +48,13 @@ def fields_dict(value):
 
 
 def event_dict(event, kinds=None, prefix=""):
-    """A `MediaEvent` (or, with `kinds` and `prefix`, a `PlaybackEvent`) as bindings-python
-    gives events: {"type": snake_case, ...fields}, a quality report's and a play-and-collect
-    result's fields inline, enums as their snake_case names, and a playback's `digit` only
-    when a digit interrupted it."""
+    """A `MediaEvent` (or, with `kinds` and `prefix`, a `PlaybackEvent` or `RecorderEvent`)
+    as bindings-python gives events: {"type": snake_case, ...fields}, a quality report's, a
+    play-and-collect result's and a recording summary's fields inline, enums as their
+    snake_case names, and a playback's `digit` only when a digit interrupted it."""
     kind = next(name for name in kinds or EVENT_KINDS if getattr(event, f"is_{name}")())
     fields = fields_dict(event)
-    for nested in ("report", "result"):
+    for nested in ("report", "result", "summary"):
         if nested in fields:
             fields.update(fields_dict(fields.pop(nested)))
     if kind.endswith("interrupted") and fields["digit"] is None:
@@ -65,8 +65,14 @@ def event_dict(event, kinds=None, prefix=""):
 EVENT_KINDS = ["remote_source_started", "remote_source_changed", "rtp_timeout", "rtp_resumed",
                "remote_bye", "quality", "dtmf_started", "dtmf", "digits_collected",
                "playback_started", "playback_finished", "playback_interrupted",
-               "play_collect_done", "other"]
+               "play_collect_done", "recording_limit_reached", "recording_failed", "other"]
 PLAYBACK_EVENT_KINDS = ["started", "finished", "interrupted"]
+RECORDER_EVENT_KINDS = ["limit_reached"]
+
+
+def finished(recording):
+    """A `FinishedRecording` as bindings-python gives it: (bytes or None, summary dict)."""
+    return recording.bytes, record_dict(recording.summary)
 
 
 def opus_settings(settings):
@@ -148,6 +154,34 @@ class MobileBinding(Binding):
     def play_collect_result(self, ivr):
         result = ivr.poll_result()
         return None if result is None else fields_dict(result)
+
+    def record_options(self, **settings):
+        if "extra" in settings:
+            settings["extra"] = [mc.KeyValue(key=k, value=v) for k, v in settings["extra"]]
+        options = mc.RecordOptions(**settings)
+        options.validate()  # the record checks itself on request, Python's class when built
+        return options
+
+    def recorder(self, options, now_us, path=None):
+        return mc.Recorder(options, now_us, path)
+
+    def finish(self, recorder, now_us):
+        return finished(recorder.finish(now_us))
+
+    def stop_recording(self, session, now_us):
+        return finished(session.stop_recording(now_us))
+
+    def recorder_events(self, recorder):
+        return [event_dict(event, RECORDER_EVENT_KINDS) for event in drain_events(recorder)]
+
+    def decode(self, data, rate, channels=1, hint=None, max_seconds=None):
+        return mc.Prompt.decode(data, rate, channels, hint, max_seconds)
+
+    def cache_get_or_decode(self, cache, key, rate, data):
+        return cache.get_or_decode(key, rate, data)
+
+    def cache_stats(self, cache):
+        return record_dict(cache.stats())
 
 
 @pytest.fixture
