@@ -61,6 +61,8 @@ pub use timeline::MAX_LAG;
 #[cfg(test)]
 mod ogg_tests;
 #[cfg(test)]
+mod prop_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod timeline_tests;

@@ -12,14 +12,14 @@ use crate::codec::opus::{OpusDecoder, packet_samples};
 use crate::{AudioFrame, Instant};
 
 /// A packet and the granule position and end-of-stream flag of its page.
-struct Read {
-    data: Vec<u8>,
-    granule: u64,
-    last_in_page: bool,
-    eos: bool,
+pub(super) struct Read {
+    pub(super) data: Vec<u8>,
+    pub(super) granule: u64,
+    pub(super) last_in_page: bool,
+    pub(super) eos: bool,
 }
 
-fn read_ogg(bytes: &[u8]) -> Vec<Read> {
+pub(super) fn read_ogg(bytes: &[u8]) -> Vec<Read> {
     let mut reader = ogg::reading::PacketReader::new(Cursor::new(bytes));
     let mut out = Vec::new();
     while let Some(p) = reader.read_packet().expect("valid Ogg pages") {
