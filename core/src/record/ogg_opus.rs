@@ -3,7 +3,9 @@
 //!
 //! - Headers: `OpusHead` (channel mapping family 0: mono or stereo, pre-skip = the
 //!   encoder's look-ahead) and `OpusTags` (the metadata), each on a page of its own.
-//! - Granule positions count 48 kHz samples including the pre-skip (RFC 7845 §4).
+//! - Granule positions count decoded 48 kHz samples, the pre-skip among them (RFC 7845
+//!   §4): a page's is the samples its packets and all before decode to; the last page's
+//!   is the pre-skip plus the samples recorded.
 //! - One packet is held back so that a checkpoint can end a page with it: the `ogg` crate
 //!   ends a page only as it takes a packet. A checkpoint ends the page and flushes, so a
 //!   killed process leaves a file that plays up to it.
@@ -204,7 +206,7 @@ impl<W: Write> OggOpusSink<W> {
             })?;
         self.filled = 0;
         self.coded += (self.frame.len() / self.channels) as u64;
-        let granule = u64::from(PRE_SKIP) + self.coded * self.scale;
+        let granule = self.coded * self.scale;
         Ok((self.packet[..len].to_vec(), granule))
     }
 

@@ -173,7 +173,7 @@ fn run(config: RecordConfig, ops: &[Op]) -> Result<(), TestCaseError> {
             RecordFormat::OggOpus { .. } => {
                 let packets = read_ogg(r.target().get_ref());
                 let granule = packets.last().map_or(0, |p| p.granule);
-                granule.saturating_sub(312) * model.rate / 48_000
+                granule * model.rate / 48_000
             }
         };
         let on_target_ns = on_target * 1_000_000_000 / model.rate;
