@@ -1,15 +1,14 @@
 //! DTMF and tones for JS: the in-band `DtmfDetector`, `generateDtmf` and `generateTone`, the
 //! `collectDigits` options of a session, and the names DTMF events use.
 
-use core::time::Duration;
-
-use js_sys::{Array, Object, Reflect};
+use js_sys::Array;
 use mediacore::Error;
 use mediacore::dtmf::{CollectConfig, Terminators};
 use mediacore::tones::DtmfOptions;
 use wasm_bindgen::prelude::*;
 
 use crate::args::{self, object};
+use crate::options;
 
 /// The TypeScript types of detected digits and of the options objects.
 // Used by the custom section below, a use that rustc's dead-code lint does not see.
@@ -70,70 +69,17 @@ const COLLECT_KEYS: [&str; 6] = [
     "overallTimeoutMs",
 ];
 
-/// The own keys of an options object with their values, `undefined` ones left out; an
-/// error for a key not in `known`. `undefined` or `null` is no options.
-fn entries(value: &JsValue, what: &str, known: &[&str]) -> Result<Vec<(String, JsValue)>, Error> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(Vec::new());
-    }
-    if !value.is_object() {
-        return Err(Error::InvalidArgument(format!(
-            "{what} {value:?} are not an object"
-        )));
-    }
-    let mut out = Vec::new();
-    for key in Object::keys(value.unchecked_ref::<Object>()) {
-        let name = key.as_string().unwrap_or_default();
-        // Reading an own data property cannot throw; a getter that throws reads as undefined.
-        let v = Reflect::get(value, &key).unwrap_or(JsValue::UNDEFINED);
-        if v.is_undefined() {
-            continue;
-        }
-        if !known.contains(&name.as_str()) {
-            return Err(Error::InvalidArgument(format!(
-                "{what}: {name:?} is not known; expected {}",
-                known.join(", ")
-            )));
-        }
-        out.push((name, v));
-    }
-    Ok(out)
-}
-
-fn number(name: &str, value: &JsValue) -> Result<f64, Error> {
-    value
-        .as_f64()
-        .ok_or_else(|| Error::InvalidArgument(format!("{name} {value:?} is not a number")))
-}
-
-/// `null` is off, a number is whole milliseconds.
-fn timeout(name: &str, value: &JsValue) -> Result<Option<Duration>, Error> {
-    if value.is_null() {
-        return Ok(None);
-    }
-    args::duration_ms(name, number(name, value)?).map(Some)
-}
-
 /// A `CollectOptions` object onto the core's defaults.
 pub(crate) fn collect_config(value: &JsValue) -> Result<CollectConfig, Error> {
     let mut config = CollectConfig::default();
-    for (name, v) in entries(value, "collect options", &COLLECT_KEYS)? {
-        match name.as_str() {
-            "minDigits" => {
-                config.min_digits = args::integer(&name, number(&name, &v)?, u32::MAX)? as usize
-            }
-            "maxDigits" => {
-                config.max_digits = args::integer(&name, number(&name, &v)?, u32::MAX)? as usize
-            }
-            "terminators" => {
-                let text = v.as_string().ok_or_else(|| {
-                    Error::InvalidArgument(format!("terminators {v:?} is not a string"))
-                })?;
-                config.terminators = Terminators::parse(&text)?;
-            }
-            "firstDigitTimeoutMs" => config.first_digit_timeout = timeout(&name, &v)?,
-            "interDigitTimeoutMs" => config.inter_digit_timeout = timeout(&name, &v)?,
-            _ => config.overall_timeout = timeout(&name, &v)?,
+    for opt in options::read(value, "collect", &COLLECT_KEYS)? {
+        match opt.key.as_str() {
+            "minDigits" => config.min_digits = opt.integer(u32::MAX)? as usize,
+            "maxDigits" => config.max_digits = opt.integer(u32::MAX)? as usize,
+            "terminators" => config.terminators = Terminators::parse(&opt.string()?)?,
+            "firstDigitTimeoutMs" => config.first_digit_timeout = opt.millis_or_null()?,
+            "interDigitTimeoutMs" => config.inter_digit_timeout = opt.millis_or_null()?,
+            _ => config.overall_timeout = opt.millis_or_null()?,
         }
     }
     Ok(config)
@@ -222,13 +168,12 @@ pub fn generate_dtmf(
 ) -> Result<Vec<i16>, JsError> {
     let rate = args::integer("sampleRate", sample_rate, u32::MAX)?;
     let mut dtmf = DtmfOptions::default();
-    for (name, v) in entries(&options, "DTMF options", &DTMF_KEYS)? {
-        let n = number(&name, &v)?;
-        match name.as_str() {
-            "levelDbm0" => dtmf.level_dbm0 = n,
-            "twistDb" => dtmf.twist_db = n,
-            "durationMs" => dtmf.duration_ms = args::integer(&name, n, u32::MAX)?,
-            _ => dtmf.gap_ms = args::integer(&name, n, u32::MAX)?,
+    for opt in options::read(&options, "DTMF", &DTMF_KEYS)? {
+        match opt.key.as_str() {
+            "levelDbm0" => dtmf.level_dbm0 = opt.number()?,
+            "twistDb" => dtmf.twist_db = opt.number()?,
+            "durationMs" => dtmf.duration_ms = opt.integer(u32::MAX)?,
+            _ => dtmf.gap_ms = opt.integer(u32::MAX)?,
         }
     }
     Ok(mediacore::tones::generate_dtmf(digits, rate, &dtmf)?)
@@ -253,16 +198,9 @@ pub fn generate_tone(
 mod tests {
     use super::*;
 
-    fn declared(name: &str) -> Vec<String> {
-        crate::typescript_interface(TS_TYPES, name)
-            .into_iter()
-            .filter(|line| !line.starts_with("/**"))
-            .map(|line| line.split('?').next().unwrap_or_default().to_owned())
-            .collect()
-    }
-
     #[test]
     fn typescript_types_list_every_option_in_order() {
+        let declared = |name| crate::typescript_optional_keys(TS_TYPES, name);
         assert_eq!(declared("DtmfOptions"), DTMF_KEYS);
         assert_eq!(declared("CollectOptions"), COLLECT_KEYS);
         let d = DtmfOptions::default();

@@ -17,6 +17,9 @@
 //! - [`Prompt`], [`Player`], [`PlayCollectConfig`], [`PlayAndCollect`]: prompt audio, one
 //!   call's prompt queue, and IVR menus (prompts, digit collection and retries); a session
 //!   plays prompts and runs play-and-collect itself too.
+//! - [`Recorder`], `Prompt.decode`, [`PromptCache`]: recordings (WAV or Ogg Opus, into
+//!   memory) and prompt files (WAV, MP3, FLAC, Ogg Vorbis, Ogg Opus); a session records its
+//!   call itself too.
 //!
 //! `js/` holds what an AudioWorklet needs besides the generated glue (a UTF-8 text codec
 //! polyfill and a complete softphone processor); `docs/api-wasm.md` is the user guide.
@@ -26,8 +29,10 @@
 mod args;
 mod codec;
 mod dtmf;
+mod options;
 mod opus;
 mod playback;
+mod record;
 mod session;
 mod session_options;
 mod transcode;
@@ -35,6 +40,7 @@ mod transcode;
 pub use codec::{Decoder, Encoder};
 pub use dtmf::{DtmfDetector, generate_dtmf, generate_tone};
 pub use playback::{PlayAndCollect, PlayCollectConfig, Player, Prompt};
+pub use record::{PromptCache, Recorder};
 pub use session::MediaSession;
 pub use transcode::Transcoder;
 

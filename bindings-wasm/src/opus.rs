@@ -6,12 +6,11 @@
 //! and refuses options for another codec, and the core checks the values when it builds the
 //! encoder.
 
-use js_sys::{Object, Reflect};
 use mediacore::Error;
 use mediacore::codec::opus::{OpusApplication, OpusConfig, OpusOptions};
 use wasm_bindgen::prelude::*;
 
-use crate::args;
+use crate::{args, options};
 
 /// The TypeScript types of the options object and of `Encoder.opusSettings`.
 // Used by the custom section below, a use that rustc's dead-code lint does not see.
@@ -40,72 +39,27 @@ const TS_SECTION: &'static str = TS_TYPES;
 /// out.
 pub(crate) fn options_from_js(value: &JsValue) -> Result<OpusOptions, Error> {
     let mut options = OpusOptions::default();
-    if value.is_undefined() || value.is_null() {
-        return Ok(options);
-    }
-    if !value.is_object() {
-        return Err(Error::InvalidArgument(format!(
-            "opus options {value:?} are not an object"
-        )));
-    }
-    let object: &Object = value.unchecked_ref();
-    for key in Object::keys(object) {
-        let name = key.as_string().unwrap_or_default();
-        // Reading an own data property of an object cannot throw; a getter that throws
-        // reads as undefined.
-        let v = Reflect::get(value, &key).unwrap_or(JsValue::UNDEFINED);
-        if v.is_undefined() {
-            continue;
-        }
-        match name.as_str() {
-            "application" => options.application = Some(application(&v)?),
-            "bitrate" => options.bitrate = Some(number(&name, &v, u32::MAX)?),
-            "complexity" => options.complexity = Some(number(&name, &v, u8::MAX)?),
-            "cbr" => options.cbr = Some(boolean(&name, &v)?),
-            "inbandFec" => options.inband_fec = Some(boolean(&name, &v)?),
-            "expectedLossPercent" => {
-                options.expected_loss_percent = Some(number(&name, &v, u8::MAX)?)
+    let known: Vec<String> = OpusOptions::from(OpusConfig::default())
+        .given()
+        .into_iter()
+        .map(args::camel_case)
+        .collect();
+    for opt in options::read(value, "opus", &known)? {
+        match opt.key.as_str() {
+            "application" => {
+                options.application = Some(OpusApplication::from_name(&opt.string()?)?)
             }
-            "frameMs" => options.frame_ms = Some(number(&name, &v, u8::MAX)?),
-            _ => {
-                let known = OpusOptions::from(OpusConfig::default()).given();
-                let known: Vec<String> = known.into_iter().map(args::camel_case).collect();
-                return Err(Error::InvalidArgument(format!(
-                    "opus option {name:?} is not known; expected {}",
-                    known.join(", ")
-                )));
-            }
+            "bitrate" => options.bitrate = Some(opt.integer(u32::MAX)?),
+            "complexity" => options.complexity = Some(opt.integer(u8::MAX)?),
+            "cbr" => options.cbr = Some(opt.boolean()?),
+            "inbandFec" => options.inband_fec = Some(opt.boolean()?),
+            "expectedLossPercent" => options.expected_loss_percent = Some(opt.integer(u8::MAX)?),
+            "frameMs" => options.frame_ms = Some(opt.integer(u8::MAX)?),
+            // A field the core added that this parser does not read yet.
+            _ => return Err(opt.not("read by this binding yet")),
         }
     }
     Ok(options)
-}
-
-fn number<T>(name: &str, value: &JsValue, max: T) -> Result<T, Error>
-where
-    T: Into<u64> + TryFrom<u64>,
-{
-    match value.as_f64() {
-        Some(n) => args::integer(name, n, max),
-        None => Err(Error::InvalidArgument(format!(
-            "opus option {name} {value:?} is not a number"
-        ))),
-    }
-}
-
-fn boolean(name: &str, value: &JsValue) -> Result<bool, Error> {
-    value.as_bool().ok_or_else(|| {
-        Error::InvalidArgument(format!("opus option {name} {value:?} is not a boolean"))
-    })
-}
-
-/// The application a string names ("voip" or "audio", case-insensitive).
-fn application(value: &JsValue) -> Result<OpusApplication, Error> {
-    match value.as_string() {
-        Some(name) => OpusApplication::from_name(&name),
-        None => Err(Error::InvalidArgument(format!(
-            "opus option application {value:?} is not a string"
-        ))),
-    }
 }
 
 /// `config` as an `OpusSettings` object.

@@ -6,7 +6,6 @@
 //! wasm-bindgen lends a class instance to a call only when it is a direct argument, so the
 //! prompts are added one call at a time (`addPrompt`) and stay usable by the page.
 
-use js_sys::{Array, Object, Reflect};
 use mediacore::dtmf::Digit;
 use mediacore::ivr::PlayCollectResult;
 use mediacore::playback::{InterruptReason, PlayOptions, PlaybackEvent};
@@ -14,7 +13,7 @@ use mediacore::{Error, ivr};
 use wasm_bindgen::prelude::*;
 
 use crate::args::{self, object};
-use crate::dtmf;
+use crate::{dtmf, options};
 
 /// The TypeScript types of the options objects, events and results.
 // Used by the custom section below, a use that rustc's dead-code lint does not see.
@@ -97,73 +96,22 @@ const PLAY_COLLECT_KEYS: [&str; 5] = ["maxAttempts", "accept", "bargeIn", "gainD
 /// Most samples one `fill` returns: a minute of stereo at the highest prompt rate.
 const MAX_FILL_SAMPLES: u32 = 192_000 * 60 * 2;
 
-/// The options object `value` with its keys checked against `known`; `None` for `undefined`
-/// or `null`.
-fn options_object(value: &JsValue, what: &str, known: &[&str]) -> Result<Option<Object>, Error> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    if !value.is_object() {
-        return Err(Error::InvalidArgument(format!(
-            "{what} {value:?} are not an object"
-        )));
-    }
-    let object: &Object = value.unchecked_ref();
-    for key in Object::keys(object) {
-        let name = key.as_string().unwrap_or_default();
-        if !known.contains(&name.as_str()) {
-            return Err(Error::InvalidArgument(format!(
-                "{what}: {name:?} is not known; expected {}",
-                known.join(", ")
-            )));
-        }
-    }
-    Ok(Some(object.clone()))
-}
-
-/// The value under `key`, or `None` when it is absent or `undefined`.
-fn option(object: &Object, key: &str) -> Option<JsValue> {
-    // Reading a property cannot throw except through a throwing getter, read as absent.
-    Reflect::get(object, &JsValue::from_str(key))
-        .ok()
-        .filter(|v| !v.is_undefined())
-}
-
-fn boolean(name: &str, value: &JsValue) -> Result<bool, Error> {
-    value
-        .as_bool()
-        .ok_or_else(|| Error::InvalidArgument(format!("{name} {value:?} is not a boolean")))
-}
-
-fn number(name: &str, value: &JsValue) -> Result<f64, Error> {
-    value
-        .as_f64()
-        .ok_or_else(|| Error::InvalidArgument(format!("{name} {value:?} is not a number")))
-}
-
 /// A `PlayOptions` object onto the core's defaults.
 pub(crate) fn play_options(value: &JsValue) -> Result<PlayOptions, Error> {
     let mut options = PlayOptions::default();
-    let Some(object) = options_object(value, "play options", &PLAY_KEYS)? else {
-        return Ok(options);
-    };
-    if let Some(v) = option(&object, "looping") {
-        options.looping = boolean("looping", &v)?;
-    }
-    if let Some(v) = option(&object, "startOffsetMs") {
-        options.start_offset = args::duration_ms("startOffsetMs", number("startOffsetMs", &v)?)?;
-    }
-    if let Some(v) = option(&object, "gainDb") {
-        options.gain_db = number("gainDb", &v)? as f32;
-    }
-    if let Some(v) = option(&object, "interruptible") {
-        options.interruptible = boolean("interruptible", &v)?;
+    for opt in options::read(value, "play", &PLAY_KEYS)? {
+        match opt.key.as_str() {
+            "looping" => options.looping = opt.boolean()?,
+            "startOffsetMs" => options.start_offset = opt.millis()?,
+            "gainDb" => options.gain_db = opt.number()? as f32,
+            _ => options.interruptible = opt.boolean()?,
+        }
     }
     Ok(options)
 }
 
 /// The `sampleRate` and `channels` (default 1) arguments.
-fn layout(sample_rate: f64, channels: Option<f64>) -> Result<(u32, u16), Error> {
+pub(crate) fn layout(sample_rate: f64, channels: Option<f64>) -> Result<(u32, u16), Error> {
     Ok((
         args::integer("sampleRate", sample_rate, u32::MAX)?,
         args::integer("channels", channels.unwrap_or(1.0), u16::MAX)?,
@@ -411,24 +359,13 @@ impl PlayCollectConfig {
         #[wasm_bindgen(unchecked_optional_param_type = "PlayCollectOptions")] options: JsValue,
     ) -> Result<PlayCollectConfig, JsError> {
         let mut config = ivr::PlayCollectConfig::new(Vec::new(), Default::default());
-        if let Some(object) =
-            options_object(&options, "play-and-collect options", &PLAY_COLLECT_KEYS)?
-        {
-            if let Some(v) = option(&object, "maxAttempts") {
-                config.max_attempts =
-                    args::integer("maxAttempts", number("maxAttempts", &v)?, u32::MAX)?;
-            }
-            if let Some(v) = option(&object, "accept") {
-                config.accept = accept(&v)?;
-            }
-            if let Some(v) = option(&object, "bargeIn") {
-                config.barge_in = boolean("bargeIn", &v)?;
-            }
-            if let Some(v) = option(&object, "gainDb") {
-                config.gain_db = number("gainDb", &v)? as f32;
-            }
-            if let Some(v) = option(&object, "collect") {
-                config.collect = dtmf::collect_config(&v)?;
+        for opt in options::read(&options, "play-and-collect", &PLAY_COLLECT_KEYS)? {
+            match opt.key.as_str() {
+                "maxAttempts" => config.max_attempts = opt.integer(u32::MAX)?,
+                "accept" => config.accept = opt.strings()?,
+                "bargeIn" => config.barge_in = opt.boolean()?,
+                "gainDb" => config.gain_db = opt.number()? as f32,
+                _ => config.collect = dtmf::collect_config(&opt.value)?,
             }
         }
         config.validate()?;
@@ -458,19 +395,6 @@ impl PlayCollectConfig {
     pub fn prompt_count(&self) -> usize {
         self.inner.prompts.len()
     }
-}
-
-/// The `accept` option: an array of strings.
-fn accept(value: &JsValue) -> Result<Vec<String>, Error> {
-    let not_strings =
-        || Error::InvalidArgument(format!("accept {value:?} is not an array of strings"));
-    if !Array::is_array(value) {
-        return Err(not_strings());
-    }
-    Array::from(value)
-        .iter()
-        .map(|entry| entry.as_string().ok_or_else(not_strings))
-        .collect()
 }
 
 /// Prompts, digit collection, validation and retries as one state machine: call `fill` for

@@ -5,7 +5,7 @@
 
 use core::time::Duration;
 
-use mediacore::{AudioFrame, Codec, Event, QualityReport, RtcpStats, SessionConfig};
+use mediacore::{AudioFrame, Codec, Event, QualityReport, RecordTarget, RtcpStats, SessionConfig};
 use wasm_bindgen::prelude::*;
 
 use crate::args::{self, camel_case, object};
@@ -14,6 +14,7 @@ use crate::opus::options_from_js;
 use crate::playback::{
     PlayCollectConfig, Prompt, play_options, playback_event_object, result_fields,
 };
+use crate::record::{finished_object, limit_event, record_config};
 use crate::session_options;
 
 /// The TypeScript types of events and statistics; a test checks the stats type against the core.
@@ -45,7 +46,9 @@ export type MediaEvent =
       endedAtUs: number;
     }
   | PlaybackEvent
-  | ({ type: "play_collect_done" } & PlayCollectResult);
+  | ({ type: "play_collect_done" } & PlayCollectResult)
+  | ({ type: "recording_limit_reached"; limit: "duration" | "size" } & RecordingSummary)
+  | { type: "recording_failed"; message: string };
 
 /** An ITU-T G.107 E-model estimate of the call as heard here, for the packets received
  * since the previous one. */
@@ -440,6 +443,64 @@ impl MediaSession {
         self.inner.is_play_collecting()
     }
 
+    /// Starts recording the call at `nowUs` into memory as `options` (`RecordOptions`) say:
+    /// the remote party is leg 0 (left in stereo), what the session sends leg 1 (right).
+    /// Throws for options the engine refuses or a recording already running. A limit
+    /// reached comes as a "recording_limit_reached" event, a failure as "recording_failed".
+    #[wasm_bindgen(js_name = startRecording)]
+    pub fn start_recording(
+        &mut self,
+        #[wasm_bindgen(js_name = nowUs)] now_us: f64,
+        #[wasm_bindgen(unchecked_optional_param_type = "RecordOptions")] options: JsValue,
+    ) -> Result<(), JsError> {
+        let now = args::instant(now_us)?;
+        let config = record_config(&options)?;
+        Ok(self
+            .inner
+            .start_recording(now, config, RecordTarget::memory())?)
+    }
+
+    /// Pauses the recording; throws when none runs.
+    #[wasm_bindgen(js_name = pauseRecording)]
+    pub fn pause_recording(
+        &mut self,
+        #[wasm_bindgen(js_name = nowUs)] now_us: f64,
+    ) -> Result<(), JsError> {
+        Ok(self.inner.pause_recording(args::instant(now_us)?)?)
+    }
+
+    /// Resumes the recording; throws when none runs.
+    #[wasm_bindgen(js_name = resumeRecording)]
+    pub fn resume_recording(
+        &mut self,
+        #[wasm_bindgen(js_name = nowUs)] now_us: f64,
+    ) -> Result<(), JsError> {
+        Ok(self.inner.resume_recording(args::instant(now_us)?)?)
+    }
+
+    /// Completes the recording and returns the file with its summary; throws when none runs.
+    #[wasm_bindgen(js_name = stopRecording, unchecked_return_type = "FinishedRecording")]
+    pub fn stop_recording(
+        &mut self,
+        #[wasm_bindgen(js_name = nowUs)] now_us: f64,
+    ) -> Result<JsValue, JsError> {
+        let (target, summary) = self.inner.stop_recording(args::instant(now_us)?)?;
+        let bytes = target.into_bytes().unwrap_or_default();
+        Ok(finished_object(&bytes, &summary))
+    }
+
+    /// Whether a recording runs (also one stopped at a limit and not yet collected).
+    #[wasm_bindgen(js_name = isRecording)]
+    pub fn is_recording(&self) -> bool {
+        self.inner.is_recording()
+    }
+
+    /// Audio recorded so far in milliseconds; `undefined` when not recording.
+    #[wasm_bindgen(js_name = recordingDurationMs)]
+    pub fn recording_duration_ms(&self) -> Option<f64> {
+        self.inner.recording_duration().map(args::millis)
+    }
+
     /// RTCP figures: reception of the remote source, round trip, reports in and out.
     #[wasm_bindgen(js_name = rtcpStats, unchecked_return_type = "RtcpStats")]
     pub fn rtcp_stats(&self) -> JsValue {
@@ -545,6 +606,10 @@ fn event_object(event: Event) -> JsValue {
         ]),
         Event::Playback(event) => playback_event_object(event),
         Event::PlayCollectDone(result) => object([kind].into_iter().chain(result_fields(&result))),
+        Event::RecordingLimitReached { limit, summary } => {
+            limit_event("recording_limit_reached", limit, &summary)
+        }
+        Event::RecordingFailed { message } => object([kind, ("message", message.into())]),
         // Events without fields, and kinds added to the core later, carry their name only.
         _ => object([kind]),
     }

@@ -6,14 +6,11 @@
 //! keeps the core's default; an unknown key is an error, so that a typo does not pass
 //! silently. The core checks the values when it builds the session.
 
-use core::time::Duration;
-
-use js_sys::{Object, Reflect};
 use mediacore::rtcp::NtpTime;
 use mediacore::{Error, JitterMode, SessionConfig};
 use wasm_bindgen::prelude::*;
 
-use crate::args;
+use crate::options;
 
 /// The TypeScript type of the options object.
 // Used by the custom section below, a use that rustc's dead-code lint does not see.
@@ -72,90 +69,40 @@ const KNOWN: [&str; 13] = [
 
 /// Applies the `options` argument to `config`: `undefined` or `null` changes nothing.
 pub(crate) fn apply(value: &JsValue, config: &mut SessionConfig) -> Result<(), Error> {
-    if value.is_undefined() || value.is_null() {
+    let given = options::read(value, "session", &KNOWN)?;
+    if given.is_empty() {
         return Ok(());
     }
-    if !value.is_object() {
-        return Err(Error::InvalidArgument(format!(
-            "session options {value:?} are not an object"
-        )));
-    }
-    let object: &Object = value.unchecked_ref();
     let mut rtcp = true;
     let mut rtcp_config = config.rtcp.clone().unwrap_or_default();
-    for key in Object::keys(object) {
-        let name = key.as_string().unwrap_or_default();
-        // Reading an own data property of an object cannot throw; a getter that throws
-        // reads as undefined.
-        let v = Reflect::get(value, &key).unwrap_or(JsValue::UNDEFINED);
-        if v.is_undefined() {
-            continue;
-        }
+    for opt in given {
         let delay = &mut config.jitter.delay;
-        match name.as_str() {
-            "jitterMode" => config.jitter.mode = JitterMode::from_name(&string(&name, &v)?)?,
-            "minDelayMs" => delay.min_delay = millis(&name, &v)?,
-            "maxDelayMs" => delay.max_delay = millis(&name, &v)?,
-            "initialDelayMs" => delay.initial_delay = millis(&name, &v)?,
+        match opt.key.as_str() {
+            "jitterMode" => config.jitter.mode = JitterMode::from_name(&opt.string()?)?,
+            "minDelayMs" => delay.min_delay = opt.millis()?,
+            "maxDelayMs" => delay.max_delay = opt.millis()?,
+            "initialDelayMs" => delay.initial_delay = opt.millis()?,
             // 0 turns quality events off like null (the core refuses a zero interval).
-            "qualityIntervalMs" if v.is_null() => config.quality_interval = None,
             "qualityIntervalMs" => {
-                config.quality_interval = Some(millis(&name, &v)?).filter(|d| !d.is_zero())
+                config.quality_interval = opt.millis_or_null()?.filter(|d| !d.is_zero())
             }
-            "rtcp" => rtcp = boolean(&name, &v)?,
-            "cname" => rtcp_config.cname = Some(string(&name, &v)?),
-            "ntpOriginUnixMs" => {
-                rtcp_config.ntp_origin = NtpTime::from_unix(millis(&name, &v)?);
-            }
-            "telephoneEventPayloadType" if v.is_null() => {
+            "rtcp" => rtcp = opt.boolean()?,
+            "cname" => rtcp_config.cname = Some(opt.string()?),
+            "ntpOriginUnixMs" => rtcp_config.ntp_origin = NtpTime::from_unix(opt.millis()?),
+            "telephoneEventPayloadType" if opt.is_null() => {
                 config.telephone_event_payload_type = None
             }
             "telephoneEventPayloadType" => {
-                let pt = v.as_f64().ok_or_else(|| {
-                    Error::InvalidArgument(format!("session option {name} {v:?} is not a number"))
-                })?;
-                config.telephone_event_payload_type = Some(args::integer(&name, pt, u8::MAX)?);
+                config.telephone_event_payload_type = Some(opt.integer(u8::MAX)?)
             }
-            "detectInbandDtmf" => config.detect_inband_dtmf = boolean(&name, &v)?,
-            "dtmfDurationMs" => config.dtmf.duration = millis(&name, &v)?,
-            "dtmfGapMs" => config.dtmf.gap = millis(&name, &v)?,
-            "dtmfVolume" => {
-                let volume = v.as_f64().ok_or_else(|| {
-                    Error::InvalidArgument(format!("session option {name} {v:?} is not a number"))
-                })?;
-                config.dtmf.volume = args::integer(&name, volume, u8::MAX)?;
-            }
-            _ => {
-                return Err(Error::InvalidArgument(format!(
-                    "session option {name:?} is not known; expected {}",
-                    KNOWN.join(", ")
-                )));
-            }
+            "detectInbandDtmf" => config.detect_inband_dtmf = opt.boolean()?,
+            "dtmfDurationMs" => config.dtmf.duration = opt.millis()?,
+            "dtmfGapMs" => config.dtmf.gap = opt.millis()?,
+            _ => config.dtmf.volume = opt.integer(u8::MAX)?,
         }
     }
     config.rtcp = rtcp.then_some(rtcp_config);
     Ok(())
-}
-
-fn millis(name: &str, value: &JsValue) -> Result<Duration, Error> {
-    match value.as_f64() {
-        Some(ms) => args::duration_ms(name, ms),
-        None => Err(Error::InvalidArgument(format!(
-            "session option {name} {value:?} is not a number"
-        ))),
-    }
-}
-
-fn boolean(name: &str, value: &JsValue) -> Result<bool, Error> {
-    value.as_bool().ok_or_else(|| {
-        Error::InvalidArgument(format!("session option {name} {value:?} is not a boolean"))
-    })
-}
-
-fn string(name: &str, value: &JsValue) -> Result<String, Error> {
-    value.as_string().ok_or_else(|| {
-        Error::InvalidArgument(format!("session option {name} {value:?} is not a string"))
-    })
 }
 
 #[cfg(test)]
@@ -164,11 +111,9 @@ mod tests {
 
     #[test]
     fn typescript_type_lists_every_option_in_order() {
-        let declared: Vec<&str> = crate::typescript_interface(TS_TYPES, "SessionOptions")
-            .into_iter()
-            .filter(|line| !line.starts_with("/**"))
-            .map(|line| line.split('?').next().unwrap_or_default())
-            .collect();
-        assert_eq!(declared, KNOWN);
+        assert_eq!(
+            crate::typescript_optional_keys(TS_TYPES, "SessionOptions"),
+            KNOWN
+        );
     }
 }

@@ -96,7 +96,7 @@ fn player_barge_in_and_refusals() {
     let typo = options(&[("loop", true.into())]);
     assert_eq!(
         message(player.play(&prompt(&level(10, 1)), typo)),
-        "invalid argument: play options: \"loop\" is not known; expected looping, \
+        "invalid argument: play option \"loop\" is not known; expected looping, \
          startOffsetMs, gainDb, interruptible"
     );
     let late = options(&[("startOffsetMs", 10.into())]);
@@ -189,7 +189,7 @@ fn play_and_collect_retries_after_an_invalid_entry() {
     assert!(refused(&[("accept", "12".into())]).contains("not an array of strings"));
     assert_eq!(
         refused(&[("retries", 2.into())]),
-        "invalid argument: play-and-collect options: \"retries\" is not known; expected \
+        "invalid argument: play-and-collect option \"retries\" is not known; expected \
          maxAttempts, accept, bargeIn, gainDb, collect"
     );
     let nested = options(&[("maxDigit", 1.into())]);
@@ -254,10 +254,7 @@ fn a_session_plays_a_menu_and_collects_the_callers_digit() {
         heard[15..].iter().all(|&peak| peak < 10),
         "barge-in stopped the menu"
     );
-    let done: Vec<&JsValue> = events
-        .iter()
-        .filter(|e| text(e, "type") == "play_collect_done")
-        .collect();
+    let done = events_of_type(&events, "play_collect_done");
     assert_eq!(done.len(), 1, "{events:?}");
     assert_eq!(text(done[0], "digits"), "1");
     assert_eq!(text(done[0], "reason"), "digits");

@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use js_sys::Object;
 use mediacore_wasm::MediaSession;
-use wasm_bindgen::{JsCast, JsError, JsValue};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 /// 20 ms at 8 kHz.
@@ -17,24 +17,12 @@ const FRAME: usize = 160;
 /// Ticks a "late" packet is held: 500 ms, past any target delay the tests allow.
 const LATE_TICKS: usize = 25;
 
-/// `new MediaSession("PCMU", seed, undefined, undefined, null, undefined, undefined, options)`:
-/// no RTP timeout, the receive options given.
-fn session(seed: u64, options: JsValue) -> Result<MediaSession, JsError> {
-    MediaSession::new(
-        "PCMU",
-        seed.into(),
-        None,
-        None,
-        JsValue::NULL,
-        None,
-        UNDEFINED,
-        options,
-    )
-}
-
 fn pair(options: &[(&str, JsValue)]) -> (MediaSession, MediaSession) {
     let options = self::options(options);
-    (ok(session(1, options.clone())), ok(session(2, options)))
+    (
+        ok(session_with(1, options.clone())),
+        ok(session_with(2, options)),
+    )
 }
 
 /// What happens to A's RTP packets (numbered from 0) on the way to B.
@@ -191,31 +179,34 @@ fn fixed_jitter_buffer_holds_its_delay_and_bad_options_throw() {
         ("initialDelayMs", 50.into()),
     ]);
     assert_eq!(
-        message(session(1, bad)),
+        message(session_with(1, bad)),
         "invalid argument: jitter buffer delays must satisfy min_delay <= initial_delay <= \
          max_delay <= 10 s; got 300 / 50 / 100 ms"
     );
     let bad = options(&[("jitterMode", "elastic".into())]);
     assert_eq!(
-        message(session(1, bad)),
+        message(session_with(1, bad)),
         "invalid argument: unknown jitter buffer mode \"elastic\"; expected \"adaptive\" or \"fixed\""
     );
     let bad = options(&[("minDelay", 20.into())]);
-    let m = message(session(1, bad));
+    let m = message(session_with(1, bad));
     assert!(
         m.starts_with(
             "invalid argument: session option \"minDelay\" is not known; expected jitterMode, "
         ),
         "{m}"
     );
-    let m = message(session(1, options(&[("rtcp", "yes".into())])));
+    let m = message(session_with(1, options(&[("rtcp", "yes".into())])));
     assert!(m.contains("session option rtcp"), "{m}");
-    let m = message(session(1, options(&[("maxDelayMs", (-5).into())])));
+    let m = message(session_with(1, options(&[("maxDelayMs", (-5).into())])));
     assert!(
         m.starts_with("invalid argument: maxDelayMs -5 is not a whole number"),
         "{m}"
     );
-    let m = message(session(1, options(&[("cname", "c".repeat(256).into())])));
+    let m = message(session_with(
+        1,
+        options(&[("cname", "c".repeat(256).into())]),
+    ));
     assert_eq!(m, "RTCP CNAME of 256 bytes is too long; at most 255");
 }
 
@@ -270,8 +261,8 @@ fn rtcp_measures_the_round_trip_and_bye_ends_the_call() {
 
 #[wasm_bindgen_test]
 fn rtcp_can_be_turned_off() {
-    let mut a = ok(session(1, options(&[("rtcp", false.into())])));
-    let mut b = ok(session(2, UNDEFINED));
+    let mut a = ok(session_with(1, options(&[("rtcp", false.into())])));
+    let mut b = ok(session_with(2, UNDEFINED));
     call(&mut a, &mut b, 0, 400, &Impairments::default());
     assert_eq!(number(&a.rtcp_stats(), "reportsSent"), 0.0);
     assert!(number(&a.rtcp_stats(), "reportsReceived") >= 1.0);

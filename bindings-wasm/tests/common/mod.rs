@@ -16,9 +16,10 @@ pub fn ok<T>(result: Result<T, JsError>) -> T {
     result.unwrap_or_else(|err| panic!("{}", error_message(err)))
 }
 
-/// The message of a JS `Error` (or the value's debug form if it is none).
-pub fn error_message(err: JsError) -> String {
-    JsValue::from(err)
+/// The message of a JS `Error` (or the value's debug form if it is none), as a binding call
+/// throws it (`JsError`) or JS code does (`JsValue`).
+pub fn error_message(err: impl Into<JsValue>) -> String {
+    err.into()
         .dyn_into::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .unwrap_or_else(|v| format!("{v:?}"))
@@ -65,6 +66,11 @@ pub fn drain(mut poll: impl FnMut() -> JsValue) -> Vec<JsValue> {
     std::iter::from_fn(|| Some(poll()).filter(|v| !v.is_undefined())).collect()
 }
 
+/// The `{type, ...}` events of type `kind`.
+pub fn events_of_type<'a>(events: &'a [JsValue], kind: &str) -> Vec<&'a JsValue> {
+    events.iter().filter(|e| text(e, "type") == kind).collect()
+}
+
 /// `{type, ...}` events as (type, id) pairs, for playback events.
 pub fn types_and_ids(events: &[JsValue]) -> Vec<(String, f64)> {
     events
@@ -73,11 +79,10 @@ pub fn types_and_ids(events: &[JsValue]) -> Vec<(String, f64)> {
         .collect()
 }
 
-/// A PCMU session with `seed`, without the RTP timeout, RTCP or quality reports: only what
-/// a test asks for happens.
-pub fn quiet_session(seed: u64) -> mediacore_wasm::MediaSession {
-    let quiet = options(&[("rtcp", false.into()), ("qualityIntervalMs", JsValue::NULL)]);
-    ok(mediacore_wasm::MediaSession::new(
+/// `new MediaSession("PCMU", seed, undefined, undefined, null, undefined, undefined, options)`:
+/// no RTP timeout, the receive options (`SessionOptions`) given.
+pub fn session_with(seed: u64, options: JsValue) -> Result<mediacore_wasm::MediaSession, JsError> {
+    mediacore_wasm::MediaSession::new(
         "PCMU",
         seed.into(),
         None,
@@ -85,6 +90,13 @@ pub fn quiet_session(seed: u64) -> mediacore_wasm::MediaSession {
         JsValue::NULL,
         None,
         UNDEFINED,
-        quiet,
-    ))
+        options,
+    )
+}
+
+/// A PCMU session with `seed`, without the RTP timeout, RTCP or quality reports: only what
+/// a test asks for happens.
+pub fn quiet_session(seed: u64) -> mediacore_wasm::MediaSession {
+    let quiet = options(&[("rtcp", false.into()), ("qualityIntervalMs", JsValue::NULL)]);
+    ok(session_with(seed, quiet))
 }

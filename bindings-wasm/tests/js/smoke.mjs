@@ -10,8 +10,18 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const pkg = resolve(process.argv[2] ?? "target/mediacore-wasm-pkg");
 const wasm = await import(pathToFileURL(join(pkg, "mediacore_wasm.js")).href);
 wasm.initSync({ module: readFileSync(join(pkg, "mediacore_wasm_bg.wasm")) });
-const { Encoder, Decoder, MediaSession, Transcoder, DtmfDetector, generateDtmf, generateTone } =
-  wasm;
+const {
+  Encoder,
+  Decoder,
+  MediaSession,
+  Transcoder,
+  DtmfDetector,
+  generateDtmf,
+  generateTone,
+  Recorder,
+  Prompt,
+  PromptCache,
+} = wasm;
 
 const tone = (start, len) =>
   Int16Array.from({ length: len }, (_, k) =>
@@ -236,6 +246,29 @@ test("receive options, RTCP and BYE from plain JS", () => {
     undefined, { jitterMode: "fixed", initialDelayMs: 600 }), /jitter buffer delays must satisfy/);
 });
 
+test("a recording made from JS decodes back as a prompt, once through the cache", () => {
+  const rec = new Recorder({ layout: "mono", callId: "js-1", extra: { queue: "sales" } });
+  for (let i = 0; i < 50; i++) rec.write(i * 20_000, 0, tone(i * 160, 160), 8000);
+  const { bytes, summary } = rec.finish(1_000_000);
+  assert.ok(bytes instanceof Uint8Array);
+  assert.deepEqual(summary, {
+    durationMs: 1000, bytes: bytes.length, sampleRate: 8000, channels: 1, format: "wav",
+  });
+  assert.throws(() => rec.finish(1_000_000), /this recorder has finished/);
+  const { prompt, info } = Prompt.decodeInfo(bytes, 16000);
+  assert.deepEqual(info, { format: "WAV", sourceRate: 8000, sourceChannels: 1, sourceFrames: 8000 });
+  assert.equal(prompt.frames, 16000);
+  const cache = new PromptCache();
+  let loads = 0;
+  const load = () => (loads++, bytes);
+  const first = cache.getOrDecode("call.wav", 8000, load);
+  assert.ok(first.sharesSamplesWith(cache.getOrDecode("call.wav", 8000, load)));
+  assert.equal(loads, 1);
+  assert.throws(() => cache.getOrDecode("x.wav", 8000, () => { throw new TypeError("offline"); }),
+    TypeError);
+  assert.throws(() => Prompt.decode(new Uint8Array(0), 8000), /empty/i);
+});
+
 test("TypeScript declarations type the optional arguments and results", () => {
   const dts = readFileSync(join(pkg, "mediacore_wasm.d.ts"), "utf8");
   for (const line of [
@@ -281,6 +314,21 @@ test("TypeScript declarations type the optional arguments and results", () => {
     "pollRtcp(nowUs: number): Uint8Array | undefined;",
     "close(nowUs: number, reason?: string | null): void;",
     "rtcpStats(): RtcpStats;",
+    "constructor(options?: RecordOptions, nowUs?: number);",
+    "write(nowUs: number, leg: number, pcm: Int16Array | number[], sampleRate: number, channels?: number): void;",
+    "finish(nowUs: number): FinishedRecording;",
+    "pollEvent(): RecorderEvent | undefined;",
+    "startRecording(nowUs: number, options?: RecordOptions): void;",
+    "stopRecording(nowUs: number): FinishedRecording;",
+    "recordingDurationMs(): number | undefined;",
+    "static decode(bytes: Uint8Array | number[], sampleRate: number, channels?: number, options?: DecodeOptions): Prompt;",
+    "static decodeInfo(bytes: Uint8Array | number[], sampleRate: number, channels?: number, options?: DecodeOptions): DecodedPrompt;",
+    "getOrDecode(key: string, sampleRate: number, bytes: Uint8Array | (() => Uint8Array), channels?: number, maxSeconds?: number): Prompt;",
+    "export interface RecordOptions {",
+    "export interface RecordingSummary {",
+    "export interface DecodeOptions {",
+    "export interface CacheStats {",
+    '| { type: "recording_failed"; message: string };',
   ]) {
     assert.ok(dts.includes(line), `d.ts lacks: ${line}`);
   }
