@@ -47,6 +47,13 @@ fn finish(r: Recorder<Cursor<Vec<u8>>>, now: Instant) -> (Vec<u8>, RecordingSumm
 }
 
 #[test]
+fn a_recorder_can_move_between_threads() {
+    fn send<T: Send>() {}
+    send::<Recorder<Cursor<Vec<u8>>>>();
+    send::<Recorder<std::fs::File>>();
+}
+
+#[test]
 fn stereo_puts_each_leg_on_its_channel_sample_for_sample() {
     let mut r = recorder(RecordConfig::new(RecordLayout::Stereo, 8000));
     for i in 0..50u64 {

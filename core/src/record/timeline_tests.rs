@@ -249,3 +249,41 @@ fn two_drifting_jittery_lossy_legs_stay_aligned_for_an_hour() {
         "a leg {worst_abs} samples off the host's time"
     );
 }
+
+#[test]
+fn timeouts_alone_advance_the_timeline_and_checkpoint() {
+    let mut r = recorder(RecordLayout::Stereo, 8000);
+    let mut now = Instant::ZERO;
+    let mut wakeups = 0;
+    while now < at(5000) {
+        let next = r.poll_timeout().expect("a recording wants a timeout");
+        assert!(next > now, "the timeout moves on");
+        now = next;
+        r.handle_timeout(now).unwrap();
+        wakeups += 1;
+        // The file on the target trails the clock by at most the lag bound and an interval.
+        let on_target = read_wav(r.target().get_ref()).1.len() as u64 / 2;
+        let behind = now.as_micros() / 125 - on_target;
+        assert!(behind <= 8000 + 1600, "{behind} samples behind at {now:?}");
+    }
+    assert!((5..=6).contains(&wakeups), "{wakeups} wake-ups for 5 s");
+    r.pause(now);
+    assert!(
+        r.poll_timeout().is_some(),
+        "silence still runs in Silence mode"
+    );
+    let mut config = RecordConfig::new(RecordLayout::Mono, 8000);
+    config.pause_mode = PauseMode::Skip;
+    let mut r = Recorder::new(Cursor::new(Vec::new()), config, Instant::ZERO).unwrap();
+    r.pause(at(100));
+    assert_eq!(
+        r.poll_timeout(),
+        None,
+        "nothing happens while time is skipped"
+    );
+    r.resume(at(900));
+    let next = r.poll_timeout().unwrap();
+    // The pause checkpointed at 0.1 s of media; the next falls an interval later, which
+    // plays 0.8 s (the skipped time) later than it would have, plus the lag bound.
+    assert_eq!(next, at(100 + 1000 + 800 + 200));
+}
