@@ -736,6 +736,34 @@ fn a_long_opus_comment_header_is_not_kept() {
     assert_eq!(decode(&file, 48_000, 1).unwrap().frames(), 4800);
 }
 
+#[test]
+fn a_file_that_expands_past_the_limit_stops_at_the_limit() {
+    // 1,000 one-byte Opus packets (a TOC alone: 60 ms each, concealed) are a minute of
+    // audio in 33 KB; with a 1 s limit, decoding stops within the first page past it.
+    let packets = vec![vec![0x18u8]; 1000];
+    let file = ogg_opus(&OggOpusSpec {
+        head: opus_head(1, 0, 0),
+        packets: &packets,
+        packet_samples: 2880,
+        end_granule: None,
+        start: 0,
+        per_page: 200,
+    });
+    let one_second = DecodeLimits {
+        max_duration: Duration::from_secs(1),
+        ..DecodeLimits::default()
+    };
+    assert_eq!(
+        Prompt::decode(&file, None, 8000, 1, &one_second),
+        Err(PlaybackError::TooLong {
+            limit: Duration::from_secs(1)
+        })
+    );
+    // Within the limit it decodes, all of it.
+    let prompt = Prompt::decode(&file, None, 8000, 1, &limits()).unwrap();
+    assert_eq!(prompt.duration(), Duration::from_secs(60));
+}
+
 fn small_limits() -> DecodeLimits {
     DecodeLimits {
         max_input_bytes: 1 << 16,
