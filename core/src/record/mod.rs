@@ -8,9 +8,16 @@
 //! - `wav` with `riff`: hound's WAV with a `LIST`/`INFO` metadata chunk slipped in;
 //!   `ogg_opus`: RFC 7845 pages; `metadata`: the facts as bytes for both.
 //!
+//! `now` is media time: the host clock's reading at which the frame's first sample plays
+//! (for a media server's tick, the tick's scheduled time), not when the host got to the
+//! frame. Jitter within the tolerance (one frame or 20 ms) is absorbed; a larger jump is a
+//! gap (silence) or an overrun (audio dropped), as the timeline rules in `leg` say.
+//!
 //! The file is valid at every moment: a WAV header's sizes are patched and Ogg pages are
-//! written at least every [`RecordConfig::checkpoint_interval`] (1 s at most) of audio, and
-//! nothing reaches the target in between, so a killed process loses at most that much.
+//! written at least every [`RecordConfig::checkpoint_interval`] (1 s at most) of committed
+//! audio, and nothing reaches the target in between. A killed process loses what was not
+//! yet committed (at most [`MAX_LAG`] while a leg is silent), at most one interval more,
+//! and with Ogg Opus the 20 ms packet being filled.
 //!
 //! ```
 //! use std::io::Cursor;

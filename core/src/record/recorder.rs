@@ -78,7 +78,8 @@ impl<W: Write + Seek> Recorder<W> {
         &self.config
     }
 
-    /// Records `frame` on `leg`; `now` is the media time its first sample plays at.
+    /// Records `frame` on `leg`; `now` is the media time its first sample plays at (see
+    /// the [module docs](super)), which places it on the timeline.
     ///
     /// Any rate the resampler takes and any channel count (averaged to mono) is accepted.
     /// While paused the frame is checked and dropped. Fails without changing anything for a
