@@ -8,8 +8,19 @@
 #                           plain G.711 decode of the same frame
 #   scripts/bench.sh dtmf   in-band DTMF detection: microseconds per second of audio against
 #                           SpanDSP's dtmf_rx
+#   scripts/bench.sh record recording cost per call per second of audio against sox and
+#                           opusenc (the bench prints its own table)
+#   scripts/bench.sh playback prompt decoding against ffmpeg, the player's cost per call and
+#                           memory for 1,000 calls on one prompt (the bench prints its table)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+case "${1:-}" in
+    record)
+        exec cargo bench -p mediacore --bench record -- --warm-up-time 2 --measurement-time 10 ;;
+    playback)
+        exec cargo bench -p mediacore --bench playback -- --warm-up-time 2 --measurement-time 5 ;;
+esac
 
 if [ "${1:-}" = opus ]; then
     # Old results would stand in for a side that is not measured this time.

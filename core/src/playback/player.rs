@@ -29,6 +29,9 @@ pub const GAIN_RANGE_DB: (f32, f32) = (-60.0, 20.0);
 /// Events kept for [`Player::poll_event`]; past this the oldest are dropped (and counted).
 pub const EVENT_CAPACITY: usize = 256;
 
+/// Prompts (and twice as many events) a player has room for before it grows.
+const INITIAL_CAPACITY: usize = 4;
+
 /// Identifies one playback in the events.
 pub type PlaybackId = u64;
 
@@ -166,9 +169,11 @@ impl Player {
         Ok(Player {
             sample_rate,
             channels,
-            items: VecDeque::with_capacity(MAX_QUEUED_PROMPTS + 1),
+            // Small to start (a call holds a few prompts); grows, up to the bounds, only when
+            // a host queues many.
+            items: VecDeque::with_capacity(INITIAL_CAPACITY),
             next_id: 1,
-            events: VecDeque::with_capacity(EVENT_CAPACITY),
+            events: VecDeque::with_capacity(2 * INITIAL_CAPACITY),
             events_dropped: 0,
         })
     }
@@ -264,13 +269,11 @@ impl Player {
             let samples = item.prompt.samples();
             let from = item.position * channels;
             let n = (samples.len() - from).min(out.len() - written);
-            let gain = item.gain_q14;
-            for (o, &s) in out[written..written + n]
-                .iter_mut()
-                .zip(&samples[from..from + n])
-            {
-                *o = scale(s, gain);
-            }
+            scale_into(
+                &mut out[written..written + n],
+                &samples[from..from + n],
+                item.gain_q14,
+            );
             written += n;
             item.position += n / channels;
             if item.position * channels >= samples.len() {
@@ -368,13 +371,22 @@ impl Player {
     }
 }
 
-/// `sample * gain / 2^14`, rounded and saturated.
-fn scale(sample: i16, gain_q14: i32) -> i16 {
-    if gain_q14 == 16384 {
-        return sample;
+/// `out = input * gain / 2^14`, rounded and saturated; in 32 bits (which the compiler
+/// vectorises) while the product fits, up to +12 dB.
+fn scale_into(out: &mut [i16], input: &[i16], gain_q14: i32) {
+    if gain_q14 == 1 << 14 {
+        out.copy_from_slice(input);
+    } else if gain_q14 < 1 << 16 {
+        for (o, &s) in out.iter_mut().zip(input) {
+            let v = (i32::from(s) * gain_q14 + (1 << 13)) >> 14;
+            *o = v.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+        }
+    } else {
+        for (o, &s) in out.iter_mut().zip(input) {
+            let v = (i64::from(s) * i64::from(gain_q14) + (1 << 13)) >> 14;
+            *o = v.clamp(i64::from(i16::MIN), i64::from(i16::MAX)) as i16;
+        }
     }
-    let v = (i64::from(sample) * i64::from(gain_q14) + (1 << 13)) >> 14;
-    v.clamp(i64::from(i16::MIN), i64::from(i16::MAX)) as i16
 }
 
 #[cfg(test)]
