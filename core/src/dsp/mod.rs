@@ -22,5 +22,5 @@ pub mod timestretch;
 pub use channels::{mono_to_stereo, stereo_to_mono};
 pub use halfband::HalfbandDecimator;
 pub use plc::WaveformPlc;
-pub use resample::{Quality, Resampler, SUPPORTED_RATES};
+pub use resample::{ANY_RATE_RANGE, MAX_ANY_RATE_BLOCK, Quality, Resampler, SUPPORTED_RATES};
 pub use timestretch::{Stretch, TimeStretch};

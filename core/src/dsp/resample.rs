@@ -26,6 +26,13 @@ use crate::frame::{AudioFrame, check_interleaved};
 pub const SUPPORTED_RATES: [u32; 7] = [8000, 12_000, 16_000, 24_000, 32_000, 44_100, 48_000];
 const SUPPORTED_RATES_TEXT: &str = "8000, 12000, 16000, 24000, 32000, 44100, 48000";
 
+/// The rates, in Hz, that [`Resampler::any_rate`] converts between.
+pub const ANY_RATE_RANGE: core::ops::RangeInclusive<u32> = 1000..=384_000;
+
+/// The most input frames one block of [`Resampler::any_rate`] may take; bounds its memory
+/// and set-up time for rates without a small whole ratio.
+pub const MAX_ANY_RATE_BLOCK: usize = 16_384;
+
 /// The most interleaved channels a [`Resampler`] carries.
 pub const MAX_CHANNELS: u16 = 2;
 
@@ -116,22 +123,23 @@ impl Resampler {
                 .into());
             }
         }
-        if channels == 0 || channels > MAX_CHANNELS {
-            return Err(DspError::UnsupportedChannels {
-                stage: "the resampler",
-                requested: channels,
-                supported: "1 or 2",
-            }
-            .into());
-        }
+        check_channels(channels)?;
         let engine = if input_rate == output_rate {
             Engine::Copy
         } else {
+            // 10 ms is a whole number of samples at every supported rate; with 44.1 kHz it is
+            // 441, odd, which would put the filter centre between output samples, so 20 ms.
+            let block_ms = match quality {
+                Quality::Wideband => 40,
+                Quality::LowDelay if input_rate == 44_100 || output_rate == 44_100 => 20,
+                Quality::LowDelay => 10,
+            };
+            let block = input_rate as usize * block_ms / 1000;
             Engine::Fft(Box::new(FftEngine::new(
                 input_rate,
                 output_rate,
                 channels,
-                quality,
+                block,
             )?))
         };
         Ok(Resampler {
@@ -139,6 +147,61 @@ impl Resampler {
             output_rate,
             channels,
             engine,
+        })
+    }
+
+    /// A resampler between any two rates from [`ANY_RATE_RANGE`] (a prompt at 11025, 22050
+    /// or 96000 Hz, say), with [`Quality::Wideband`]'s window and about 40 ms blocks.
+    ///
+    /// Blocks are whole multiples of the rates' smallest whole ratio, and even on both sides
+    /// so the filter's centre falls on an output sample. Rates whose ratio needs blocks of
+    /// more than [`MAX_ANY_RATE_BLOCK`] input frames (a large prime against 8000, say) are
+    /// refused: they would cost memory and set-up time out of proportion.
+    pub fn any_rate(input_rate: u32, output_rate: u32, channels: u16) -> Result<Self> {
+        for rate in [input_rate, output_rate] {
+            if !ANY_RATE_RANGE.contains(&rate) {
+                return Err(DspError::UnsupportedSampleRate {
+                    requested: rate,
+                    supported: "1000 to 384000",
+                }
+                .into());
+            }
+        }
+        check_channels(channels)?;
+        if input_rate == output_rate {
+            return Ok(Resampler {
+                input_rate,
+                output_rate,
+                channels,
+                engine: Engine::Copy,
+            });
+        }
+        let (rate_in, rate_out) = (input_rate as usize, output_rate as usize);
+        let divisor = gcd(rate_in, rate_out);
+        let (unit_in, unit_out) = (rate_in / divisor, rate_out / divisor);
+        let mut units = (rate_in * 40 / 1000).div_ceil(unit_in).max(1);
+        if (unit_in % 2 == 1 || unit_out % 2 == 1) && units % 2 == 1 {
+            units += 1;
+        }
+        let block = units * unit_in;
+        if block > MAX_ANY_RATE_BLOCK {
+            return Err(DspError::UnsupportedSampleRate {
+                requested: input_rate,
+                supported: "rates with a small whole ratio to the other rate (blocks of at \
+                            most 16384 frames)",
+            }
+            .into());
+        }
+        Ok(Resampler {
+            input_rate,
+            output_rate,
+            channels,
+            engine: Engine::Fft(Box::new(FftEngine::new(
+                input_rate,
+                output_rate,
+                channels,
+                block,
+            )?)),
         })
     }
 
@@ -280,17 +343,29 @@ impl Resampler {
     }
 }
 
+fn check_channels(channels: u16) -> Result<()> {
+    if channels == 0 || channels > MAX_CHANNELS {
+        return Err(DspError::UnsupportedChannels {
+            stage: "the resampler",
+            requested: channels,
+            supported: "1 or 2",
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn gcd(mut a: usize, mut b: usize) -> usize {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
 impl FftEngine {
-    fn new(input_rate: u32, output_rate: u32, channels: u16, quality: Quality) -> Result<Self> {
+    /// An engine converting about `block_hint` input frames at a time.
+    fn new(input_rate: u32, output_rate: u32, channels: u16, block_hint: usize) -> Result<Self> {
         let (rate_in, rate_out) = (input_rate as usize, output_rate as usize);
-        // 10 ms is a whole number of samples at every supported rate; with 44.1 kHz it is 441,
-        // odd, which would put the filter centre between output samples, so use 20 ms.
-        let block_ms = match quality {
-            Quality::Wideband => 40,
-            Quality::LowDelay if rate_in == 44_100 || rate_out == 44_100 => 20,
-            Quality::LowDelay => 10,
-        };
-        let block_hint = rate_in * block_ms / 1000;
         let channels = usize::from(channels);
         let fft = Fft::<f32>::new_custom(
             rate_in,

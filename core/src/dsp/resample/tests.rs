@@ -410,3 +410,36 @@ mod prop {
         }
     }
 }
+
+#[test]
+fn any_rate_converts_odd_rates_on_time_and_refuses_what_has_no_small_ratio() {
+    for (rate_in, rate_out) in [
+        (22_050, 8000),
+        (11_025, 16_000),
+        (96_000, 48_000),
+        (7350, 8000),
+    ] {
+        let mut r = Resampler::any_rate(rate_in, rate_out, 1).unwrap();
+        let input = tone(rate_in, 1000.0, 10_000.0, rate_in as usize, 1);
+        let out = run(&mut r, &input, 441);
+        let delay = r.delay();
+        assert_eq!(
+            out.len() - delay,
+            rate_out as usize,
+            "{rate_in} -> {rate_out}"
+        );
+        let want = tone(rate_out, 1000.0, 10_000.0, rate_out as usize, 1);
+        let middle = rate_out as usize / 10..rate_out as usize * 9 / 10;
+        let got = &out[delay..];
+        let snr = snr_db(&want[middle.clone()], &got[middle]);
+        assert!(snr > 55.0, "{rate_in} -> {rate_out}: {snr:.1} dB");
+    }
+    assert!(Resampler::any_rate(8000, 8000, 2).unwrap().delay() == 0);
+    let prime = Resampler::any_rate(99_991, 8000, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(prime.contains("small whole ratio"), "{prime}");
+    let low = Resampler::any_rate(500, 8000, 1).unwrap_err().to_string();
+    assert!(low.contains("1000 to 384000"), "{low}");
+    assert!(Resampler::any_rate(22_050, 8000, 3).is_err());
+}

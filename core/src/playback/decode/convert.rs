@@ -4,18 +4,14 @@
 //! - Channels: stereo is averaged to mono and mono copied to both sides of stereo; more than
 //!   two channels are mixed by speaker position (centre and surrounds at -3 dB as in ITU-R
 //!   BS.775 downmixes, LFE dropped), scaled so that no output channel sums past full scale.
-//! - Rate: between two of [`SUPPORTED_RATES`] through the engine's [`Resampler`] at
+//! - Rate: through the engine's [`Resampler`]: between two of [`SUPPORTED_RATES`] at
 //!   [`Quality::Wideband`] (prompts are not live); from any other source rate (11025, 22050,
-//!   96000 Hz...) through rubato's synchronous FFT resampler with the same window and block
-//!   length. Either way the filter delay is dropped from the front and the tail flushed, so
+//!   96000 Hz...) with [`Resampler::any_rate`], the same window and block length. Either way the filter delay is dropped from the front and the tail flushed, so
 //!   the prompt starts on time and lasts `ceil(frames * output rate / source rate)` frames.
 //! - Limit: source frames are counted before anything is mixed or stored; the first packet
 //!   that would pass `max_duration` stops decoding with `TooLong`.
 
 use core::time::Duration;
-
-use rubato::audioadapter_buffers::direct::InterleavedSlice;
-use rubato::{Fft, FixedSync, Resampler as _, WindowFunction};
 
 use crate::dsp::{Quality, Resampler, SUPPORTED_RATES};
 use crate::playback::PlaybackError;
@@ -26,10 +22,6 @@ pub(super) const MIN_SOURCE_RATE: u32 = 1000;
 pub(super) const MAX_SOURCE_RATE: u32 = 384_000;
 /// Most source channels mixed down (Opus mapping family 255 allows 255).
 pub(super) const MAX_SOURCE_CHANNELS: usize = 255;
-/// For rates outside [`SUPPORTED_RATES`]: the most source frames one FFT block may take
-/// (the source rate divided by its greatest common divisor with the call's rate, times
-/// whole blocks). Bounds the resampler's memory and set-up time for odd rates.
-const MAX_ANY_RATE_BLOCK: usize = 16_384;
 /// -3 dB, the weight of a centre or surround channel on each side of a stereo downmix.
 const MINUS_3_DB: f32 = core::f32::consts::FRAC_1_SQRT_2;
 
@@ -132,10 +124,8 @@ pub(super) struct Converter {
 enum Rate {
     /// Source and target rates are equal.
     Same,
-    /// Both rates are telephony rates.
+    /// Different rates.
     Engine(Box<Resampler>),
-    /// Any other source rate.
-    Any(Box<AnyRate>),
 }
 
 impl Converter {
@@ -188,17 +178,16 @@ impl Converter {
             .map_err(|e| internal(format, e))?;
             Rate::Engine(Box::new(resampler))
         } else {
-            Rate::Any(Box::new(AnyRate::new(
-                format,
-                source_rate,
-                target.rate,
-                mid_channels,
-            )?))
+            let resampler = Resampler::any_rate(source_rate, target.rate, mid_channels as u16)
+                .map_err(|e| PlaybackError::UnsupportedAudio {
+                    format,
+                    reason: e.to_string(),
+                })?;
+            Rate::Engine(Box::new(resampler))
         };
         let skip = match &rate {
             Rate::Same => 0,
             Rate::Engine(r) => r.delay(),
-            Rate::Any(r) => r.delay(),
         };
         let max_frames = u64::try_from(limit.as_nanos() * u128::from(source_rate) / 1_000_000_000)
             .unwrap_or(u64::MAX);
@@ -295,9 +284,6 @@ impl Converter {
                     .map_err(|e| internal(self.format, e))?;
                 self.rated.truncate(n);
             }
-            Rate::Any(any) => any
-                .process(&self.mixed, &mut self.rated)
-                .map_err(|e| internal(self.format, e))?,
         }
         self.emit();
         Ok(())
@@ -316,9 +302,6 @@ impl Converter {
                     .map_err(|e| internal(self.format, e))?;
                 self.rated.truncate(n);
             }
-            Rate::Any(any) => any
-                .flush(&mut self.rated)
-                .map_err(|e| internal(self.format, e))?,
         }
         self.emit();
         let frames = output_frames(self.taken, self.source_rate, self.target.rate);
@@ -412,132 +395,4 @@ fn internal(format: &'static str, e: impl core::fmt::Display) -> PlaybackError {
         format,
         reason: format!("internal conversion error: {e}"),
     }
-}
-
-/// Rate conversion from any source rate, on rubato's synchronous FFT resampler: the same
-/// window and 40 ms blocks as [`Quality::Wideband`], the same delay and flush contract as
-/// [`Resampler`].
-struct AnyRate {
-    fft: Fft<f32>,
-    channels: usize,
-    /// Frames per channel in and out of one block.
-    block_in: usize,
-    block_out: usize,
-    /// Input waiting for a full block, interleaved; `filled` frames of it hold input.
-    pending: Vec<f32>,
-    filled: usize,
-    /// One converted block, interleaved.
-    converted: Vec<f32>,
-}
-
-impl AnyRate {
-    fn new(
-        format: &'static str,
-        input_rate: u32,
-        output_rate: u32,
-        channels: usize,
-    ) -> Result<Self, PlaybackError> {
-        let (rate_in, rate_out) = (input_rate as usize, output_rate as usize);
-        // rubato's blocks are whole multiples of the rates' smallest whole ratio, and the
-        // filter's centre falls on an output sample only when both block lengths are even
-        // (as `Resampler` uses 20 ms blocks with 44.1 kHz).
-        let divisor = gcd(rate_in, rate_out);
-        let (unit_in, unit_out) = (rate_in / divisor, rate_out / divisor);
-        let mut units = (rate_in * 40 / 1000).div_ceil(unit_in).max(1);
-        if (unit_in % 2 == 1 || unit_out % 2 == 1) && units % 2 == 1 {
-            units += 1;
-        }
-        let block = units * unit_in;
-        if block > MAX_ANY_RATE_BLOCK {
-            return Err(PlaybackError::UnsupportedAudio {
-                format,
-                reason: format!(
-                    "sample rate {input_rate} Hz has no small ratio to {output_rate} Hz \
-                     (blocks of {block} frames; at most {MAX_ANY_RATE_BLOCK})"
-                ),
-            });
-        }
-        let fft = Fft::<f32>::new_custom(
-            rate_in,
-            rate_out,
-            block,
-            1,
-            channels,
-            WindowFunction::BlackmanHarris,
-            FixedSync::Both,
-        )
-        .map_err(|e| internal(format, e))?;
-        let block_in = fft.input_frames_next();
-        let block_out = fft.output_frames_next();
-        Ok(AnyRate {
-            fft,
-            channels,
-            block_in,
-            block_out,
-            pending: vec![0.0; block_in * channels],
-            filled: 0,
-            converted: vec![0.0; block_out * channels],
-        })
-    }
-
-    /// Output frames the output lags the input by.
-    fn delay(&self) -> usize {
-        self.fft.output_delay()
-    }
-
-    /// Converts `input` (whole frames), appending each completed block to `out`.
-    fn process(&mut self, mut input: &[f32], out: &mut Vec<i16>) -> Result<(), String> {
-        let ch = self.channels;
-        while !input.is_empty() {
-            let take = ((self.block_in - self.filled) * ch).min(input.len());
-            let start = self.filled * ch;
-            self.pending[start..start + take].copy_from_slice(&input[..take]);
-            self.filled += take / ch;
-            input = &input[take..];
-            if self.filled == self.block_in {
-                self.convert_block()?;
-                out.extend(self.converted.iter().map(|&x| to_i16(x)));
-            }
-        }
-        Ok(())
-    }
-
-    /// Pads the waiting input with silence and appends what covers it and the delay.
-    fn flush(&mut self, out: &mut Vec<i16>) -> Result<(), String> {
-        let mut frames = (self.filled * self.block_out).div_ceil(self.block_in) + self.delay();
-        while frames > 0 {
-            self.pending[self.filled * self.channels..].fill(0.0);
-            self.filled = self.block_in;
-            self.convert_block()?;
-            let n = frames.min(self.block_out);
-            out.extend(
-                self.converted[..n * self.channels]
-                    .iter()
-                    .map(|&x| to_i16(x)),
-            );
-            frames -= n;
-        }
-        Ok(())
-    }
-
-    /// Converts the full `pending` block into `converted` and empties `pending`.
-    fn convert_block(&mut self) -> Result<(), String> {
-        let input = InterleavedSlice::new(&self.pending[..], self.channels, self.block_in)
-            .map_err(|e| e.to_string())?;
-        let mut output =
-            InterleavedSlice::new_mut(&mut self.converted[..], self.channels, self.block_out)
-                .map_err(|e| e.to_string())?;
-        self.fft
-            .process_into_buffer(&input, &mut output, None)
-            .map_err(|e| e.to_string())?;
-        self.filled = 0;
-        Ok(())
-    }
-}
-
-fn gcd(mut a: usize, mut b: usize) -> usize {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
 }
