@@ -21,6 +21,19 @@ fn pcmu_packet(seq: u16, ts: u32, ssrc: u32, samples: &[i16]) -> Vec<u8> {
     buf
 }
 
+/// Two PCMU sessions without RTCP, seeds 1 and 2.
+pub(super) fn pcmu_pair() -> (MediaSession, MediaSession) {
+    let config = |seed| SessionConfig {
+        seed,
+        rtcp: None,
+        ..SessionConfig::new(Codec::Pcmu)
+    };
+    (
+        MediaSession::new(config(1)).unwrap(),
+        MediaSession::new(config(2)).unwrap(),
+    )
+}
+
 fn ramp(start: i16) -> Vec<i16> {
     (0..160).map(|i| (start + i) * 64).collect()
 }

@@ -1,3 +1,4 @@
+use super::tests::pcmu_pair as pair;
 use super::*;
 use crate::dtmf::CollectConfig;
 use crate::ivr::{PlayCollectConfig, PlayCollectReason};
@@ -46,18 +47,6 @@ fn call(
         }
     }
     (heard, events)
-}
-
-fn pair() -> (MediaSession, MediaSession) {
-    let config = |seed| SessionConfig {
-        seed,
-        rtcp: None,
-        ..SessionConfig::new(Codec::Pcmu)
-    };
-    (
-        MediaSession::new(config(1)).unwrap(),
-        MediaSession::new(config(2)).unwrap(),
-    )
 }
 
 #[test]

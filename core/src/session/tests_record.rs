@@ -1,3 +1,4 @@
+use super::tests::pcmu_pair as pair;
 use super::*;
 use crate::record::{RecordConfig, RecordFormat, RecordLayout, RecordLimit};
 use std::io::Cursor;
@@ -40,18 +41,6 @@ fn converse(a: &mut MediaSession, b: &mut MediaSession, frames: usize) -> Vec<Ev
         }
     }
     events
-}
-
-fn pair() -> (MediaSession, MediaSession) {
-    let config = |seed| SessionConfig {
-        seed,
-        rtcp: None,
-        ..SessionConfig::new(Codec::Pcmu)
-    };
-    (
-        MediaSession::new(config(1)).unwrap(),
-        MediaSession::new(config(2)).unwrap(),
-    )
 }
 
 /// Energy of `x` at `hz` (a single-bin DFT), normalised by length.
