@@ -822,3 +822,34 @@ fn dtmf_duration_gap_and_volume_come_from_the_session_config() {
         assert!(err.to_string().contains(field), "{field}: {err}");
     }
 }
+
+#[test]
+fn a_frame_encoded_elsewhere_is_sent_as_the_sessions_own() {
+    let (mut a, mut b) = pcmu_pair();
+    let mut shared = codec::new_encoder(Codec::Pcmu, 8000, 1).unwrap();
+    let mut payload = vec![0u8; 160];
+    let mut last_ts = None;
+    for i in 0..10u64 {
+        let now = ms(i * 20);
+        let n = shared.encode(&ramp(i as i16), &mut payload).unwrap();
+        a.send_encoded(now, &payload[..n]).unwrap();
+        let datagram = a.poll_transmit(now).unwrap().to_vec();
+        let packet = RtpPacket::parse(&datagram).unwrap();
+        assert_eq!(packet.marker(), i == 0);
+        if let Some(last) = last_ts {
+            assert_eq!(packet.timestamp().wrapping_sub(last), 160);
+        }
+        last_ts = Some(packet.timestamp());
+        assert_eq!(packet.payload(), &payload[..n]);
+        b.handle_rtp(now, &datagram).unwrap();
+    }
+    assert_eq!(a.stats().packets_sent, 10);
+    assert_eq!(b.stats().packets_received, 10);
+    let e = a
+        .send_encoded(ms(200), &[0u8; 161])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("161 bytes"), "{e}");
+    assert!(a.send_encoded(ms(200), &[]).is_err());
+    assert_eq!(a.stats().packets_sent, 10, "a refused frame sends nothing");
+}
