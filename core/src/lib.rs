@@ -51,6 +51,7 @@ pub mod error;
 pub mod frame;
 pub mod ivr;
 pub mod jitter;
+pub mod mixer;
 pub mod playback;
 pub mod quality;
 pub mod record;

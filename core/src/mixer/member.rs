@@ -1,0 +1,264 @@
+//! One participant of a [`Conference`](super::Conference): its session, its audio on the
+//! way to the mix (playout cut into ticks, converted to the mix rate while it is mixed) and
+//! on the way back (its own mix converted to its rate, frames encoded for it alone, or the
+//! group's common payload).
+
+use core::time::Duration;
+
+use super::group::{Group, GroupKey};
+use crate::codec::Encoder;
+use crate::dsp::Resampler;
+use crate::error::Result;
+use crate::frame::samples_in;
+use crate::session::MediaSession;
+use crate::time::Instant;
+
+pub(super) struct Member {
+    /// `None` once the participant has left (until the mix drops it).
+    pub(super) session: Option<MediaSession>,
+    pub(super) group: usize,
+    rate: u32,
+    /// Samples per tick at the member's rate.
+    tick: usize,
+    /// Playout pulled a packet time at a time, waiting to be cut into ticks.
+    fifo: Vec<i16>,
+    fifo_len: usize,
+    /// The previous tick and this one, at the member's rate.
+    native: Vec<i16>,
+    to_mix: Resampler,
+    /// Whether `to_mix` converted the previous tick (its state follows the stream).
+    to_mix_fed: bool,
+    from_mix: Resampler,
+    from_mix_fed: bool,
+    /// Whether the member heard the common mix in the previous tick.
+    heard_shared: bool,
+    /// This tick's own mix at the member's rate, and whether the member hears it (or
+    /// silence) rather than the common mix.
+    own: Vec<i16>,
+    pub(super) hears_own: bool,
+    encoder: Box<dyn Encoder>,
+    /// The member's frame in progress and whether it differs from the common one.
+    frame: Vec<i16>,
+    pending: bool,
+    /// Joined during the frame in progress: what came before is silence for it.
+    fresh: bool,
+    /// Its encoder last coded a frame before the common payloads took over.
+    encoder_stale: bool,
+    payload: Vec<u8>,
+}
+
+/// What delivering one tick to a member did.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Delivered {
+    pub(super) own_encodes: u64,
+    pub(super) shared_sends: u64,
+}
+
+impl core::fmt::Debug for Member {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Member")
+            .field("session", &self.session)
+            .field("group", &self.group)
+            .field("hears_own", &self.hears_own)
+            .field("pending", &self.pending)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Member {
+    pub(super) fn new(
+        session: MediaSession,
+        group: usize,
+        key: &GroupKey,
+        mix_rate: u32,
+        tick: Duration,
+    ) -> Result<Self> {
+        let rate = session.sample_rate();
+        let frame = session.frame_samples();
+        let tick_len = samples_in(rate, tick);
+        let encoder = key.encoder()?;
+        let payload = vec![0; encoder.max_payload_len(frame)];
+        Ok(Member {
+            group,
+            rate,
+            tick: tick_len,
+            fifo: vec![0; tick_len + frame],
+            fifo_len: 0,
+            native: vec![0; 2 * tick_len],
+            to_mix: Resampler::new(rate, mix_rate, 1)?,
+            to_mix_fed: false,
+            from_mix: Resampler::new(mix_rate, rate, 1)?,
+            from_mix_fed: false,
+            heard_shared: false,
+            own: vec![0; tick_len],
+            hears_own: true,
+            encoder,
+            frame: vec![0; frame],
+            pending: false,
+            fresh: true,
+            encoder_stale: false,
+            payload,
+            session: Some(session),
+        })
+    }
+
+    /// The most samples converting one tick to or from the mix (`mix_tick` samples) can
+    /// write: the size of the scratch buffer the conversions are given.
+    pub(super) fn max_converted(&self, mix_tick: usize) -> usize {
+        self.to_mix
+            .max_output_len(self.tick)
+            .max(self.from_mix.max_output_len(mix_tick))
+    }
+
+    /// Pulls playout until a tick is there and makes it the current tick; `at` is when the
+    /// tick starts playing. Returns the tick's samples.
+    pub(super) fn pull_tick(&mut self, at: Instant) -> &[i16] {
+        let t = self.tick;
+        if let Some(session) = self.session.as_mut() {
+            while self.fifo_len < t {
+                // Each packet time plays where the audio already waiting ends.
+                let ahead =
+                    Duration::from_micros(self.fifo_len as u64 * 1_000_000 / u64::from(self.rate));
+                let frame = session.pull_playout(at + ahead).samples();
+                self.fifo[self.fifo_len..self.fifo_len + frame.len()].copy_from_slice(frame);
+                self.fifo_len += frame.len();
+            }
+        }
+        self.native.copy_within(t.., 0);
+        self.native[t..].copy_from_slice(&self.fifo[..t]);
+        self.fifo.copy_within(t..self.fifo_len, 0);
+        self.fifo_len -= t;
+        &self.native[t..]
+    }
+
+    /// Converts the current tick to the mix rate into `out`; a converter that did not run
+    /// in the previous tick first takes that tick, so its output joins on without a gap.
+    pub(super) fn convert_to_mix(&mut self, out: &mut [i16], scratch: &mut [i16]) -> Result<()> {
+        let t = self.tick;
+        if !self.to_mix_fed {
+            self.to_mix.reset();
+            self.to_mix.process(&self.native[..t], scratch)?;
+        }
+        self.to_mix.process(&self.native[t..], out)?;
+        self.to_mix_fed = true;
+        Ok(())
+    }
+
+    /// The member's audio is not mixed this tick.
+    pub(super) fn skip_mix(&mut self) {
+        self.to_mix_fed = false;
+    }
+
+    /// Takes what the member hears this tick: its own mix at the mix rate (`Some`), or the
+    /// common mix (`None`); `previous_shared` is the common mix of the previous tick.
+    pub(super) fn hear(
+        &mut self,
+        own: Option<&[i16]>,
+        previous_shared: &[i16],
+        scratch: &mut [i16],
+    ) -> Result<()> {
+        match own {
+            None => {
+                self.hears_own = false;
+                self.from_mix_fed = false;
+                self.heard_shared = true;
+                return Ok(());
+            }
+            Some(mix) => {
+                if !self.from_mix_fed {
+                    self.from_mix.reset();
+                    if self.heard_shared {
+                        // Continue from the common mix it heard: no gap at the switch.
+                        self.from_mix.process(previous_shared, scratch)?;
+                    }
+                }
+                self.from_mix.process(mix, &mut self.own)?;
+                self.from_mix_fed = true;
+            }
+        }
+        self.hears_own = true;
+        self.heard_shared = false;
+        Ok(())
+    }
+
+    /// Hears silence this tick.
+    pub(super) fn hear_nothing(&mut self) {
+        self.own.fill(0);
+        self.hears_own = true;
+        self.from_mix_fed = false;
+        self.heard_shared = false;
+    }
+
+    /// Before the group assembles its frames: starts a frame of the member's own when it
+    /// hears its own mix, and marks the common frames it will take.
+    pub(super) fn prepare(&mut self, group: &mut Group) -> Result<u64> {
+        let mut encodes = 0;
+        if self.hears_own && !self.pending {
+            self.pending = true;
+            let pos = group.pos;
+            if self.fresh {
+                self.frame[..pos].fill(0);
+            } else {
+                self.frame[..pos].copy_from_slice(&group.frame_pcm[..pos]);
+            }
+            if self.encoder_stale && group.is_stateful() {
+                // Bring the encoder's state up to the stream the receiver has decoded.
+                self.encoder.encode(&group.last_frame, &mut self.payload)?;
+                encodes += 1;
+            }
+            self.encoder_stale = false;
+        }
+        self.fresh = false;
+        if !self.hears_own {
+            let completions = group.completions();
+            for (k, need) in group.need[..completions].iter_mut().enumerate() {
+                if k > 0 || !self.pending {
+                    *need = true;
+                }
+            }
+        }
+        Ok(encodes)
+    }
+
+    /// After the group assembled its frames: fills the member's frame and sends each frame
+    /// this tick completes, its own or the group's payload.
+    pub(super) fn deliver(&mut self, group: &Group, at: Instant) -> Result<Delivered> {
+        let mut done = Delivered::default();
+        let Some(session) = self.session.as_mut() else {
+            return Ok(done);
+        };
+        if !self.pending && !self.hears_own && group.completions() == 0 {
+            return Ok(done);
+        }
+        let (f, t) = (group.frame, group.tick);
+        let (mut pos, mut off, mut k) = (group.pos, 0, 0);
+        while off < t {
+            let n = (f - pos).min(t - off);
+            if self.pending {
+                let src = if self.hears_own {
+                    &self.own[off..off + n]
+                } else {
+                    &group.tick_pcm[off..off + n]
+                };
+                self.frame[pos..pos + n].copy_from_slice(src);
+            }
+            pos += n;
+            off += n;
+            if pos == f {
+                if self.pending {
+                    let len = self.encoder.encode(&self.frame, &mut self.payload)?;
+                    session.send_encoded(at, &self.payload[..len])?;
+                    done.own_encodes += 1;
+                } else {
+                    session.send_encoded(at, group.payload(k))?;
+                    done.shared_sends += 1;
+                    self.encoder_stale = true;
+                }
+                k += 1;
+                pos = 0;
+                self.pending = self.hears_own && off < t;
+            }
+        }
+        Ok(done)
+    }
+}
