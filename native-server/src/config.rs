@@ -1,12 +1,14 @@
 //! Server configuration from command-line flags and environment variables (clap `env`).
 //!
 //! Every setting has an embedded default so that `cargo run -p mediacore-server` needs
-//! nothing else: loopback only, ports 20000-20999, two media shards.
+//! nothing else: loopback only, ports 20000-20999, two media shards, prompts from `./media`
+//! and recordings to `./recordings`.
 
 use core::fmt;
 use core::str::FromStr;
 use core::time::Duration;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 
 use clap::Parser;
 
@@ -31,6 +33,16 @@ pub struct Config {
     #[arg(long, env = "MEDIACORE_TICK_MS", default_value_t = 20,
           value_parser = clap::value_parser!(u64).range(1..=100))]
     pub tick_ms: u64,
+    /// Folder prompts and music on hold are played from (created if missing).
+    #[arg(long, env = "MEDIACORE_MEDIA_DIR", default_value = "./media")]
+    pub media_dir: PathBuf,
+    /// Folder recordings are written to (created if missing).
+    #[arg(long, env = "MEDIACORE_RECORDINGS_DIR", default_value = "./recordings")]
+    pub recordings_dir: PathBuf,
+    /// Memory for decoded prompts shared by all calls, in MiB.
+    #[arg(long, env = "MEDIACORE_PROMPT_CACHE_MB", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub prompt_cache_mb: u64,
 }
 
 impl Default for Config {
@@ -45,6 +57,9 @@ impl Default for Config {
             rtp_bind: IpAddr::from([127, 0, 0, 1]),
             shards: 2,
             tick_ms: 20,
+            media_dir: PathBuf::from("./media"),
+            recordings_dir: PathBuf::from("./recordings"),
+            prompt_cache_mb: 256,
         }
     }
 }
@@ -140,6 +155,8 @@ mod tests {
         assert_eq!(c.rtp_bind, IpAddr::from([127, 0, 0, 1]));
         assert_eq!(c.shards, 2);
         assert_eq!(c.tick(), Duration::from_millis(20));
+        assert_eq!(c.media_dir, PathBuf::from("./media"));
+        assert_eq!(c.recordings_dir, PathBuf::from("./recordings"));
         if std::env::vars().all(|(k, _)| !k.starts_with("MEDIACORE_")) {
             assert_eq!(Config::parse_from(["mediacore-server"]), c);
         }
@@ -155,11 +172,17 @@ mod tests {
             "30000-30010",
             "--shards",
             "4",
+            "--media-dir",
+            "/srv/prompts",
+            "--recordings-dir",
+            "/srv/rec",
         ])
         .unwrap();
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.rtp_ports.to_string(), "30000-30010");
         assert_eq!(c.shards, 4);
+        assert_eq!(c.media_dir, PathBuf::from("/srv/prompts"));
+        assert_eq!(c.recordings_dir, PathBuf::from("/srv/rec"));
         assert!(Config::try_parse_from(["mediacore-server", "--shards", "0"]).is_err());
     }
 

@@ -22,9 +22,12 @@ use tracing::{debug, info};
 use crate::clock::MediaClock;
 use crate::config::{Config, PortRange};
 use crate::error::ApiError;
+use crate::events::EventBus;
+use crate::media::{Folder, PromptStore, Recordings};
+use crate::server::ServerError;
 use crate::shard::{
-    EndpointCounters, EndpointKey, EndpointSnapshot, Inbound, ShardHandle, ShardSession,
-    ShardStats, ShardStatsSnapshot,
+    EndpointCounters, EndpointKey, EndpointSnapshot, Inbound, MediaOp, MediaReply, ShardHandle,
+    ShardSession, ShardStats, ShardStatsSnapshot,
 };
 
 /// Receive buffer per endpoint; a datagram that fills it entirely may have been truncated
@@ -42,6 +45,8 @@ pub struct EndpointRequest {
     pub remote: Option<SocketAddr>,
     /// Packet time.
     pub ptime: Duration,
+    /// Send back what is received instead of silence.
+    pub echo: bool,
 }
 
 /// What an endpoint is: fixed when it is created.
@@ -61,6 +66,9 @@ pub struct EndpointInfo {
     pub local_port: u16,
     /// Configured destination, if any.
     pub remote: Option<SocketAddr>,
+    /// Whether the endpoint echoes what it receives (otherwise it sends silence, prompts
+    /// and DTMF).
+    pub echo: bool,
     /// Media shard that drives the session.
     pub shard: usize,
 }
@@ -90,6 +98,7 @@ pub struct ServerStats {
 struct Entry {
     key: EndpointKey,
     info: EndpointInfo,
+    sample_rate: u32,
     receiver: JoinHandle<()>,
 }
 
@@ -104,6 +113,9 @@ pub struct Endpoints {
     seed_base: u64,
     started: tokio::time::Instant,
     table: Mutex<HashMap<String, Entry>>,
+    prompts: Arc<PromptStore>,
+    recordings: Arc<Recordings>,
+    events: EventBus,
 }
 
 impl core::fmt::Debug for Entry {
@@ -116,12 +128,26 @@ impl core::fmt::Debug for Entry {
 }
 
 impl Endpoints {
-    /// Starts the configured number of shards on the current tokio runtime.
-    pub fn start(config: &Config, clock: MediaClock) -> Self {
+    /// Opens (creating) the media and recordings folders and starts the configured number
+    /// of shards on the current tokio runtime.
+    pub fn start(config: &Config, clock: MediaClock) -> Result<Self, ServerError> {
+        let folder = |path: &std::path::Path, what: &'static str| {
+            Folder::open(path, what).map_err(|source| ServerError::Folder {
+                what,
+                path: path.to_owned(),
+                source,
+            })
+        };
+        let media = folder(&config.media_dir, "media")?;
+        let recordings = Arc::new(Recordings::new(folder(
+            &config.recordings_dir,
+            "recordings",
+        )?));
+        let cache_bytes = usize::try_from(config.prompt_cache_mb << 20).unwrap_or(usize::MAX);
         let shards = (0..usize::from(config.shards.max(1)))
             .map(|i| ShardHandle::spawn(i, config.tick(), clock))
             .collect();
-        Endpoints {
+        Ok(Endpoints {
             shards,
             clock,
             ports: config.rtp_ports,
@@ -130,7 +156,46 @@ impl Endpoints {
             seed_base: RandomState::new().build_hasher().finish(),
             started: tokio::time::Instant::now(),
             table: Mutex::new(HashMap::new()),
-        }
+            prompts: Arc::new(PromptStore::new(media, cache_bytes)),
+            recordings,
+            events: EventBus::new(),
+        })
+    }
+
+    /// The shared prompt cache over the media folder.
+    pub fn prompts(&self) -> &Arc<PromptStore> {
+        &self.prompts
+    }
+
+    /// The recordings folder.
+    pub fn recordings(&self) -> &Arc<Recordings> {
+        &self.recordings
+    }
+
+    /// The event channel.
+    pub fn events(&self) -> &EventBus {
+        &self.events
+    }
+
+    /// The sample rate of endpoint `id`'s audio (what prompts are decoded to).
+    pub fn sample_rate(&self, id: &str) -> Result<u32, ApiError> {
+        self.table()
+            .get(id)
+            .map(|e| e.sample_rate)
+            .ok_or_else(|| ApiError::EndpointNotFound(id.to_owned()))
+    }
+
+    /// Applies a media operation to endpoint `id`'s session in its shard.
+    pub async fn media(&self, id: &str, op: MediaOp) -> Result<MediaReply, ApiError> {
+        let (key, shard) = self
+            .table()
+            .get(id)
+            .map(|e| (e.key, e.info.shard))
+            .ok_or_else(|| ApiError::EndpointNotFound(id.to_owned()))?;
+        self.shards[shard]
+            .media(key, op)
+            .await?
+            .ok_or_else(|| ApiError::EndpointNotFound(id.to_owned()))?
     }
 
     /// The address RTP sockets bind to.
@@ -171,14 +236,19 @@ impl Endpoints {
             local_address: local.ip(),
             local_port: local.port(),
             remote: request.remote,
+            echo: request.echo,
             shard: 0,
         };
+        let sample_rate = session.sample_rate();
         let counters = Arc::new(EndpointCounters::default());
         let driven = ShardSession::new(
             id.clone(),
             session,
             socket.clone(),
             request.remote,
+            request.echo,
+            self.events.clone(),
+            self.recordings.clone(),
             counters.clone(),
         )?;
 
@@ -206,6 +276,7 @@ impl Endpoints {
             Entry {
                 key,
                 info: info.clone(),
+                sample_rate,
                 receiver,
             },
         );
@@ -284,7 +355,8 @@ impl Endpoints {
         }
     }
 
-    /// Releases every endpoint and stops the shards.
+    /// Releases every endpoint, completing its recording, stops the shards and ends the
+    /// event streams. Calling it again does nothing more.
     pub async fn shutdown(&self) {
         let entries: Vec<Entry> = self.table().drain().map(|(_, e)| e).collect();
         for entry in &entries {
@@ -296,6 +368,7 @@ impl Endpoints {
         for shard in &self.shards {
             shard.shutdown().await;
         }
+        self.events.close();
     }
 
     fn least_loaded_shard(&self) -> &ShardHandle {

@@ -25,6 +25,12 @@ pub enum ApiError {
     /// No endpoint has this id.
     #[error("no endpoint with id {0:?}")]
     EndpointNotFound(String),
+    /// No prompt or recording file has this name.
+    #[error("{0}")]
+    FileNotFound(String),
+    /// The request conflicts with the endpoint's state (recording twice, a name taken).
+    #[error("{0}")]
+    Conflict(String),
     /// Every port of the RTP range is taken.
     #[error("no free RTP port in {range} on {address}; release endpoints or widen --rtp-ports")]
     PortsExhausted {
@@ -63,7 +69,10 @@ impl ApiError {
         match self {
             ApiError::Body { status, .. } => *status,
             ApiError::InvalidField(_) => StatusCode::BAD_REQUEST,
-            ApiError::EndpointNotFound(_) | ApiError::NoRoute { .. } => StatusCode::NOT_FOUND,
+            ApiError::EndpointNotFound(_)
+            | ApiError::FileNotFound(_)
+            | ApiError::NoRoute { .. } => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PortsExhausted { .. } | ApiError::ShardUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE

@@ -1,10 +1,12 @@
 //! `mediacore-server`: the native media server. It adds to the sans-IO core exactly what the
-//! core must not have: UDP sockets for RTP, a clock, and (later) files, all driven over an
-//! HTTP/JSON control API.
+//! core must not have: UDP sockets for RTP, a clock, and files (prompts and recordings), all
+//! driven over an HTTP/JSON control API with a WebSocket event stream.
 //!
 //! - [`config`]: flags and environment variables with embedded defaults.
 //! - [`api`]: the axum routes; [`error`]: their JSON errors.
 //! - [`endpoint`]: RTP ports, receive tasks and the endpoint registry.
+//! - [`media`]: the media and recordings folders, confined names, the shared prompt cache.
+//! - [`events`]: session events as JSON for the event stream.
 //! - [`shard`]: media workers, each driving its sessions from one drift-free tick.
 //! - [`clock`]: the server clock as core [`mediacore::Instant`]s.
 //! - [`server`]: startup, serving and graceful shutdown.
@@ -16,8 +18,10 @@ pub mod clock;
 pub mod config;
 pub mod endpoint;
 pub mod error;
+pub mod events;
+pub mod media;
 pub mod server;
 pub mod shard;
 
 pub use config::Config;
-pub use server::{ServerError, run, shutdown_signal};
+pub use server::{ServerError, run, serve, shutdown_signal};

@@ -1,4 +1,5 @@
-//! Startup and shutdown: bind the control listener, start the shards, serve until a signal.
+//! Startup and shutdown: bind the control listener, open the folders, start the shards, serve
+//! until a signal, then complete recordings and release endpoints before the HTTP server stops.
 
 use std::future::Future;
 use std::io;
@@ -6,6 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 use tracing::{info, warn};
 
 use crate::api;
@@ -33,6 +35,16 @@ pub enum ServerError {
         /// The operating system's reason.
         source: io::Error,
     },
+    /// The media or recordings folder cannot be created or opened.
+    #[error("cannot use the {what} folder {}: {source}", .path.display())]
+    Folder {
+        /// `media` or `recordings`.
+        what: &'static str,
+        /// The configured path.
+        path: std::path::PathBuf,
+        /// The operating system's reason.
+        source: io::Error,
+    },
     /// Serving HTTP failed.
     #[error("HTTP server failed: {0}")]
     Serve(io::Error),
@@ -55,26 +67,51 @@ pub async fn run(
                 addr: config.listen,
                 source,
             })?;
+    serve(listener, config, shutdown).await
+}
+
+/// Serves the control API on `listener` (already bound) until `shutdown` completes.
+///
+/// On shutdown every recording is completed and every endpoint released first (the event
+/// streams see the `recording_done` and `endpoint_closed` events, then end), and only then
+/// does the HTTP server stop. Tests start the server in-process this way on port 0.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
     let local = listener
         .local_addr()
         .map_err(|source| ServerError::Listen {
             addr: config.listen,
             source,
         })?;
-    let endpoints = Arc::new(Endpoints::start(&config, MediaClock::new()));
+    let endpoints = Arc::new(Endpoints::start(&config, MediaClock::new())?);
     info!(
         address = %local,
         rtp_bind = %config.rtp_bind,
         rtp_ports = %config.rtp_ports,
         shards = config.shards,
         tick_ms = config.tick_ms,
+        media = %endpoints.prompts().folder().root().display(),
+        recordings = %endpoints.recordings().folder().root().display(),
         "mediacore-server listening on http://{local}"
     );
+    let (released, http_stop) = oneshot::channel::<()>();
+    let closing = endpoints.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        info!("completing recordings, releasing endpoints and stopping shards");
+        closing.shutdown().await;
+        let _ = released.send(());
+    });
     let served = axum::serve(listener, api::router(endpoints.clone()))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async {
+            let _ = http_stop.await;
+        })
         .await
         .map_err(ServerError::Serve);
-    info!("releasing endpoints and stopping shards");
+    // Already done after a signal; needed when serving failed.
     endpoints.shutdown().await;
     served
 }

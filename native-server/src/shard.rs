@@ -3,8 +3,10 @@
 //! Datagrams reach a shard from its endpoints' receive tasks through one bounded channel and
 //! go to the session at once, stamped with their arrival time. A drift-free tick (deadlines
 //! at `start + k * period`, missed ones skipped and counted) runs every session whose next
-//! frame is due: pull a playout frame, push it back as capture, send what the core encodes.
-//! Tick lateness and work time are measured and published through [`ShardStats`].
+//! frame is due: pull a playout frame, push a capture frame (silence, or the playout frame
+//! for echo endpoints; prompts and DTMF take its place), send what the core encodes.
+//! Media operations ([`ops`]) arrive as commands with a reply channel. Tick lateness and
+//! work time are measured and published through [`ShardStats`].
 
 use core::time::Duration;
 use std::collections::HashMap;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use mediacore::{
-    AudioFrame, Event, Instant, JitterStats, MediaSession, QualityReport, RtcpStats, SessionStats,
+    AudioFrame, Instant, JitterStats, MediaSession, QualityReport, RtcpStats, SessionStats,
 };
 use serde::Serialize;
 use tokio::net::UdpSocket;
@@ -24,6 +26,12 @@ use tracing::{debug, info, warn};
 
 use crate::clock::MediaClock;
 use crate::error::ApiError;
+use crate::events::EventBus;
+use crate::media::Recordings;
+
+mod ops;
+
+pub use ops::{MediaOp, MediaReply, RecordingDone, RecordingStart, RecordingStatus};
 
 /// Datagrams queued from receive tasks to one shard; past this, new datagrams are dropped
 /// and counted (`datagrams_inbound_dropped`) rather than blocking the receive task.
@@ -51,6 +59,11 @@ enum Command {
     Add(EndpointKey, Box<ShardSession>),
     Remove(EndpointKey, oneshot::Sender<Option<EndpointSnapshot>>),
     Snapshot(EndpointKey, oneshot::Sender<Option<EndpointSnapshot>>),
+    Media(
+        EndpointKey,
+        MediaOp,
+        oneshot::Sender<Option<Result<MediaReply, ApiError>>>,
+    ),
     Shutdown,
 }
 
@@ -141,10 +154,17 @@ impl From<QualityReport> for QualitySnapshot {
 pub struct EndpointSnapshot {
     /// The source address RTP is accepted from, once the first valid packet arrived.
     pub latched_source: Option<SocketAddr>,
-    /// Where echoed RTP goes: the configured remote, else the latched source.
+    /// Where RTP goes: the configured remote, else the latched source.
     pub sending_to: Option<SocketAddr>,
-    /// Whether the echo has started (it starts with the first valid RTP packet).
+    /// Whether the frame clock runs: from creation, or for echo endpoints from the first
+    /// valid RTP packet.
+    pub media_started: bool,
+    /// Whether the echo has started (echo endpoints, from the first valid RTP packet).
     pub echo_started: bool,
+    /// Whether a prompt or music on hold plays or waits.
+    pub playing: bool,
+    /// The recording under way, if any.
+    pub recording: Option<RecordingStatus>,
     /// Counters so far.
     pub stats: EndpointStats,
     /// The receive path's state.
@@ -160,7 +180,14 @@ pub(crate) struct ShardSession {
     latched: Option<SocketAddr>,
     ptime: Duration,
     next_frame: Option<Instant>,
-    echo: AudioFrame,
+    /// Echo the received audio instead of sending silence.
+    echo: bool,
+    /// The frame pushed as capture: silence, or the echoed playout frame.
+    capture: AudioFrame,
+    moh: Option<mediacore::playback::PlaybackId>,
+    recording: Option<ops::ActiveRecording>,
+    bus: EventBus,
+    recordings: Arc<Recordings>,
     counters: Arc<EndpointCounters>,
     ignored_source: u64,
     send_errors: u64,
@@ -169,16 +196,21 @@ pub(crate) struct ShardSession {
 }
 
 impl ShardSession {
-    /// Wraps `session` for echo over `socket`, sending to `remote` or the latched source.
+    /// Wraps `session` over `socket`, sending to `remote` or the latched source; `echo`
+    /// sends back what is received instead of silence.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         id: String,
         session: MediaSession,
         socket: Arc<UdpSocket>,
         remote: Option<SocketAddr>,
+        echo: bool,
+        events: EventBus,
+        recordings: Arc<Recordings>,
         counters: Arc<EndpointCounters>,
     ) -> mediacore::Result<Self> {
         let ptime = session.config().ptime;
-        let echo = AudioFrame::silence(session.sample_rate(), 1, ptime)?;
+        let capture = AudioFrame::silence(session.sample_rate(), 1, ptime)?;
         Ok(ShardSession {
             id,
             session,
@@ -188,6 +220,11 @@ impl ShardSession {
             ptime,
             next_frame: None,
             echo,
+            capture,
+            moh: None,
+            recording: None,
+            bus: events,
+            recordings,
             counters,
             ignored_source: 0,
             send_errors: 0,
@@ -217,7 +254,7 @@ impl ShardSession {
                 debug!(endpoint = %self.id, %from, error = %e, "ignored invalid RTP datagram");
             }
         }
-        self.drain_events();
+        self.drain_events(at);
     }
 
     /// Runs every frame due by `now`, then lets the session act on time passing.
@@ -230,22 +267,25 @@ impl ShardSession {
                 self.frames_skipped += frames;
             }
             while due <= now {
-                self.echo_frame(due);
+                self.frame(due);
                 due = due + self.ptime;
             }
             self.next_frame = Some(due);
         }
         self.session.handle_timeout(now);
-        self.drain_events();
+        self.drain_events(now);
     }
 
-    /// Decode then re-encode: one playout frame goes back in as capture and out as RTP.
-    fn echo_frame(&mut self, now: Instant) {
+    /// One frame: the playout frame is pulled (and recorded), the capture frame (silence,
+    /// or the playout frame when echoing) is pushed, and what the core encodes is sent.
+    fn frame(&mut self, now: Instant) {
         let played = self.session.pull_playout(now).samples();
-        let n = played.len().min(self.echo.samples().len());
-        self.echo.samples_mut()[..n].copy_from_slice(&played[..n]);
-        if let Err(e) = self.session.push_capture(now, &self.echo) {
-            warn!(endpoint = %self.id, error = %e, "could not capture the echo frame");
+        if self.echo {
+            let n = played.len().min(self.capture.samples().len());
+            self.capture.samples_mut()[..n].copy_from_slice(&played[..n]);
+        }
+        if let Err(e) = self.session.push_capture(now, &self.capture) {
+            warn!(endpoint = %self.id, error = %e, "could not capture a frame");
         }
         let dest = self.remote.or(self.latched);
         while let Some(datagram) = self.session.poll_transmit(now) {
@@ -257,17 +297,17 @@ impl ShardSession {
         }
     }
 
-    fn drain_events(&mut self) {
+    /// Starts the frame clock at `now` for endpoints that do not wait for RTP (not echo).
+    fn start_media(&mut self, now: Instant) {
+        if !self.echo && self.next_frame.is_none() {
+            self.next_frame = Some(now);
+        }
+    }
+
+    fn drain_events(&mut self, now: Instant) {
         while let Some(event) = self.session.poll_event() {
             self.events += 1;
-            match event {
-                Event::RtpTimeout { silent_for } => {
-                    warn!(endpoint = %self.id, silent_ms = silent_for.as_millis() as u64, "no RTP received");
-                }
-                other => {
-                    info!(endpoint = %self.id, event = other.name(), details = ?other, "session event")
-                }
-            }
+            self.on_event(now, event);
         }
     }
 
@@ -276,7 +316,10 @@ impl ShardSession {
         EndpointSnapshot {
             latched_source: self.latched,
             sending_to: self.remote.or(self.latched),
-            echo_started: self.next_frame.is_some(),
+            media_started: self.next_frame.is_some(),
+            echo_started: self.echo && self.next_frame.is_some(),
+            playing: self.session.is_playing(),
+            recording: self.recording_status(),
             stats: EndpointStats {
                 session: self.session.stats(),
                 datagrams_received: c.datagrams_received.load(Ordering::Relaxed),
@@ -397,6 +440,7 @@ impl core::fmt::Debug for Command {
             Command::Add(key, _) => write!(f, "Add({key})"),
             Command::Remove(key, _) => write!(f, "Remove({key})"),
             Command::Snapshot(key, _) => write!(f, "Snapshot({key})"),
+            Command::Media(key, op, _) => write!(f, "Media({key}, {op:?})"),
             Command::Shutdown => f.write_str("Shutdown"),
         }
     }
@@ -483,6 +527,22 @@ impl ShardHandle {
         self.ask(|reply| Command::Snapshot(key, reply)).await
     }
 
+    /// Applies a media operation to one session; `None` when the shard has no such session.
+    pub(crate) async fn media(
+        &self,
+        key: EndpointKey,
+        op: MediaOp,
+    ) -> Result<Option<Result<MediaReply, ApiError>>, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.control
+            .send(Command::Media(key, op, reply))
+            .await
+            .map_err(|_| ApiError::ShardUnavailable(self.index))?;
+        answer
+            .await
+            .map_err(|_| ApiError::ShardUnavailable(self.index))
+    }
+
     async fn ask(
         &self,
         command: impl FnOnce(oneshot::Sender<Option<EndpointSnapshot>>) -> Command,
@@ -553,6 +613,11 @@ impl Shard {
                 },
             }
         }
+        // Recordings are completed before the sessions go.
+        let now = self.clock.now();
+        for (_, mut session) in self.sessions.drain() {
+            session.close(now, "shutdown");
+        }
         let s = ShardStatsSnapshot::from_stats(self.index, self.tick, &self.stats);
         info!(
             shard = self.index,
@@ -582,12 +647,21 @@ impl Shard {
 
     fn on_command(&mut self, command: Command) {
         match command {
-            Command::Add(key, session) => {
+            Command::Add(key, mut session) => {
+                session.start_media(self.clock.now());
                 self.sessions.insert(key, *session);
             }
             Command::Remove(key, reply) => {
-                let snapshot = self.sessions.remove(&key).map(|s| s.snapshot());
+                let snapshot = self.sessions.remove(&key).map(|mut s| {
+                    s.close(self.clock.now(), "deleted");
+                    s.snapshot()
+                });
                 let _ = reply.send(snapshot);
+            }
+            Command::Media(key, op, reply) => {
+                let now = self.clock.now();
+                let result = self.sessions.get_mut(&key).map(|s| s.apply(now, op));
+                let _ = reply.send(result);
             }
             Command::Snapshot(key, reply) => {
                 let _ = reply.send(self.sessions.get(&key).map(ShardSession::snapshot));

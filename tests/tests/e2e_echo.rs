@@ -86,13 +86,18 @@ fn server_echoes_speech_between_ffmpeg_peers() {
     );
     wait_healthy(&mut server, http_port, Duration::from_secs(30));
 
-    // The endpoint echoes to the receiver's port.
+    // The endpoint echoes (an explicit option; endpoints send silence by default) to the
+    // receiver's port.
     let recv_port = free_rtp_port_pair();
     let (status, endpoint) = http(
         http_port,
         "POST",
         "/v1/endpoints",
-        Some(json!({"codec": "PCMU", "remote": format!("127.0.0.1:{recv_port}")})),
+        Some(json!({
+            "codec": "PCMU",
+            "remote": format!("127.0.0.1:{recv_port}"),
+            "echo": true
+        })),
     );
     assert_eq!(status, 201, "create endpoint: {endpoint}");
     let id = endpoint["id"].as_str().expect("endpoint id").to_owned();

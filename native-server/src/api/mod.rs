@@ -1,4 +1,5 @@
-//! The HTTP/JSON control API (axum): health, endpoints and server statistics.
+//! The HTTP/JSON control API (axum): health, endpoints, server statistics, media operations
+//! on endpoints ([`media`]), recordings and the event stream ([`streams`]).
 //!
 //! Every error answers with a 4xx or 5xx status and `{"error": "<what was wrong>"}`,
 //! including malformed bodies (axum's JSON rejections), unknown routes and wrong methods.
@@ -14,9 +15,12 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use mediacore::Codec;
 use serde::{Deserialize, Serialize};
+
+pub mod media;
+pub mod streams;
 
 use crate::endpoint::{EndpointDescription, EndpointInfo, EndpointRequest, Endpoints, ServerStats};
 use crate::error::ApiError;
@@ -36,6 +40,9 @@ pub struct CreateEndpoint {
     /// Packet time in milliseconds, 10 to 120 in steps of 10; default 20.
     #[serde(default)]
     pub ptime_ms: Option<u32>,
+    /// Send back what is received (decoded and re-encoded) instead of silence; default false.
+    #[serde(default)]
+    pub echo: bool,
 }
 
 impl CreateEndpoint {
@@ -52,6 +59,7 @@ impl CreateEndpoint {
             codec,
             remote,
             ptime,
+            echo: self.echo,
         })
     }
 }
@@ -110,6 +118,36 @@ pub fn router(endpoints: Arc<Endpoints>) -> Router {
             get(get_endpoint).delete(delete_endpoint),
         )
         .route("/v1/stats", get(stats))
+        .route("/v1/endpoints/{id}/play", post(media::play))
+        .route("/v1/endpoints/{id}/play/stop", post(media::stop_play))
+        .route("/v1/endpoints/{id}/moh/start", post(media::start_moh))
+        .route("/v1/endpoints/{id}/moh/stop", post(media::stop_moh))
+        .route("/v1/endpoints/{id}/collect", post(media::collect))
+        .route("/v1/endpoints/{id}/collect/stop", post(media::stop_collect))
+        .route(
+            "/v1/endpoints/{id}/play_and_collect",
+            post(media::play_and_collect),
+        )
+        .route("/v1/endpoints/{id}/dtmf", post(media::send_dtmf))
+        .route(
+            "/v1/endpoints/{id}/record/start",
+            post(media::start_recording),
+        )
+        .route(
+            "/v1/endpoints/{id}/record/pause",
+            post(media::pause_recording),
+        )
+        .route(
+            "/v1/endpoints/{id}/record/resume",
+            post(media::resume_recording),
+        )
+        .route(
+            "/v1/endpoints/{id}/record/stop",
+            post(media::stop_recording),
+        )
+        .route("/v1/recordings", get(streams::list_recordings))
+        .route("/v1/recordings/{*name}", get(streams::download_recording))
+        .route("/v1/events", get(streams::events))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(endpoints)

@@ -28,10 +28,16 @@ fn free_ports(count: u16) -> PortRange {
     }
 }
 
-fn app(ports: PortRange) -> Router {
+/// The router over `ports`, with media and recordings folders in the returned temporary
+/// folder (which must outlive the router).
+fn app(ports: PortRange) -> (Router, tempfile::TempDir) {
+    let files = tempfile::tempdir().unwrap();
     let mut config = Config::with_listen("127.0.0.1:0".parse().unwrap());
     config.rtp_ports = ports;
-    router(Arc::new(Endpoints::start(&config, MediaClock::new())))
+    config.media_dir = files.path().join("media");
+    config.recordings_dir = files.path().join("recordings");
+    let endpoints = Endpoints::start(&config, MediaClock::new()).unwrap();
+    (router(Arc::new(endpoints)), files)
 }
 
 async fn call(app: &Router, method: &str, uri: &str, body: Option<&str>) -> (StatusCode, Value) {
@@ -68,7 +74,7 @@ fn assert_error(answer: &(StatusCode, Value), status: StatusCode, needles: &[&st
 
 #[tokio::test]
 async fn healthz_answers_ok() {
-    let app = app(free_ports(4));
+    let (app, _files) = app(free_ports(4));
     assert_eq!(
         call(&app, "GET", "/healthz", None).await,
         (StatusCode::OK, json!({"status": "ok"}))
@@ -78,7 +84,7 @@ async fn healthz_answers_ok() {
 #[tokio::test]
 async fn endpoints_are_created_described_listed_and_released() {
     let ports = free_ports(10);
-    let app = app(ports);
+    let (app, _files) = app(ports);
     let (status, created) = call(
         &app,
         "POST",
@@ -99,7 +105,12 @@ async fn endpoints_are_created_described_listed_and_released() {
     let (status, described) = call(&app, "GET", &format!("/v1/endpoints/{id}"), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(described["id"], id.as_str());
+    assert_eq!(described["echo"], false);
     assert_eq!(described["echo_started"], false);
+    // Endpoints that do not echo send silence from the start (a clock for prompts).
+    assert_eq!(described["media_started"], true);
+    assert_eq!(described["playing"], false);
+    assert_eq!(described["recording"], Value::Null);
     assert_eq!(described["stats"]["packets_received"], 0);
 
     let (status, second) = call(&app, "POST", "/v1/endpoints", Some(r#"{"codec":"PCMU"}"#)).await;
@@ -121,7 +132,7 @@ async fn endpoints_are_created_described_listed_and_released() {
     let (status, released) = call(&app, "DELETE", &format!("/v1/endpoints/{id}"), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(released["id"], id.as_str());
-    assert_eq!(released["stats"]["packets_sent"], 0);
+    assert_eq!(released["stats"]["packets_received"], 0);
     // The port is free again once the endpoint is released.
     std::net::UdpSocket::bind(("127.0.0.1", port)).expect("released port can be bound");
 
@@ -133,7 +144,7 @@ async fn endpoints_are_created_described_listed_and_released() {
 
 #[tokio::test]
 async fn bad_requests_get_json_errors_that_say_what_was_wrong() {
-    let app = app(free_ports(4));
+    let (app, _files) = app(free_ports(4));
     let post = |body: &'static str| {
         let app = app.clone();
         async move { call(&app, "POST", "/v1/endpoints", Some(body)).await }
@@ -204,7 +215,7 @@ async fn bad_requests_get_json_errors_that_say_what_was_wrong() {
 #[tokio::test]
 async fn exhausted_port_range_answers_503() {
     // Two ports hold one endpoint: RTP takes the even one.
-    let app = app(free_ports(2));
+    let (app, _files) = app(free_ports(2));
     let body = Some(r#"{"codec":"PCMU"}"#);
     let (status, first) = call(&app, "POST", "/v1/endpoints", body).await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
@@ -218,7 +229,7 @@ async fn exhausted_port_range_answers_503() {
 
 #[tokio::test]
 async fn stats_report_every_shard() {
-    let app = app(free_ports(4));
+    let (app, _files) = app(free_ports(4));
     tokio::time::sleep(Duration::from_millis(70)).await;
     let (status, stats) = call(&app, "GET", "/v1/stats", None).await;
     assert_eq!(status, StatusCode::OK);
@@ -299,8 +310,10 @@ impl Peer {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echo_latches_to_the_first_source_and_returns_decoded_audio() {
-    let app = app(free_ports(4));
-    let (_, created) = call(&app, "POST", "/v1/endpoints", Some(r#"{"codec":"PCMU"}"#)).await;
+    let (app, _files) = app(free_ports(4));
+    let body = Some(r#"{"codec": "PCMU", "echo": true}"#);
+    let (_, created) = call(&app, "POST", "/v1/endpoints", body).await;
+    assert_eq!(created["echo"], true);
     let id = created["id"].as_str().unwrap().to_owned();
     let endpoint: SocketAddr = format!("127.0.0.1:{}", created["local_port"])
         .parse()
@@ -347,9 +360,10 @@ async fn echo_latches_to_the_first_source_and_returns_decoded_audio() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echo_goes_to_the_configured_remote() {
-    let app = app(free_ports(4));
+    let (app, _files) = app(free_ports(4));
     let receiver = Peer::new(3).await;
-    let body = json!({"codec": "PCMU", "remote": receiver.addr().to_string()}).to_string();
+    let body =
+        json!({"codec": "PCMU", "remote": receiver.addr().to_string(), "echo": true}).to_string();
     let (status, created) = call(&app, "POST", "/v1/endpoints", Some(&body)).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let endpoint: SocketAddr = format!("127.0.0.1:{}", created["local_port"])
