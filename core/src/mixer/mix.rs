@@ -69,29 +69,35 @@ pub enum Hears<'a> {
     Own(&'a [i16]),
 }
 
-/// How a participant's audio enters a mix this tick.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Samples at or below this magnitude do not start a fade-in: a stream that begins with
+/// silence in the middle of a tick (a jitter buffer starting to play) fades in from where
+/// its sound begins.
+const ONSET: u16 = 2;
+
+/// How a listener's output fades this tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fade {
-    #[default]
-    Off,
     In,
     Full,
     Out,
 }
 
-impl Fade {
-    fn between(was: bool, is: bool) -> Fade {
-        match (was, is) {
-            (false, false) => Fade::Off,
-            (false, true) => Fade::In,
-            (true, true) => Fade::Full,
-            (true, false) => Fade::Out,
-        }
-    }
+/// How a participant's audio enters one sum (the common mix, or its whispers).
+#[derive(Debug, Clone, Copy, Default)]
+struct Gate {
+    /// Picked for this tick.
+    on: bool,
+    /// How far the fade has come, in samples: 0 silent, a tick's length fully in. It rises
+    /// by one per sample while picked and falls by one while not.
+    ramp: u32,
+    /// Whether the audio is in this tick's sum (picked, or fading out).
+    active: bool,
+}
 
-    /// Whether the audio is still in at the end of the tick.
-    fn stays(self) -> bool {
-        matches!(self, Fade::In | Fade::Full)
+impl Gate {
+    fn pick(&mut self, on: bool) {
+        self.on = on;
+        self.active = on || self.ramp > 0;
     }
 }
 
@@ -122,8 +128,8 @@ struct Slot {
     has_input: bool,
     /// The audio times the gain (and fade) as it enters a sum this tick.
     contrib: Vec<i32>,
-    main: Fade,
-    whisper: Fade,
+    main: Gate,
+    whisper: Gate,
     chosen: bool,
     /// A whisper reaches this participant this tick.
     whispered: bool,
@@ -160,39 +166,45 @@ impl Slot {
             && self.options.whisper_to.is_empty()
     }
 
-    /// Fills `contrib` with the input times the gain, faded as `fade` says.
-    fn contribute(&mut self, fade: Fade) {
-        let len = self.contrib.len() as i64;
+    /// Fills `contrib` with the input times the gain, faded as the main gate (or the
+    /// whisper gate) says, and moves the fade on.
+    fn contribute(&mut self, whisper: bool) {
+        let gate = if whisper {
+            &mut self.whisper
+        } else {
+            &mut self.main
+        };
+        let len = self.contrib.len() as u32;
+        let g = self.input_gain;
         if !self.has_input {
             self.contrib.fill(0);
+            if !gate.on {
+                gate.ramp = 0;
+            }
             return;
         }
-        let g = self.input_gain;
-        let half = 1i64 << (GAIN_BITS - 1);
-        match fade {
-            Fade::Off => self.contrib.fill(0),
-            Fade::Full if g == UNITY => {
+        if gate.on && gate.ramp == len {
+            if g == UNITY {
                 for (c, &x) in self.contrib.iter_mut().zip(&self.input) {
                     *c = i32::from(x);
                 }
-            }
-            Fade::Full => {
+            } else {
                 for (c, &x) in self.contrib.iter_mut().zip(&self.input) {
                     // |x * g| < 2^15 * 2^14: fits.
                     *c = (i32::from(x) * g + (1 << (GAIN_BITS - 1))) >> GAIN_BITS;
                 }
             }
-            Fade::In | Fade::Out => {
-                for (n, (c, &x)) in self.contrib.iter_mut().zip(&self.input).enumerate() {
-                    let w = if fade == Fade::In {
-                        n as i64 + 1
-                    } else {
-                        len - 1 - n as i64
-                    };
-                    let v = i64::from(x) * i64::from(g) * w / len;
-                    *c = ((v + half) >> GAIN_BITS) as i32;
-                }
+            return;
+        }
+        let half = 1i64 << (GAIN_BITS - 1);
+        for (c, &x) in self.contrib.iter_mut().zip(&self.input) {
+            if !gate.on {
+                gate.ramp = gate.ramp.saturating_sub(1);
+            } else if gate.ramp > 0 || x.unsigned_abs() > ONSET {
+                gate.ramp = (gate.ramp + 1).min(len);
             }
+            let v = i64::from(x) * i64::from(g) * i64::from(gate.ramp) / i64::from(len);
+            *c = ((v + half) >> GAIN_BITS) as i32;
         }
     }
 }
@@ -337,8 +349,8 @@ impl Mixer {
             input: vec![0; samples],
             has_input: false,
             contrib: vec![0; samples],
-            main: Fade::Off,
-            whisper: Fade::Off,
+            main: Gate::default(),
+            whisper: Gate::default(),
             chosen: false,
             whispered: false,
             hears: Heard::Nothing,
@@ -560,13 +572,14 @@ impl Mixer {
         self.mixed.clear();
         self.whispering.clear();
         for (i, slot) in self.slots.iter_mut().enumerate() {
-            slot.main = Fade::between(slot.main.stays(), slot.chosen);
+            slot.main.pick(slot.chosen);
             slot.chosen = false;
-            slot.whisper = Fade::between(slot.whisper.stays(), slot.wants_whisper());
-            if slot.main != Fade::Off {
+            let whisper = slot.wants_whisper();
+            slot.whisper.pick(whisper);
+            if slot.main.active {
                 self.mixed.push(i);
             }
-            if slot.whisper != Fade::Off {
+            if slot.whisper.active {
                 self.whispering.push(i);
             }
         }
@@ -582,7 +595,7 @@ impl Mixer {
         if self.candidates.len() > k {
             let score = |i: usize| {
                 let s = &slots[i];
-                if s.main.stays() {
+                if s.main.on {
                     s.smoothed * margin
                 } else {
                     s.smoothed
@@ -631,7 +644,7 @@ impl Mixer {
 
     pub(crate) fn wants_input_at(&self, index: usize) -> bool {
         let s = &self.slots[index];
-        s.main != Fade::Off || s.whisper != Fade::Off
+        s.main.active || s.whisper.active
     }
 
     /// Whether the participant was in the common mix at the end of the last mix (its
@@ -642,7 +655,7 @@ impl Mixer {
 
     pub(crate) fn in_mix_at(&self, index: usize) -> bool {
         let s = &self.slots[index];
-        s.main.stays() || s.whisper.stays()
+        s.main.on || s.whisper.on
     }
 
     /// Mixes one tick: everyone's contributions, the common mix, and each participant's
@@ -653,14 +666,14 @@ impl Mixer {
         self.total.fill(0);
         for &i in &self.mixed {
             let slot = &mut self.slots[i];
-            slot.contribute(slot.main);
+            slot.contribute(false);
             for (t, &c) in self.total.iter_mut().zip(&slot.contrib) {
                 *t += c;
             }
         }
         for &i in &self.whispering {
             let slot = &mut self.slots[i];
-            slot.contribute(slot.whisper);
+            slot.contribute(true);
             for t in 0..slot.options.whisper_to.len() {
                 let target = self.slots[i].options.whisper_to[t];
                 if let Some(&j) = self.ids.get(&target) {
@@ -693,13 +706,13 @@ impl Mixer {
             (false, true) => Fade::In,
             (false, false) => Fade::Full,
         };
-        let excluded_mixed = slot.options.exclude.iter().any(|id| {
-            self.ids
-                .get(id)
-                .is_some_and(|&j| self.slots[j].main != Fade::Off)
-        });
+        let excluded_mixed = slot
+            .options
+            .exclude
+            .iter()
+            .any(|id| self.ids.get(id).is_some_and(|&j| self.slots[j].main.active));
         let own = fade != Fade::Full
-            || slot.main != Fade::Off
+            || slot.main.active
             || slot.whispered
             || excluded_mixed
             || slot.output_gain != 1.0;
@@ -708,12 +721,12 @@ impl Mixer {
             return;
         }
         self.scratch.copy_from_slice(&self.total);
-        if slot.main != Fade::Off {
+        if slot.main.active {
             sub(&mut self.scratch, &slot.contrib);
         }
         for id in &slot.options.exclude {
             if let Some(&j) = self.ids.get(id)
-                && self.slots[j].main != Fade::Off
+                && self.slots[j].main.active
             {
                 sub(&mut self.scratch, &self.slots[j].contrib);
             }
@@ -749,7 +762,7 @@ impl Mixer {
                     *s = (i32::from(*s) * (len - 1 - n as i32) / len) as i16;
                 }
             }
-            Fade::Full | Fade::Off => {}
+            Fade::Full => {}
         }
         slot.hears = if fade == Fade::Out {
             Heard::FadeOut

@@ -85,7 +85,7 @@ pub struct Room {
     pub peers: Vec<Peer>,
     pub now: Instant,
     pub events: Vec<ConferenceEvent>,
-    /// The datagrams the conference sent in the last step, and to whom.
+    /// The datagrams the conference sent in the last step that it sent any, and to whom.
     pub last_sent: Vec<(ParticipantId, Vec<u8>)>,
 }
 
@@ -188,13 +188,16 @@ impl Room {
             }
         }
         self.conf.tick(now);
-        self.last_sent.clear();
+        let mut sent = Vec::new();
         while let Some((id, d)) = self.conf.poll_transmit(now) {
             let d = d.to_vec();
-            self.last_sent.push((id, d.clone()));
+            sent.push((id, d.clone()));
             if let Some(peer) = self.peers.iter_mut().find(|p| p.id == id && p.present) {
                 peer.session.handle_rtp(now, &d).unwrap();
             }
+        }
+        if !sent.is_empty() {
+            self.last_sent = sent;
         }
         while let Some((id, d)) = self.conf.poll_rtcp(now) {
             let d = d.to_vec();
