@@ -93,18 +93,8 @@ impl RecordOptions {
     pub(crate) fn to_core(&self) -> Result<RecordConfig, MediaError> {
         let layout = RecordLayout::from_name(&self.layout).map_err(::mediacore::Error::from)?;
         let mut config = RecordConfig::new(layout, self.sample_rate);
-        config.format = match self.format.to_ascii_lowercase().as_str() {
-            "wav" => RecordFormat::Wav,
-            "ogg-opus" | "opus" => RecordFormat::OggOpus {
-                bitrate: self.opus_bitrate,
-            },
-            other => {
-                return Err(::mediacore::Error::InvalidArgument(format!(
-                    "recording format {other:?} is not supported; expected wav or ogg-opus"
-                ))
-                .into());
-            }
-        };
+        config.format = RecordFormat::from_name(&self.format, self.opus_bitrate)
+            .map_err(::mediacore::Error::from)?;
         config.pause_mode =
             PauseMode::from_name(&self.pause_mode).map_err(::mediacore::Error::from)?;
         config.max_duration = self.max_duration_ms.map(Duration::from_millis);
@@ -175,11 +165,7 @@ impl From<::mediacore::record::RecordingSummary> for RecordingSummary {
             bytes: summary.bytes,
             sample_rate: summary.sample_rate,
             channels: summary.channels,
-            format: match summary.format {
-                RecordFormat::Wav => "wav",
-                RecordFormat::OggOpus { .. } => "ogg-opus",
-            }
-            .to_owned(),
+            format: summary.format.name().to_owned(),
         }
     }
 }

@@ -26,7 +26,7 @@ def test_record_options_is_a_record_with_pythons_defaults():
     with pytest.raises(mc.MediaError.Record, match="metadata.extra"):
         options.validate()
     options.extra, options.format = [], "mp3"
-    with pytest.raises(mc.MediaError.InvalidArgument, match="expected wav or ogg-opus"):
+    with pytest.raises(mc.MediaError.Record, match="expected wav or ogg-opus"):
         mc.Recorder(options)
     session = mc.MediaSession("PCMU", quality_interval_ms=None)
     with pytest.raises(mc.MediaError.Record, match="checkpoint_interval"):

@@ -60,17 +60,7 @@ impl PyRecordOptions {
             RecordLayout::from_name(layout).map_err(record_err)?,
             sample_rate,
         );
-        config.format = match format.to_ascii_lowercase().as_str() {
-            "wav" => RecordFormat::Wav,
-            "ogg-opus" | "opus" => RecordFormat::OggOpus {
-                bitrate: opus_bitrate,
-            },
-            other => {
-                return Err(media_err(::mediacore::Error::InvalidArgument(format!(
-                    "recording format {other:?} is not supported; expected wav or ogg-opus"
-                ))));
-            }
-        };
+        config.format = RecordFormat::from_name(format, opus_bitrate).map_err(record_err)?;
         config.pause_mode = PauseMode::from_name(pause_mode).map_err(record_err)?;
         config.max_duration = max_duration_ms.map(Duration::from_millis);
         config.max_bytes = max_bytes;
@@ -111,13 +101,7 @@ pub(crate) fn set_summary(dict: &Bound<'_, PyDict>, summary: &RecordingSummary) 
     dict.set_item("bytes", summary.bytes)?;
     dict.set_item("sample_rate", summary.sample_rate)?;
     dict.set_item("channels", summary.channels)?;
-    dict.set_item(
-        "format",
-        match summary.format {
-            RecordFormat::Wav => "wav",
-            RecordFormat::OggOpus { .. } => "ogg-opus",
-        },
-    )
+    dict.set_item("format", summary.format.name())
 }
 
 /// The file's bytes (memory targets) or None (files), and the summary as a dict.

@@ -135,14 +135,14 @@ const DEFAULT_OPUS_BITRATE: u32 = 32_000;
 /// A `RecordOptions` object as the core's configuration, validated.
 pub(crate) fn record_config(value: &JsValue) -> Result<RecordConfig, Error> {
     let mut config = RecordConfig::new(RecordLayout::Stereo, 8000);
-    let mut ogg_opus = false;
+    let mut format = String::from("wav");
     let mut bitrate = DEFAULT_OPUS_BITRATE;
     for opt in options::read(value, "record", &RECORD_KEYS)? {
         let metadata = &mut config.metadata;
         match opt.key.as_str() {
             "layout" => config.layout = RecordLayout::from_name(&opt.string()?)?,
             "sampleRate" => config.sample_rate = opt.integer(u32::MAX)?,
-            "format" => ogg_opus = ogg_opus_format(&opt.string()?)?,
+            "format" => format = opt.string()?,
             "opusBitrate" => bitrate = opt.integer(u32::MAX)?,
             "pauseMode" => config.pause_mode = PauseMode::from_name(&opt.string()?)?,
             "maxDurationMs" => config.max_duration = opt.millis_or_null()?,
@@ -156,30 +156,14 @@ pub(crate) fn record_config(value: &JsValue) -> Result<RecordConfig, Error> {
             _ => metadata.extra = opt.string_map()?,
         }
     }
-    if ogg_opus {
-        config.format = RecordFormat::OggOpus { bitrate };
-    }
+    config.format = RecordFormat::from_name(&format, bitrate)?;
     config.validate()?;
     Ok(config)
 }
 
-/// Whether `name` is "ogg-opus" (or "opus") rather than "wav".
-fn ogg_opus_format(name: &str) -> Result<bool, Error> {
-    match name.to_ascii_lowercase().as_str() {
-        "wav" => Ok(false),
-        "ogg-opus" | "opus" => Ok(true),
-        _ => Err(Error::InvalidArgument(format!(
-            "recording format {name:?} is not supported; expected wav or ogg-opus"
-        ))),
-    }
-}
-
 /// The fields of the TypeScript `RecordingSummary`.
 pub(crate) fn summary_fields(summary: &RecordingSummary) -> [(&'static str, JsValue); 5] {
-    let format = match summary.format {
-        RecordFormat::Wav => "wav",
-        RecordFormat::OggOpus { .. } => "ogg-opus",
-    };
+    let format = summary.format.name();
     [
         ("durationMs", args::millis(summary.duration).into()),
         ("bytes", args::count(summary.bytes).into()),
@@ -598,13 +582,17 @@ mod tests {
 
     #[test]
     fn formats_are_named_as_in_the_other_bindings() {
-        assert_eq!(ogg_opus_format("WAV"), Ok(false));
-        assert_eq!(ogg_opus_format("ogg-opus"), Ok(true));
-        assert!(
-            ogg_opus_format("mp3")
-                .unwrap_err()
-                .to_string()
-                .contains("expected wav or ogg-opus")
+        let wav = format_of("WAV").unwrap();
+        assert_eq!(wav, RecordFormat::Wav);
+        assert_eq!(
+            format_of("ogg-opus").unwrap(),
+            RecordFormat::OggOpus { bitrate: 32_000 }
         );
+        let e = format_of("mp3").unwrap_err().to_string();
+        assert!(e.contains("expected wav or ogg-opus"), "{e}");
+    }
+
+    fn format_of(name: &str) -> Result<RecordFormat, Error> {
+        Ok(RecordFormat::from_name(name, DEFAULT_OPUS_BITRATE)?)
     }
 }

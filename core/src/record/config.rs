@@ -86,6 +86,32 @@ pub enum RecordFormat {
     },
 }
 
+impl RecordFormat {
+    /// `wav` or `ogg-opus`, as the bindings and the server name it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RecordFormat::Wav => "wav",
+            RecordFormat::OggOpus { .. } => "ogg-opus",
+        }
+    }
+
+    /// The format named `name` (`wav`, or `ogg-opus` / `opus` at `opus_bitrate` bit/s; any
+    /// case); an error lists the names. The bit rate is checked by
+    /// [`RecordConfig::validate`].
+    pub fn from_name(name: &str, opus_bitrate: u32) -> Result<Self, RecordError> {
+        match name.to_ascii_lowercase().as_str() {
+            "wav" => Ok(RecordFormat::Wav),
+            "ogg-opus" | "opus" => Ok(RecordFormat::OggOpus {
+                bitrate: opus_bitrate,
+            }),
+            _ => Err(invalid(
+                "format",
+                format!("{name:?} is not a recording format; expected wav or ogg-opus"),
+            )),
+        }
+    }
+}
+
 /// What happens to the timeline while the recording is paused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum PauseMode {
