@@ -29,4 +29,6 @@ pub use limiter::{RELEASE as LIMITER_RELEASE, THRESHOLD as LIMITER_THRESHOLD};
 pub use mix::{Hears, Mixer, SpeakerEvent};
 
 #[cfg(test)]
+mod prop_tests;
+#[cfg(test)]
 mod tests;
