@@ -382,3 +382,149 @@ async fn echo_goes_to_the_configured_remote() {
         "nothing goes back to the sender when a remote is set"
     );
 }
+
+#[test]
+fn collect_timeouts_distinguish_absent_from_null() {
+    use super::media::CollectBody;
+    let body: CollectBody = serde_json::from_value(json!({
+        "max_digits": 4, "terminators": "*#", "first_digit_timeout_ms": null,
+        "overall_timeout_ms": 9000
+    }))
+    .unwrap();
+    let config = body.config().unwrap();
+    assert_eq!(config.max_digits, 4);
+    assert_eq!(
+        config.first_digit_timeout, None,
+        "null turns the timeout off"
+    );
+    assert_eq!(
+        config.inter_digit_timeout,
+        Some(Duration::from_secs(3)),
+        "absent keeps the default"
+    );
+    assert_eq!(config.overall_timeout, Some(Duration::from_secs(9)));
+    let zero: CollectBody = serde_json::from_value(json!({"inter_digit_timeout_ms": 0})).unwrap();
+    assert!(
+        zero.config()
+            .unwrap_err()
+            .to_string()
+            .contains("inter_digit_timeout")
+    );
+    let bad: CollectBody = serde_json::from_value(json!({"terminators": "#x"})).unwrap();
+    assert!(
+        bad.config()
+            .unwrap_err()
+            .to_string()
+            .contains("terminators")
+    );
+}
+
+#[test]
+fn recording_formats_follow_the_name_unless_given() {
+    use super::media::RecordBody;
+    use mediacore::record::{RecordFormat, RecordLayout};
+    let body = |v: Value| serde_json::from_value::<RecordBody>(v).unwrap();
+    let wav = body(json!({"name": "a.wav"})).config(8000, "ep-1").unwrap();
+    assert_eq!(
+        (wav.format, wav.layout),
+        (RecordFormat::Wav, RecordLayout::Stereo)
+    );
+    assert_eq!(
+        wav.metadata.extra,
+        [("endpoint".to_owned(), "ep-1".to_owned())]
+    );
+    let ogg = body(json!({"name": "a.OGG", "layout": "mono"}))
+        .config(8000, "ep-1")
+        .unwrap();
+    assert_eq!(ogg.format, RecordFormat::OggOpus { bitrate: 24_000 });
+    let named = body(json!({"name": "call", "format": "ogg-opus", "bitrate": 32000}))
+        .config(16_000, "ep-1")
+        .unwrap();
+    assert_eq!(named.format, RecordFormat::OggOpus { bitrate: 32_000 });
+    for (v, needle) in [
+        (json!({"name": "call"}), "give format"),
+        (
+            json!({"name": "a.wav", "format": "ogg-opus"}),
+            "implies format wav",
+        ),
+        (json!({"name": "a.wav", "layout": "quad"}), "quad"),
+        (json!({"name": "a.wav", "pause_mode": "stop"}), "stop"),
+        (json!({"name": "a.wav", "bitrate": 32000}), "bitrate"),
+        (json!({"name": "a", "format": "mp3"}), "mp3"),
+    ] {
+        let e = body(v.clone()).config(8000, "ep-1").unwrap_err();
+        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+        assert!(e.to_string().contains(needle), "{v}: {e}");
+    }
+}
+
+#[tokio::test]
+async fn media_routes_answer_404_409_and_400() {
+    let (app, files) = app(free_ports(4));
+    let (_, created) = call(&app, "POST", "/v1/endpoints", Some(r#"{"codec":"PCMU"}"#)).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let post = |path: String, body: Option<&'static str>| {
+        let app = app.clone();
+        async move { call(&app, "POST", &path, body).await }
+    };
+    assert_error(
+        &post(
+            "/v1/endpoints/ep-9/play".into(),
+            Some(r#"{"file": "a.wav"}"#),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        &["ep-9"],
+    );
+    assert_error(
+        &post(
+            format!("/v1/endpoints/{id}/play"),
+            Some(r#"{"file": "../a.wav"}"#),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        &["\"..\""],
+    );
+    assert_error(
+        &post(
+            format!("/v1/endpoints/{id}/dtmf"),
+            Some(r#"{"digits": "12x"}"#),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        &["x"],
+    );
+    assert_error(
+        &post(format!("/v1/endpoints/{id}/record/pause"), None).await,
+        StatusCode::CONFLICT,
+        &["not recording"],
+    );
+    let start = format!("/v1/endpoints/{id}/record/start");
+    let (status, started) = post(start.clone(), Some(r#"{"name": "r.wav"}"#)).await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    let (_, described) = call(&app, "GET", &format!("/v1/endpoints/{id}"), None).await;
+    assert_eq!(described["recording"]["name"], "r.wav", "{described}");
+    assert_error(
+        &post(start.clone(), Some(r#"{"name": "s.wav"}"#)).await,
+        StatusCode::CONFLICT,
+        &["already recording"],
+    );
+    // The refused recording left no file behind.
+    assert!(!files.path().join("recordings/s.wav").exists());
+    let (status, paused) = post(format!("/v1/endpoints/{id}/record/pause"), None).await;
+    assert_eq!((status, &paused["paused"]), (StatusCode::OK, &json!(true)));
+    let (status, done) = post(format!("/v1/endpoints/{id}/record/stop"), None).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(
+        (&done["name"], &done["channels"]),
+        (&json!("r.wav"), &json!(2))
+    );
+    assert_error(
+        &post(start, Some(r#"{"name": "r.wav"}"#)).await,
+        StatusCode::CONFLICT,
+        &["already exists"],
+    );
+    let (status, list) = call(&app, "GET", "/v1/recordings", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["recordings"][0]["name"], "r.wav", "{list}");
+}
