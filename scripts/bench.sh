@@ -12,6 +12,8 @@
 #                           opusenc (the bench prints its own table)
 #   scripts/bench.sh playback prompt decoding against ffmpeg, the player's cost per call and
 #                           memory for 1,000 calls on one prompt (the bench prints its table)
+#   scripts/bench.sh mixer  conference cost per 20 ms tick for 10, 100 and 1,000 PCMU
+#                           participants (3 talking, 16 kHz mix) against the naive N-1 mixer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +23,36 @@ case "${1:-}" in
     playback)
         exec cargo bench -p mediacore --bench playback -- --warm-up-time 2 --measurement-time 5 ;;
 esac
+
+if [ "${1:-}" = mixer ]; then
+    # Old results would stand in for a side that is not measured this time.
+    rm -rf target/criterion/mixer
+    cargo bench -p mediacore --bench mixer -- --warm-up-time 2 --measurement-time 5 >&2
+    python3 - <<'PY'
+import json, pathlib
+root = pathlib.Path("target/criterion/mixer")
+
+def tick_us(name):
+    """Mean microseconds per iteration (one 20 ms tick), or None when it did not run."""
+    est = root / name / "new" / "estimates.json"
+    if not est.exists():
+        return None
+    return json.loads(est.read_text())["mean"]["point_estimate"] / 1000
+
+print("| participants | ours: µs per tick | µs per participant | share of one core | naive N-1: µs per tick | naive / ours |")
+print("|---|---|---|---|---|---|")
+for n in [10, 100, 1000]:
+    ours, naive = tick_us(f"conference_{n}"), tick_us(f"naive_{n}")
+    if ours is None:
+        continue
+    share = f"{ours / 20_000 * 100:.2f}%"
+    if naive is None:
+        print(f"| {n:,} | {ours:.1f} | {ours / n:.3f} | {share} | not measured | |")
+    else:
+        print(f"| {n:,} | {ours:.1f} | {ours / n:.3f} | {share} | {naive:.1f} | {naive / ours:.1f} |")
+PY
+    exit 0
+fi
 
 if [ "${1:-}" = opus ]; then
     # Old results would stand in for a side that is not measured this time.

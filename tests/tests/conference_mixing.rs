@@ -184,3 +184,88 @@ fn mixed_codecs_rates_and_packet_times_hear_each_other_at_the_right_level() {
         }
     }
 }
+
+#[test]
+fn switching_between_the_common_mix_and_an_own_mix_is_seamless() {
+    for (codec, rate) in [
+        (Codec::G722, 16_000),
+        (Codec::Opus, 48_000),
+        (Codec::Opus, 16_000),
+        (Codec::Pcmu, 8000),
+    ] {
+        let mut room = Room::at(16_000);
+        // A talks on one tone, pausing from 2.6 to 3.4 s.
+        let mut a_tone = tone(1000.0, -20.0, 8000);
+        let a_signal: Signal = Box::new(move |i| {
+            let on = !(20_800..27_200).contains(&i);
+            if on { a_tone(i) } else { 0 }
+        });
+        let a = room.join(
+            session(Codec::Pcmu, 8000, 20, 1),
+            ParticipantOptions::default(),
+            a_signal,
+        );
+        // L hears the common payloads, talks from 1 to 1.4 s and hears its own mix (a talker
+        // does not hear itself) until its hangover ends, at about 2 s; it is handed back to
+        // the common payloads in A's pause. B listens throughout.
+        let l = room.join(
+            session(codec, rate, 20, 2),
+            ParticipantOptions::default(),
+            silence(),
+        );
+        let b = room.join(
+            session(codec, rate, 20, 3),
+            ParticipantOptions::default(),
+            silence(),
+        );
+        room.run(Duration::from_millis(1000));
+        room.peers[l].signal = tone(300.0, -20.0, rate);
+        room.run(Duration::from_millis(400));
+        room.peers[l].signal = silence();
+        room.run(Duration::from_millis(3100));
+        assert!(!room.conf.mixer().in_mix(room.id(l)));
+        // Back on the common payloads: the same bytes as B's.
+        let payload = |p: usize| {
+            let id = room.id(p);
+            room.last_sent
+                .iter()
+                .find(|(who, _)| *who == id)
+                .map(|(_, d)| d[12..].to_vec())
+        };
+        assert_eq!(
+            payload(l),
+            payload(b),
+            "{codec} at {rate} Hz: L is back on the common payloads"
+        );
+        assert_ne!(payload(a), payload(b));
+        // What L heard of A is a clean tone in every 10 ms where it is there in full (away
+        // from A's own pause, whose edges no fit follows).
+        let heard = &room.peers[l].heard;
+        let window = rate as usize / 100;
+        let residual = residual_db(heard, rate, 1000.0, window);
+        let windows: Vec<(usize, f64)> = heard
+            .chunks_exact(window)
+            .enumerate()
+            .skip(50)
+            .filter(|&(i, w)| {
+                let edge = (255..300).contains(&i) || (335..380).contains(&i);
+                !edge && (level_at(w, rate, 1000.0) + 20.0).abs() < 1.0
+            })
+            .map(|(i, _)| (i, residual[i]))
+            .collect();
+        assert!(windows.len() > 250, "{} windows", windows.len());
+        let mut sorted: Vec<f64> = windows.iter().map(|&(_, r)| r).collect();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted[sorted.len() / 2];
+        let (at, worst) = windows
+            .iter()
+            .copied()
+            .max_by(|x, y| x.1.total_cmp(&y.1))
+            .unwrap();
+        assert!(
+            worst < median + 10.0,
+            "{codec} at {rate} Hz: {worst:.1} dB at {} ms against a median of {median:.1}",
+            at * 10
+        );
+    }
+}

@@ -215,15 +215,19 @@ impl Conference {
         let group = match self.groups.iter().position(|g| g.key == key) {
             Some(g) => g,
             None => {
-                self.groups
-                    .push(Group::new(key, self.config.sample_rate, self.config.tick)?);
+                self.groups.push(Group::new(
+                    key,
+                    self.config.sample_rate,
+                    self.config.tick,
+                    self.config.max_talkers + 1,
+                )?);
                 self.groups.len() - 1
             }
         };
         let member = Member::new(
             session,
             group,
-            &key,
+            self.groups[group].max_payload(),
             self.config.sample_rate,
             self.config.tick,
         )?;
@@ -256,7 +260,9 @@ impl Conference {
         self.mixer.remove(id)?;
         self.drain_speaker_events();
         let m = &mut self.members[i];
-        self.groups[m.group].members -= 1;
+        let group = &mut self.groups[m.group];
+        group.members -= 1;
+        m.release(group);
         m.session.take().ok_or_else(|| no_such(id))
     }
 
@@ -600,7 +606,7 @@ impl Conference {
         }
         for i in 0..self.members.len() {
             let m = &mut self.members[i];
-            match m.deliver(&self.groups[m.group], at) {
+            match m.deliver(&mut self.groups[m.group], at) {
                 Ok(done) => {
                     self.stats.own_encodes += done.own_encodes;
                     self.stats.shared_sends += done.shared_sends;

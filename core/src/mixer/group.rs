@@ -1,7 +1,9 @@
 //! An encoding group: the participants of a conference who share a codec, sample rate and
 //! packet time. The common mix is converted to their rate and encoded once per packet for
 //! all of them; each member who hears a mix of its own is encoded apart, with frames cut at
-//! the same boundaries so that a member can switch between the two at any tick.
+//! the same boundaries so that a member can switch between the two at any tick. The encoders
+//! for members' own mixes are lent from a pool the group keeps (a talker holds one while it
+//! talks), so a room of a thousand needs a few, not a thousand.
 //!
 //! A tick of `T` samples (at the group's rate) fills the frame in progress from position
 //! `pos`; each time the frame reaches `F` samples it is complete (a packet time ends) and,
@@ -10,6 +12,7 @@
 
 use core::time::Duration;
 
+use super::coder::Coder;
 use crate::codec::opus::OpusConfig;
 use crate::codec::{self, Codec, Encoder};
 use crate::dsp::Resampler;
@@ -65,20 +68,36 @@ pub(super) struct Group {
     resampler: Resampler,
     /// The common mix of this tick at the group's rate.
     pub(super) tick_pcm: Vec<i16>,
-    /// The frame in progress, filled up to `pos`, and the frame before it.
+    /// The frame in progress, filled up to `pos`.
     pub(super) frame_pcm: Vec<i16>,
-    pub(super) last_frame: Vec<i16>,
+    /// The last [`HISTORY`] frames completed, a ring whose newest is at `newest`.
+    history: Vec<Vec<i16>>,
+    newest: usize,
     /// Position in the frame in progress at the start of this tick.
     pub(super) pos: usize,
-    encoder: Box<dyn Encoder>,
+    encoder: Coder,
+    /// Encoders for members' own mixes, not lent out now.
+    spare: Vec<Coder>,
     stateful: bool,
     /// Whether the last completed frame was encoded.
     encoded_last: bool,
-    /// One payload per frame completed in this tick, and which ones a member takes.
+    /// One payload per frame completed in this tick, whether it was encoded, and whether a
+    /// member takes it.
     payloads: Vec<Vec<u8>>,
     payload_len: Vec<usize>,
+    encoded: Vec<bool>,
+    /// Whether each frame completed in this tick is silent.
+    quiet: Vec<bool>,
     pub(super) need: Vec<bool>,
+    /// Scratch for the payloads of frames coded only to move an encoder's state on.
+    scratch: Vec<u8>,
 }
+
+/// Frames of the common mix kept for an encoder taking over a stream to code first.
+const HISTORY: usize = 3;
+
+/// A frame whose samples are all within this (about -72 dBFS) is silent.
+const QUIET: u16 = 8;
 
 impl core::fmt::Debug for Group {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -91,10 +110,12 @@ impl core::fmt::Debug for Group {
 }
 
 impl Group {
-    pub(super) fn new(key: GroupKey, mix_rate: u32, tick: Duration) -> Result<Self> {
+    /// A group whose pool starts with `spares` encoders (the talkers a room mixes at once,
+    /// and one more).
+    pub(super) fn new(key: GroupKey, mix_rate: u32, tick: Duration, spares: usize) -> Result<Self> {
         let frame = samples_in(key.sample_rate, key.ptime);
         let tick_len = samples_in(key.sample_rate, tick);
-        let encoder = key.encoder()?;
+        let encoder = Coder::new(&key)?;
         let max_payload = encoder.max_payload_len(frame);
         let completions = (tick.as_millis() / 10) as usize + 1;
         Ok(Group {
@@ -105,15 +126,27 @@ impl Group {
             resampler: Resampler::new(mix_rate, key.sample_rate, 1)?,
             tick_pcm: vec![0; tick_len],
             frame_pcm: vec![0; frame],
-            last_frame: vec![0; frame],
+            history: vec![vec![0; frame]; HISTORY],
+            newest: 0,
             pos: 0,
             stateful: key.is_stateful(),
             encoder,
+            spare: (0..spares)
+                .map(|_| Coder::new(&key))
+                .collect::<Result<_>>()?,
             encoded_last: false,
             payloads: vec![vec![0; max_payload]; completions],
             payload_len: vec![0; completions],
+            encoded: vec![false; completions],
+            quiet: vec![false; completions],
             need: vec![false; completions],
+            scratch: vec![0; max_payload],
         })
+    }
+
+    /// The largest payload one packet time can take.
+    pub(super) fn max_payload(&self) -> usize {
+        self.payloads[0].len()
     }
 
     /// Starts afresh when the first member joins an empty group.
@@ -121,19 +154,37 @@ impl Group {
         self.resampler.reset();
         self.pos = 0;
         self.frame_pcm.fill(0);
-        self.last_frame.fill(0);
+        for h in &mut self.history {
+            h.fill(0);
+        }
         self.encoded_last = false;
+    }
+
+    /// Lends an encoder for a member's own mix (a new one when the pool is empty: the room
+    /// has more own mixes at once than ever before). When the member's receiver has been
+    /// decoding the common payloads (`continues`) and the codec has state, the encoder is
+    /// first brought to where the common encoder is. Returns it and the frames it coded to
+    /// get there.
+    pub(super) fn lend(&mut self, continues: bool) -> Result<(Coder, u64)> {
+        let mut coder = match self.spare.pop() {
+            Some(c) => c,
+            None => Coder::new(&self.key)?,
+        };
+        if !continues || !self.stateful || coder.follow(&self.encoder) {
+            return Ok((coder, 0));
+        }
+        let coded = prime(&self.history, self.newest, &mut self.scratch, &mut coder)?;
+        Ok((coder, coded))
+    }
+
+    /// Takes back a lent encoder.
+    pub(super) fn give_back(&mut self, coder: Coder) {
+        self.spare.push(coder);
     }
 
     /// Frames this tick completes.
     pub(super) fn completions(&self) -> usize {
         (self.pos + self.tick) / self.frame
-    }
-
-    /// Whether a member taking over from the common payloads should first code the frame
-    /// before with its own encoder.
-    pub(super) fn is_stateful(&self) -> bool {
-        self.stateful
     }
 
     /// Converts this tick's common mix to the group's rate.
@@ -143,7 +194,7 @@ impl Group {
     }
 
     /// Adds this tick to the frame in progress and encodes each completed frame a member
-    /// takes; returns how many it encoded.
+    /// takes; returns how many frames it encoded.
     pub(super) fn assemble(&mut self) -> Result<u64> {
         let (mut pos, mut off, mut k) = (self.pos, 0, 0);
         let mut encoded = 0;
@@ -153,12 +204,17 @@ impl Group {
             pos += n;
             off += n;
             if pos == self.frame {
+                self.encoded[k] = self.need[k];
+                self.quiet[k] = self.frame_pcm.iter().all(|s| s.unsigned_abs() <= QUIET);
                 if self.need[k] {
                     if self.stateful && !self.encoded_last {
-                        // The encoder skipped frames nobody took: code the one before first.
-                        self.encoder
-                            .encode(&self.last_frame, &mut self.payloads[k])?;
-                        encoded += 1;
+                        // The encoder skipped frames nobody took: catch up on the last ones.
+                        encoded += prime(
+                            &self.history,
+                            self.newest,
+                            &mut self.scratch,
+                            &mut self.encoder,
+                        )?;
                     }
                     self.payload_len[k] = self
                         .encoder
@@ -167,7 +223,8 @@ impl Group {
                 }
                 self.encoded_last = self.need[k];
                 self.need[k] = false;
-                core::mem::swap(&mut self.frame_pcm, &mut self.last_frame);
+                self.newest = (self.newest + 1) % HISTORY;
+                self.history[self.newest].copy_from_slice(&self.frame_pcm);
                 k += 1;
                 pos = 0;
             }
@@ -175,13 +232,32 @@ impl Group {
         Ok(encoded)
     }
 
-    /// The payload of the `k`th frame completed in this tick (encoded when a member took it).
-    pub(super) fn payload(&self, k: usize) -> &[u8] {
-        &self.payloads[k][..self.payload_len[k]]
+    /// The payload of the `k`th frame completed in this tick, if it was encoded.
+    pub(super) fn payload(&self, k: usize) -> Option<&[u8]> {
+        self.encoded[k].then(|| &self.payloads[k][..self.payload_len[k]])
+    }
+
+    /// Whether the `k`th frame completed in this tick is silent.
+    pub(super) fn is_quiet(&self, k: usize) -> bool {
+        self.quiet[k]
     }
 
     /// Moves the frame position past this tick.
     pub(super) fn advance(&mut self) {
         self.pos = (self.pos + self.tick) % self.frame;
     }
+}
+
+/// Codes the frames of `history` (a ring whose newest is at `newest`), oldest first, with
+/// `coder`, for their effect on its state; returns how many.
+fn prime(
+    history: &[Vec<i16>],
+    newest: usize,
+    scratch: &mut [u8],
+    coder: &mut Coder,
+) -> Result<u64> {
+    for i in 1..=history.len() {
+        coder.encode(&history[(newest + i) % history.len()], scratch)?;
+    }
+    Ok(history.len() as u64)
 }

@@ -5,8 +5,8 @@
 
 use core::time::Duration;
 
-use super::group::{Group, GroupKey};
-use crate::codec::Encoder;
+use super::coder::Coder;
+use super::group::Group;
 use crate::dsp::Resampler;
 use crate::error::Result;
 use crate::frame::samples_in;
@@ -23,8 +23,10 @@ pub(super) struct Member {
     /// Playout pulled a packet time at a time, waiting to be cut into ticks.
     fifo: Vec<i16>,
     fifo_len: usize,
-    /// The previous tick and this one, at the member's rate.
+    /// Two ticks at the member's rate: this one (the half `current` names) and the one
+    /// before.
     native: Vec<i16>,
+    current: usize,
     to_mix: Resampler,
     /// Whether `to_mix` converted the previous tick (its state follows the stream).
     to_mix_fed: bool,
@@ -36,16 +38,30 @@ pub(super) struct Member {
     /// silence) rather than the common mix.
     own: Vec<i16>,
     pub(super) hears_own: bool,
-    encoder: Box<dyn Encoder>,
+    /// The encoder lent by the group while the member hears its own mix.
+    encoder: Option<Coder>,
     /// The member's frame in progress and whether it differs from the common one.
     frame: Vec<i16>,
     pending: bool,
     /// Joined during the frame in progress: what came before is silence for it.
     fresh: bool,
-    /// Its encoder last coded a frame before the common payloads took over.
-    encoder_stale: bool,
+    /// Its receiver has decoded common payloads: an encoder taking over first codes the
+    /// frame before, to bring its state near the receiver's.
+    heard_common: bool,
+    /// Frames it may still code with its own encoder, from the common mix, after its own
+    /// mix ended. A stateful codec's receiver follows the encoder that coded what it
+    /// decodes, and two encoders do not come to the same state by coding the same audio; so
+    /// the common payloads take over only when the two encoders code a frame alike, or in a
+    /// silent frame (the receiver's decoder settles in the silence that usually follows),
+    /// or after `settle_max` frames at the latest.
+    settle: u32,
+    settle_max: u32,
     payload: Vec<u8>,
 }
+
+/// How long a member's own encoder may go on coding the common mix after its own mix ended,
+/// waiting for a quiet frame to hand over to the common encoder in.
+const SETTLE_MAX: Duration = Duration::from_secs(5);
 
 /// What delivering one tick to a member did.
 #[derive(Debug, Default, Clone, Copy)]
@@ -66,18 +82,18 @@ impl core::fmt::Debug for Member {
 }
 
 impl Member {
+    /// A member of group `group`, whose payloads take at most `max_payload` bytes.
     pub(super) fn new(
         session: MediaSession,
         group: usize,
-        key: &GroupKey,
+        max_payload: usize,
         mix_rate: u32,
         tick: Duration,
     ) -> Result<Self> {
         let rate = session.sample_rate();
         let frame = session.frame_samples();
         let tick_len = samples_in(rate, tick);
-        let encoder = key.encoder()?;
-        let payload = vec![0; encoder.max_payload_len(frame)];
+        let payload = vec![0; max_payload];
         Ok(Member {
             group,
             rate,
@@ -85,6 +101,7 @@ impl Member {
             fifo: vec![0; tick_len + frame],
             fifo_len: 0,
             native: vec![0; 2 * tick_len],
+            current: 0,
             to_mix: Resampler::new(rate, mix_rate, 1)?,
             to_mix_fed: false,
             from_mix: Resampler::new(mix_rate, rate, 1)?,
@@ -92,11 +109,13 @@ impl Member {
             heard_shared: false,
             own: vec![0; tick_len],
             hears_own: true,
-            encoder,
+            encoder: None,
             frame: vec![0; frame],
             pending: false,
             fresh: true,
-            encoder_stale: false,
+            heard_common: false,
+            settle: 0,
+            settle_max: (SETTLE_MAX.as_micros() / session.config().ptime.as_micros().max(1)) as u32,
             payload,
             session: Some(session),
         })
@@ -114,32 +133,42 @@ impl Member {
     /// tick starts playing. Returns the tick's samples.
     pub(super) fn pull_tick(&mut self, at: Instant) -> &[i16] {
         let t = self.tick;
-        if let Some(session) = self.session.as_mut() {
-            while self.fifo_len < t {
-                // Each packet time plays where the audio already waiting ends.
-                let ahead =
-                    Duration::from_micros(self.fifo_len as u64 * 1_000_000 / u64::from(self.rate));
-                let frame = session.pull_playout(at + ahead).samples();
-                self.fifo[self.fifo_len..self.fifo_len + frame.len()].copy_from_slice(frame);
-                self.fifo_len += frame.len();
-            }
+        self.current ^= 1;
+        let range = self.current * t..(self.current + 1) * t;
+        let Some(session) = self.session.as_mut() else {
+            self.native[range.clone()].fill(0);
+            return &self.native[range];
+        };
+        if self.fifo_len == 0 && self.frame.len() == t {
+            // One packet time per tick: straight through.
+            self.native[range.clone()].copy_from_slice(session.pull_playout(at).samples());
+            return &self.native[range];
         }
-        self.native.copy_within(t.., 0);
-        self.native[t..].copy_from_slice(&self.fifo[..t]);
+        while self.fifo_len < t {
+            // Each packet time plays where the audio already waiting ends.
+            let ahead =
+                Duration::from_micros(self.fifo_len as u64 * 1_000_000 / u64::from(self.rate));
+            let frame = session.pull_playout(at + ahead).samples();
+            self.fifo[self.fifo_len..self.fifo_len + frame.len()].copy_from_slice(frame);
+            self.fifo_len += frame.len();
+        }
+        self.native[range.clone()].copy_from_slice(&self.fifo[..t]);
         self.fifo.copy_within(t..self.fifo_len, 0);
         self.fifo_len -= t;
-        &self.native[t..]
+        &self.native[range]
     }
 
     /// Converts the current tick to the mix rate into `out`; a converter that did not run
     /// in the previous tick first takes that tick, so its output joins on without a gap.
     pub(super) fn convert_to_mix(&mut self, out: &mut [i16], scratch: &mut [i16]) -> Result<()> {
         let t = self.tick;
+        let (now, before) = (self.current * t, (self.current ^ 1) * t);
         if !self.to_mix_fed {
             self.to_mix.reset();
-            self.to_mix.process(&self.native[..t], scratch)?;
+            self.to_mix
+                .process(&self.native[before..before + t], scratch)?;
         }
-        self.to_mix.process(&self.native[t..], out)?;
+        self.to_mix.process(&self.native[now..now + t], out)?;
         self.to_mix_fed = true;
         Ok(())
     }
@@ -181,6 +210,13 @@ impl Member {
         Ok(())
     }
 
+    /// Gives its encoder back to the group (it left).
+    pub(super) fn release(&mut self, group: &mut Group) {
+        if let Some(e) = self.encoder.take() {
+            group.give_back(e);
+        }
+    }
+
     /// Hears silence this tick.
     pub(super) fn hear_nothing(&mut self) {
         self.own.fill(0);
@@ -193,7 +229,7 @@ impl Member {
     /// hears its own mix, and marks the common frames it will take.
     pub(super) fn prepare(&mut self, group: &mut Group) -> Result<u64> {
         let mut encodes = 0;
-        if self.hears_own && !self.pending {
+        if (self.hears_own || self.settle > 0) && !self.pending {
             self.pending = true;
             let pos = group.pos;
             if self.fresh {
@@ -201,28 +237,25 @@ impl Member {
             } else {
                 self.frame[..pos].copy_from_slice(&group.frame_pcm[..pos]);
             }
-            if self.encoder_stale && group.is_stateful() {
-                // Bring the encoder's state up to the stream the receiver has decoded.
-                self.encoder.encode(&group.last_frame, &mut self.payload)?;
-                encodes += 1;
+            if self.encoder.is_none() {
+                let (coder, coded) = group.lend(self.heard_common)?;
+                self.encoder = Some(coder);
+                encodes += coded;
             }
-            self.encoder_stale = false;
         }
         self.fresh = false;
         if !self.hears_own {
+            // The common payloads: to send, or to compare with while settling.
             let completions = group.completions();
-            for (k, need) in group.need[..completions].iter_mut().enumerate() {
-                if k > 0 || !self.pending {
-                    *need = true;
-                }
-            }
+            group.need[..completions].fill(true);
         }
         Ok(encodes)
     }
 
     /// After the group assembled its frames: fills the member's frame and sends each frame
-    /// this tick completes, its own or the group's payload.
-    pub(super) fn deliver(&mut self, group: &Group, at: Instant) -> Result<Delivered> {
+    /// this tick completes, its own or the group's payload; gives the encoder back once it
+    /// hears the common mix again.
+    pub(super) fn deliver(&mut self, group: &mut Group, at: Instant) -> Result<Delivered> {
         let mut done = Delivered::default();
         let Some(session) = self.session.as_mut() else {
             return Ok(done);
@@ -246,17 +279,43 @@ impl Member {
             off += n;
             if pos == f {
                 if self.pending {
-                    let len = self.encoder.encode(&self.frame, &mut self.payload)?;
+                    let encoder = match self.encoder.as_mut() {
+                        Some(e) => e,
+                        None => {
+                            let (coder, coded) = group.lend(self.heard_common)?;
+                            done.own_encodes += coded;
+                            self.encoder.insert(coder)
+                        }
+                    };
+                    let len = encoder.encode(&self.frame, &mut self.payload)?;
                     session.send_encoded(at, &self.payload[..len])?;
                     done.own_encodes += 1;
+                    if self.hears_own {
+                        self.settle = self.settle_max;
+                    } else if group.payload(k) == Some(&self.payload[..len]) || group.is_quiet(k) {
+                        // The common stream can take over from here without a glitch.
+                        self.settle = 0;
+                    } else {
+                        self.settle = self.settle.saturating_sub(1);
+                    }
+                    if self.settle == 0
+                        && !self.hears_own
+                        && let Some(e) = self.encoder.take()
+                    {
+                        group.give_back(e);
+                    }
                 } else {
-                    session.send_encoded(at, group.payload(k))?;
+                    // Marked as needed in `prepare`, so encoded.
+                    session.send_encoded(at, group.payload(k).unwrap_or_default())?;
                     done.shared_sends += 1;
-                    self.encoder_stale = true;
+                    self.heard_common = true;
+                    if let Some(e) = self.encoder.take() {
+                        group.give_back(e);
+                    }
                 }
                 k += 1;
                 pos = 0;
-                self.pending = self.hears_own && off < t;
+                self.pending = (self.hears_own || self.settle > 0) && off < t;
             }
         }
         Ok(done)

@@ -12,6 +12,7 @@
 //!
 //! [`MediaSession`]: crate::MediaSession
 
+mod coder;
 mod conference;
 mod config;
 mod group;

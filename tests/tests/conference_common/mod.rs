@@ -288,3 +288,38 @@ pub fn max_step(x: &[i16]) -> i32 {
 pub fn samples(rate: u32, d: Duration) -> usize {
     (u128::from(rate) * d.as_micros() / 1_000_000) as usize
 }
+
+/// For each `window` of `x`: the power of what is left after taking out the best-fitting
+/// sine of `freq` Hz, relative to the power of that sine, in dB. A clean tone gives a low
+/// figure throughout; a glitch raises it in its window.
+pub fn residual_db(x: &[i16], rate: u32, freq: f64, window: usize) -> Vec<f64> {
+    let w = std::f64::consts::TAU * freq / f64::from(rate);
+    x.chunks_exact(window)
+        .enumerate()
+        .map(|(k, chunk)| {
+            let (mut ss, mut sc, mut cc, mut xs, mut xc) = (0.0, 0.0, 0.0, 0.0, 0.0);
+            for (j, &v) in chunk.iter().enumerate() {
+                let phase = w * (k * window + j) as f64;
+                let (s, c) = phase.sin_cos();
+                let v = f64::from(v);
+                ss += s * s;
+                sc += s * c;
+                cc += c * c;
+                xs += v * s;
+                xc += v * c;
+            }
+            // Least squares for v ~ a sin + b cos.
+            let det = ss * cc - sc * sc;
+            let a = (xs * cc - xc * sc) / det;
+            let b = (xc * ss - xs * sc) / det;
+            let (mut tone, mut rest) = (0.0, 0.0);
+            for (j, &v) in chunk.iter().enumerate() {
+                let phase = w * (k * window + j) as f64;
+                let fit = a * phase.sin() + b * phase.cos();
+                tone += fit * fit;
+                rest += (f64::from(v) - fit).powi(2);
+            }
+            10.0 * (rest.max(1e-9) / tone.max(1e-9)).log10()
+        })
+        .collect()
+}
