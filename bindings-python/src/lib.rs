@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod codec;
+mod conference;
 mod dtmf;
 mod opus;
 mod pcm;
@@ -20,6 +21,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 pub use codec::{PyDecoder, PyEncoder};
+pub use conference::PyConference;
 pub use dtmf::{PyDetectedDigit, PyDtmfDetector, generate_dtmf, generate_tone};
 pub use playback::{PyPlayAndCollect, PyPlayCollectConfig, PyPlayOptions, PyPlayer, PyPrompt};
 pub use record::{PyPromptCache, PyRecordOptions, PyRecorder};
@@ -45,9 +47,9 @@ pub mod module {
 
     #[pymodule_export]
     use super::{
-        PyDecoder, PyDetectedDigit, PyDtmfDetector, PyEncoder, PyMediaSession, PyPlayAndCollect,
-        PyPlayCollectConfig, PyPlayOptions, PyPlayer, PyPrompt, PyPromptCache, PyRecordOptions,
-        PyRecorder, PyTranscoder, generate_dtmf, generate_tone,
+        PyConference, PyDecoder, PyDetectedDigit, PyDtmfDetector, PyEncoder, PyMediaSession,
+        PyPlayAndCollect, PyPlayCollectConfig, PyPlayOptions, PyPlayer, PyPrompt, PyPromptCache,
+        PyRecordOptions, PyRecorder, PyTranscoder, generate_dtmf, generate_tone,
     };
 
     #[pymodule_init]

@@ -10,7 +10,7 @@ use ::mediacore::{
     SessionConfig,
 };
 use pyo3::prelude::*;
-use pyo3::types::{IntoPyDict, PyBytes, PyDict};
+use pyo3::types::{IntoPyDict, PyBytes, PyDict, PyTuple};
 
 use crate::media_err;
 use crate::opus::opus_config;
@@ -22,7 +22,7 @@ use crate::playback::{
 use crate::record::{PyRecordOptions, finished, limit_name, record_target, set_summary};
 
 /// `d` in milliseconds, keeping the microseconds as a fraction.
-fn millis(d: Duration) -> f64 {
+pub(crate) fn millis(d: Duration) -> f64 {
     d.as_micros() as f64 / 1000.0
 }
 
@@ -35,13 +35,26 @@ pub struct PyMediaSession {
 }
 
 impl PyMediaSession {
+    /// The class around a session built elsewhere (one a conference hands back).
+    pub(crate) fn from_core(session: ::mediacore::MediaSession) -> Self {
+        PyMediaSession {
+            inner: Mutex::new(session),
+        }
+    }
+
     fn inner(&mut self) -> &mut ::mediacore::MediaSession {
         self.inner.get_mut().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
+/// A session's settings, parsed from the arguments of `MediaSession(...)`: once, for a
+/// session and for a conference's participant (`Conference.add_participant`). Not exported:
+/// the binding calls its type with the arguments it was given.
+#[pyclass(module = "mediacore", name = "SessionSettings", frozen)]
+pub(crate) struct SessionSettings(SessionConfig);
+
 #[pymethods]
-impl PyMediaSession {
+impl SessionSettings {
     #[new]
     #[pyo3(
         signature = (
@@ -51,13 +64,7 @@ impl PyMediaSession {
             rtcp = true, cname = None, ntp_origin_unix_ms = None,
             telephone_event_payload_type = Some(101), detect_inband_dtmf = false,
             dtmf_duration_ms = 100, dtmf_gap_ms = 100, dtmf_volume = 10, **opus
-        ),
-        text_signature = "(codec, seed=0, payload_type=None, ptime_ms=20, rtp_timeout_ms=30000, \
-            sample_rate=None, jitter_mode='adaptive', min_delay_ms=None, max_delay_ms=None, \
-            initial_delay_ms=None, quality_interval_ms=5000, rtcp=True, cname=None, \
-            ntp_origin_unix_ms=None, telephone_event_payload_type=101, \
-            detect_inband_dtmf=False, dtmf_duration_ms=100, dtmf_gap_ms=100, dtmf_volume=10, \
-            **opus)"
+        )
     )]
     #[allow(clippy::too_many_arguments)] // one argument per SessionConfig setting
     fn new(
@@ -104,7 +111,7 @@ impl PyMediaSession {
             }),
             ..RtcpConfig::default()
         });
-        let config = SessionConfig {
+        Ok(SessionSettings(SessionConfig {
             payload_type,
             sample_rate,
             ptime: Duration::from_millis(ptime_ms),
@@ -125,11 +132,41 @@ impl PyMediaSession {
                 volume: dtmf_volume,
             },
             ..SessionConfig::new(codec)
-        };
+        }))
+    }
+}
+
+/// The session configuration that `MediaSession(codec, *args, **kwargs)` would run with.
+pub(crate) fn session_config(
+    codec: &Bound<'_, PyAny>,
+    args: &Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<SessionConfig> {
+    let py = codec.py();
+    let mut all = vec![codec.clone()];
+    all.extend(args.iter());
+    let args = PyTuple::new(py, all)?;
+    let settings = py.get_type::<SessionSettings>().call(args, kwargs)?;
+    Ok(settings.cast::<SessionSettings>()?.get().0.clone())
+}
+
+#[pymethods]
+impl PyMediaSession {
+    #[new]
+    #[pyo3(signature = (codec, *args, **kwargs), text_signature = "(codec, seed=0, payload_type=None, ptime_ms=20, rtp_timeout_ms=30000, \
+            sample_rate=None, jitter_mode='adaptive', min_delay_ms=None, max_delay_ms=None, \
+            initial_delay_ms=None, quality_interval_ms=5000, rtcp=True, cname=None, \
+            ntp_origin_unix_ms=None, telephone_event_payload_type=101, \
+            detect_inband_dtmf=False, dtmf_duration_ms=100, dtmf_gap_ms=100, dtmf_volume=10, \
+            **opus)")]
+    fn new(
+        codec: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let config = session_config(codec, args, kwargs)?;
         let session = ::mediacore::MediaSession::new(config).map_err(media_err)?;
-        Ok(PyMediaSession {
-            inner: Mutex::new(session),
-        })
+        Ok(Self::from_core(session))
     }
 
     /// The SDP encoding name of the codec used both ways.
@@ -471,7 +508,7 @@ impl PyMediaSession {
 }
 
 /// `{"type": event.name(), ...fields}` with durations in milliseconds.
-fn event_dict(py: Python<'_>, event: Event) -> PyResult<Bound<'_, PyDict>> {
+pub(crate) fn event_dict(py: Python<'_>, event: Event) -> PyResult<Bound<'_, PyDict>> {
     let dict = PyDict::new(py);
     dict.set_item("type", event.name())?;
     match event {

@@ -94,6 +94,24 @@ class PythonBinding(Binding):
     def cache_stats(self, cache):
         return cache.stats()
 
+    def conference(self, **config):
+        return mediacore.Conference(**config)
+
+    def add_participant(self, conference, codec, **settings):
+        return conference.add_participant(codec, **settings)
+
+    def conference_transmit(self, conference, now_us):
+        out = []
+        while (sent := conference.poll_transmit(now_us)) is not None:
+            out.append(sent)
+        return out
+
+    def conference_events(self, conference):
+        return drain_events(conference)
+
+    def conference_stats(self, conference):
+        return conference.stats()
+
 
 @pytest.fixture
 def binding():

@@ -42,7 +42,7 @@ def test_stub_names_match_the_module():
         assert name in classes or name in functions, f"{name} missing from the stub"
     for name in ("Encoder", "Decoder", "MediaSession", "Transcoder", "DtmfDetector",
                  "DetectedDigit", "Prompt", "PlayOptions", "Player", "PlayCollectConfig",
-                 "PlayAndCollect", "PromptCache", "RecordOptions", "Recorder"):
+                 "PlayAndCollect", "PromptCache", "RecordOptions", "Recorder", "Conference"):
         runtime = {
             n for n, _ in inspect.getmembers(getattr(mediacore, name))
             if not n.startswith("_")
@@ -70,7 +70,8 @@ def test_stub_functions_match_the_module():
 
 
 def test_stub_constructors_match_the_module():
-    for name in ("Encoder", "Decoder", "MediaSession", "Transcoder", "DtmfDetector"):
+    for name in ("Encoder", "Decoder", "MediaSession", "Transcoder", "DtmfDetector",
+                 "Conference"):
         runtime = [
             (p.name, p.kind) for p in inspect.signature(getattr(mediacore, name)).parameters.values()
         ]
@@ -96,3 +97,9 @@ def test_stub_opus_keywords_match_the_module():
     for key in packet_time_keys:
         mediacore.MediaSession("opus", payload_type=111, **{key: settings[key]})
         mediacore.Transcoder("PCMU", "opus", **{key: settings[key]})
+
+
+def test_stub_session_options_are_the_session_keywords():
+    keywords = [p for p in inspect.signature(mediacore.MediaSession).parameters
+                if p not in ("codec", "opus")]
+    assert stub_typed_dict_keys("SessionOptions") == stub_typed_dict_keys("OpusOptions") + keywords

@@ -1,5 +1,5 @@
 """What the shared suites (codec_suite, transcoder_suite, session_suite,
-session_receive_suite) ask of a binding.
+session_receive_suite, dtmf, playback, record and conference suites) ask of a binding.
 
 bindings-python (module `mediacore`) and bindings-mobile (uniffi's generated
 `mediacore_mobile`) expose the same engine with the same messages, but differ in how Opus
@@ -50,5 +50,15 @@ class Binding:
     #   recorder_events(recorder): its events as dicts ({"type": "limit_reached", ...})
     #   decode(data, rate, channels=1, hint=None, max_seconds=None): Prompt.decode
     #   cache_get_or_decode(cache, key, rate, data), cache_stats(cache): the PromptCache's
+    #   conference(**config): a Conference by the Python names (sample_rate, tick_ms,
+    #       max_talkers, max_participants, talk_on_dbov, ..., smoothing_ms)
+    #   add_participant(conference, codec, **settings): a participant's id; settings are the
+    #       session's (as `session` takes them) and the participant's options (input_gain_db,
+    #       output_gain_db, muted, deaf, listen_only, whisper_to, exclude) mixed
+    #   conference_transmit(conference, now_us): every datagram `poll_transmit` gives, as
+    #       (participant, bytes) pairs
+    #   conference_events(conference): its events as bindings-python's dicts, each with a
+    #       "participant" (a session's event as `events` gives it, plus its participant)
+    #   conference_stats(conference): its counters as a dict
     #   events(session): every queued event as a dict with a "type" key, as bindings-python
     #                    gives them (durations in ms, `None` for an absent BYE reason)

@@ -1,11 +1,12 @@
 """mediacore: a sans-IO telephony media engine (codecs, transcoding, RTP media
-sessions, DTMF and tones, prompts and IVR).
+sessions, DTMF and tones, prompts and IVR, recordings, conferences).
 
 The classes come from the Rust extension module ``mediacore.mediacore``; see
 ``__init__.pyi`` for their types and docs/api-python.md for a guide.
 """
 
 from .mediacore import (
+    Conference,
     Decoder,
     DetectedDigit,
     DtmfDetector,
@@ -26,6 +27,7 @@ from .mediacore import (
 )
 
 __all__ = [
+    "Conference",
     "Decoder",
     "DetectedDigit",
     "DtmfDetector",

@@ -17,6 +17,7 @@ else:
     from typing_extensions import Buffer, Unpack
 
 __all__ = [
+    "Conference",
     "Decoder",
     "DetectedDigit",
     "DtmfDetector",
@@ -723,6 +724,177 @@ class MediaSession:
         """Audio recorded so far, or None."""
     def rtcp_stats(self) -> RtcpStats:
         """RTCP figures: reception of the remote source, round trip, reports in and out."""
+
+class TalkStarted(TypedDict):
+    type: Literal["talk_started"]
+    participant: int
+
+class TalkStopped(TypedDict):
+    type: Literal["talk_stopped"]
+    participant: int
+
+class ActiveSpeaker(TypedDict):
+    """The loudest talker changed; None when the active speaker left and nobody talks."""
+
+    type: Literal["active_speaker"]
+    participant: Optional[int]
+
+class MediaFailed(TypedDict):
+    """A participant's media (None: a group's common mix) failed in one tick."""
+
+    type: Literal["media_failed"]
+    participant: Optional[int]
+    message: str
+
+# A participant's session events are the session's dicts with a "participant" key added.
+ConferenceEvent = Union[
+    TalkStarted,
+    TalkStopped,
+    ActiveSpeaker,
+    Event,
+    RecordingLimitReached,
+    RecordingFailed,
+    MediaFailed,
+]
+
+class ParticipantOptions(TypedDict):
+    input_gain_db: float
+    output_gain_db: float
+    muted: bool
+    deaf: bool
+    listen_only: bool
+    whisper_to: list[int]
+    exclude: list[int]
+
+class ConferenceStats(TypedDict):
+    ticks: int
+    ticks_skipped: int
+    shared_encodes: int
+    shared_sends: int
+    own_encodes: int
+    events_dropped: int
+
+class SessionOptions(OpusOptions, total=False):
+    """The keyword arguments of ``MediaSession(...)`` after ``codec``."""
+
+    seed: int
+    payload_type: Optional[int]
+    ptime_ms: int
+    rtp_timeout_ms: Optional[int]
+    sample_rate: Optional[int]
+    jitter_mode: JitterMode
+    min_delay_ms: Optional[int]
+    max_delay_ms: Optional[int]
+    initial_delay_ms: Optional[int]
+    quality_interval_ms: Optional[int]
+    rtcp: bool
+    cname: Optional[str]
+    ntp_origin_unix_ms: Optional[int]
+    telephone_event_payload_type: Optional[int]
+    detect_inband_dtmf: bool
+    dtmf_duration_ms: int
+    dtmf_gap_ms: int
+    dtmf_volume: int
+
+class Conference:
+    """Participants that are sessions (each with its own codec, rate and packet time) mixed
+    by one clock: each hears everyone but itself, the loudest ``max_talkers`` at once.
+
+    Drive it with ``handle_rtp(now_us, id, datagram)`` for each participant's datagrams,
+    ``tick(now_us)`` at ``poll_timeout()``, then ``poll_transmit``/``poll_rtcp`` until None
+    (each gives ``(id, datagram)``) and ``poll_event`` until None.
+    """
+
+    def __init__(
+        self,
+        sample_rate: int = 16000,
+        tick_ms: int = 20,
+        max_talkers: int = 4,
+        max_participants: int = 1000,
+        *,
+        talk_on_dbov: float = -40.0,
+        talk_off_dbov: float = -45.0,
+        attack_ms: int = 40,
+        hangover_ms: int = 600,
+        switch_margin_db: float = 3.0,
+        active_hold_ms: int = 500,
+        smoothing_ms: int = 200,
+    ) -> None:
+        """A conference mixing at ``sample_rate`` (8000, 16000 or 48000 Hz) in ticks of
+        ``tick_ms`` (10 to 60, in steps of 10). A participant starts talking after
+        ``attack_ms`` at or above ``talk_on_dbov`` and stops after ``hangover_ms`` below
+        ``talk_off_dbov``; another talker takes the active speaker's place when
+        ``switch_margin_db`` louder (levels smoothed over ``smoothing_ms``) and the active
+        speaker has held it ``active_hold_ms``. Raises MediaError for a value out of range."""
+    def add_participant(
+        self,
+        codec: str,
+        *,
+        input_gain_db: float = 0.0,
+        output_gain_db: float = 0.0,
+        muted: bool = False,
+        deaf: bool = False,
+        listen_only: bool = False,
+        whisper_to: Optional[list[int]] = None,
+        exclude: Optional[list[int]] = None,
+        **session: Unpack[SessionOptions],
+    ) -> int:
+        """Adds a participant whose session is ``MediaSession(codec, **session)``; returns
+        its id (never reused). Gains are -60 to 12 dB; a muted participant is not heard, a
+        deaf one hears nothing, a listen-only one is never heard nor talking; ``whisper_to``
+        makes it heard by those alone, ``exclude`` lists who it does not hear. Raises
+        MediaError for a session that cannot be built, options out of range or a full
+        conference."""
+    def remove_participant(self, now_us: int, participant: int) -> MediaSession:
+        """Removes a participant and hands back its session (to close it, read its
+        counters). Raises MediaError for an id not present."""
+    def participants(self) -> list[int]:
+        """The participants present, in the order they joined."""
+    def __len__(self) -> int: ...
+    def options(self, participant: int) -> Optional[ParticipantOptions]:
+        """A participant's options, or None for an id not present."""
+    def set_muted(self, participant: int, muted: bool) -> None: ...
+    def set_deaf(self, participant: int, deaf: bool) -> None: ...
+    def set_listen_only(self, participant: int, listen_only: bool) -> None: ...
+    def set_input_gain_db(self, participant: int, db: float) -> None: ...
+    def set_output_gain_db(self, participant: int, db: float) -> None: ...
+    def set_whisper_to(self, participant: int, targets: list[int]) -> None:
+        """Makes the participant heard only by ``targets`` (empty: by everyone again)."""
+    def set_exclude(self, participant: int, excluded: list[int]) -> None:
+        """Sets who the participant does not hear."""
+    def active_speaker(self) -> Optional[int]:
+        """The active speaker, or None."""
+    def is_talking(self, participant: int) -> bool: ...
+    def level_dbov(self, participant: int) -> Optional[float]:
+        """The participant's level over the last tick in dBov, or None."""
+    def stats(self) -> ConferenceStats: ...
+    def handle_rtp(self, now_us: int, participant: int, datagram: Payload) -> None:
+        """Takes a datagram from the participant; raises MediaError if it is rejected or
+        the id is not present."""
+    def handle_rtcp(self, now_us: int, participant: int, datagram: Payload) -> None: ...
+    def tick(self, now_us: int) -> None:
+        """Runs the mix clock up to ``now_us``: every tick due (the first call starts it; a
+        host more than five ticks late skips the oldest)."""
+    def poll_timeout(self) -> Optional[int]:
+        """When the next tick is due, or None before the first ``tick``."""
+    def poll_transmit(self, now_us: int) -> Optional[tuple[int, bytes]]:
+        """The next RTP datagram to send and to whom, or None when all are drained."""
+    def poll_rtcp(self, now_us: int) -> Optional[tuple[int, bytes]]:
+        """The next RTCP compound to send and to whom, or None."""
+    def poll_event(self) -> Optional[ConferenceEvent]:
+        """The next event, oldest first, or None."""
+    def start_recording(
+        self, now_us: int, options: RecordOptions, path: Optional[str] = None
+    ) -> None:
+        """Records the common mix into memory, or a new file at ``path``; ``options`` must
+        have layout "mono". Raises MediaError when already recording."""
+    def pause_recording(self, now_us: int) -> None: ...
+    def resume_recording(self, now_us: int) -> None: ...
+    def stop_recording(self, now_us: int) -> tuple[Optional[bytes], RecordingSummary]:
+        """Completes the recording: the file's bytes (None for a file on disk) and a
+        summary. Raises MediaError when not recording."""
+    def is_recording(self) -> bool: ...
+    def recording_duration_ms(self) -> Optional[float]: ...
 
 class Prompt:
     """Decoded prompt audio (interleaved int16) at one rate and channel count, immutable;
