@@ -65,7 +65,11 @@ expect "$OUT/kotlin/uniffi/mediacore_mobile/mediacore_mobile.kt" \
     'data class RecordOptions' 'open class Recorder\b' 'data class FinishedRecording' \
     'class Record\(message' 'data class RecordingLimitReached' 'fun `?startRecording`?\(' \
     'fun `?stopRecording`?\(' 'open class PromptCache\b' 'fun `?getOrDecode`?\(' \
-    'fun `?decodePromptInfo`?\('
+    'fun `?decodePromptInfo`?\(' \
+    'open class Conference\b' 'sealed class ConferenceEvent' 'data class ConferenceOptions' \
+    'data class ParticipantOptions' 'data class SessionSettings' 'data class Transmit' \
+    'fun `?addParticipant`?\(' 'fun `?removeParticipant`?\(' 'fun `?activeSpeaker`?\(' \
+    'fun `?tick`?\('
 expect "$OUT/swift/mediacore_mobile.swift" \
     'open class Encoder\b' 'open class Decoder\b' 'open class MediaSession\b' \
     'enum MediaError\b' 'enum MediaEvent\b' 'struct SessionStats\b' \
@@ -87,7 +91,10 @@ expect "$OUT/swift/mediacore_mobile.swift" \
     'struct RecordOptions\b' 'open class Recorder\b' 'struct FinishedRecording\b' \
     'case Record\(message' 'case recordingLimitReached\(' 'func startRecording\(' \
     'func stopRecording\(' 'open class PromptCache\b' 'func getOrDecode\(' \
-    'func decodePromptInfo\('
+    'func decodePromptInfo\(' \
+    'open class Conference\b' 'enum ConferenceEvent\b' 'struct ConferenceOptions\b' \
+    'struct ParticipantOptions\b' 'struct SessionSettings\b' 'struct Transmit\b' \
+    'func addParticipant\(' 'func removeParticipant\(' 'func activeSpeaker\(' 'func tick\('
 expect "$OUT/swift/mediacore_mobileFFI.h" 'uniffi_mediacore_mobile_fn_constructor_mediasession_new'
 expect "$OUT/swift/mediacore_mobileFFI.modulemap" 'mediacore_mobileFFI'
 

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 mod codec;
+mod conference;
 mod dtmf;
 mod opus;
 mod playback;
@@ -18,6 +19,9 @@ mod transcode;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 pub use codec::{Decoder, Encoder};
+pub use conference::{
+    Conference, ConferenceEvent, ConferenceOptions, ConferenceStats, ParticipantOptions, Transmit,
+};
 pub use dtmf::{
     CollectEndReason, DetectedDigit, DtmfDetector, DtmfSource, generate_dtmf, generate_tone,
 };
@@ -30,7 +34,9 @@ pub use record::{
     CacheStats, DecodedPrompt, FinishedRecording, KeyValue, PromptCache, PromptInfo, RecordLimit,
     RecordOptions, Recorder, RecorderEvent, RecordingSummary, decode_prompt_info,
 };
-pub use session::{JitterStats, MediaEvent, MediaSession, QualityReport, RtcpStats, SessionStats};
+pub use session::{
+    JitterStats, MediaEvent, MediaSession, QualityReport, RtcpStats, SessionSettings, SessionStats,
+};
 pub use transcode::Transcoder;
 
 uniffi::setup_scaffolding!();
@@ -159,5 +165,6 @@ mod tests {
         check::<PlayAndCollect>();
         check::<Recorder>();
         check::<PromptCache>();
+        check::<Conference>();
     }
 }

@@ -402,6 +402,128 @@ counters_record! {
     }
 }
 
+/// A session's settings, as `MediaSession`'s constructor takes them (one field per
+/// argument, with the same defaults): what `Conference::add_participant` builds a
+/// participant's session from.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SessionSettings {
+    /// The SDP encoding name, e.g. "PCMU".
+    pub codec: String,
+    /// Picks the SSRC and the initial sequence number and timestamp.
+    #[uniffi(default = 0)]
+    pub seed: u64,
+    /// `None` uses the codec's static type (Opus and L16 have none: give one).
+    #[uniffi(default = None)]
+    pub payload_type: Option<u8>,
+    /// Audio per packet, in milliseconds.
+    #[uniffi(default = 20)]
+    pub ptime_ms: u32,
+    /// `None` never reports an RTP timeout.
+    #[uniffi(default = Some(30000))]
+    pub rtp_timeout_ms: Option<u64>,
+    /// `None` runs at the codec's default rate.
+    #[uniffi(default = None)]
+    pub sample_rate: Option<u32>,
+    /// The Opus encoder's settings (its frame duration is `ptime_ms`: `frame_ms` stays
+    /// `None`).
+    #[uniffi(default = None)]
+    pub opus: Option<OpusSettings>,
+    /// "adaptive" or "fixed".
+    #[uniffi(default = "adaptive")]
+    pub jitter_mode: String,
+    /// The jitter buffer's least delay; `None` keeps the core's default.
+    #[uniffi(default = None)]
+    pub min_delay_ms: Option<u32>,
+    /// The jitter buffer's greatest delay; `None` keeps the core's default.
+    #[uniffi(default = None)]
+    pub max_delay_ms: Option<u32>,
+    /// The delay before any packet arrived, and a fixed buffer's delay.
+    #[uniffi(default = None)]
+    pub initial_delay_ms: Option<u32>,
+    /// A `Quality` event this often while RTP arrives (`None` or 0: never).
+    #[uniffi(default = Some(5000))]
+    pub quality_interval_ms: Option<u64>,
+    /// Whether to send RTCP.
+    #[uniffi(default = true)]
+    pub rtcp: bool,
+    /// The RTCP CNAME (`None` derives one from the seed).
+    #[uniffi(default = None)]
+    pub cname: Option<String>,
+    /// The wall-clock time at `now_us` 0 for SR timestamps (`None`: the Unix epoch).
+    #[uniffi(default = None)]
+    pub ntp_origin_unix_ms: Option<u64>,
+    /// RFC 4733 telephone-event payload type both ways (`None`: none).
+    #[uniffi(default = Some(101))]
+    pub telephone_event_payload_type: Option<u8>,
+    /// Also look for DTMF tones in the received audio (8 and 16 kHz sessions).
+    #[uniffi(default = false)]
+    pub detect_inband_dtmf: bool,
+    /// How long each sent digit lasts, 1 to 600000 ms.
+    #[uniffi(default = 100)]
+    pub dtmf_duration_ms: u32,
+    /// Silence between sent digits, at most 60000 ms.
+    #[uniffi(default = 100)]
+    pub dtmf_gap_ms: u32,
+    /// Volume of sent digits in dBm0 below 0, 0 to 63.
+    #[uniffi(default = 10)]
+    pub dtmf_volume: u8,
+}
+
+impl SessionSettings {
+    /// The core's session configuration (the core checks the values when it builds the
+    /// session).
+    pub(crate) fn to_core(&self) -> Result<SessionConfig, MediaError> {
+        let codec = Codec::from_name(&self.codec)?;
+        let mut jitter = JitterConfig {
+            mode: JitterMode::from_name(&self.jitter_mode)?,
+            ..JitterConfig::default()
+        };
+        let delay = &mut jitter.delay;
+        for (field, ms) in [
+            (&mut delay.min_delay, self.min_delay_ms),
+            (&mut delay.max_delay, self.max_delay_ms),
+            (&mut delay.initial_delay, self.initial_delay_ms),
+        ] {
+            *field = ms.map_or(*field, |ms| Duration::from_millis(u64::from(ms)));
+        }
+        let rtcp = self.rtcp.then(|| RtcpConfig {
+            cname: self.cname.clone(),
+            ntp_origin: self
+                .ntp_origin_unix_ms
+                .map_or(RtcpConfig::default().ntp_origin, |ms| {
+                    NtpTime::from_unix(Duration::from_millis(ms))
+                }),
+            ..RtcpConfig::default()
+        });
+        Ok(SessionConfig {
+            payload_type: self.payload_type,
+            sample_rate: self.sample_rate,
+            ptime: Duration::from_millis(u64::from(self.ptime_ms)),
+            seed: self.seed,
+            rtp_timeout: self.rtp_timeout_ms.map(Duration::from_millis),
+            opus: self
+                .opus
+                .unwrap_or_default()
+                .resolve(codec, Some("ptime_ms"))?,
+            rtcp,
+            jitter,
+            // 0 turns quality events off like None (the core refuses a zero interval).
+            quality_interval: self
+                .quality_interval_ms
+                .filter(|&ms| ms > 0)
+                .map(Duration::from_millis),
+            telephone_event_payload_type: self.telephone_event_payload_type,
+            detect_inband_dtmf: self.detect_inband_dtmf,
+            dtmf: DtmfSendConfig {
+                duration: Duration::from_millis(u64::from(self.dtmf_duration_ms)),
+                gap: Duration::from_millis(u64::from(self.dtmf_gap_ms)),
+                volume: self.dtmf_volume,
+            },
+            ..SessionConfig::new(codec)
+        })
+    }
+}
+
 /// One call's media: decode and play what arrives, encode and packetize what is captured.
 ///
 /// Drive it with `handle_rtp`/`push_capture` in and `poll_transmit`/`pull_playout`/
@@ -409,6 +531,15 @@ counters_record! {
 #[derive(uniffi::Object)]
 pub struct MediaSession {
     inner: Mutex<::mediacore::MediaSession>,
+}
+
+impl MediaSession {
+    /// The object around a session built elsewhere (one a conference hands back).
+    pub(crate) fn from_core(session: ::mediacore::MediaSession) -> Self {
+        MediaSession {
+            inner: Mutex::new(session),
+        }
+    }
 }
 
 #[uniffi::export]
@@ -473,51 +604,31 @@ impl MediaSession {
         dtmf_gap_ms: u32,
         dtmf_volume: u8,
     ) -> Result<Self, MediaError> {
-        let codec = Codec::from_name(&codec)?;
-        let mut jitter = JitterConfig {
-            mode: JitterMode::from_name(&jitter_mode)?,
-            ..JitterConfig::default()
-        };
-        let delay = &mut jitter.delay;
-        for (field, ms) in [
-            (&mut delay.min_delay, min_delay_ms),
-            (&mut delay.max_delay, max_delay_ms),
-            (&mut delay.initial_delay, initial_delay_ms),
-        ] {
-            *field = ms.map_or(*field, |ms| Duration::from_millis(u64::from(ms)));
-        }
-        let rtcp = rtcp.then(|| RtcpConfig {
-            cname,
-            ntp_origin: ntp_origin_unix_ms.map_or(RtcpConfig::default().ntp_origin, |ms| {
-                NtpTime::from_unix(Duration::from_millis(ms))
-            }),
-            ..RtcpConfig::default()
-        });
-        let config = SessionConfig {
-            payload_type,
-            sample_rate,
-            ptime: Duration::from_millis(u64::from(ptime_ms)),
+        let settings = SessionSettings {
+            codec,
             seed,
-            rtp_timeout: rtp_timeout_ms.map(Duration::from_millis),
-            opus: opus.unwrap_or_default().resolve(codec, Some("ptime_ms"))?,
+            payload_type,
+            ptime_ms,
+            rtp_timeout_ms,
+            sample_rate,
+            opus,
+            jitter_mode,
+            min_delay_ms,
+            max_delay_ms,
+            initial_delay_ms,
+            quality_interval_ms,
             rtcp,
-            jitter,
-            // 0 turns quality events off like None (the core refuses a zero interval).
-            quality_interval: quality_interval_ms
-                .filter(|&ms| ms > 0)
-                .map(Duration::from_millis),
+            cname,
+            ntp_origin_unix_ms,
             telephone_event_payload_type,
             detect_inband_dtmf,
-            dtmf: DtmfSendConfig {
-                duration: Duration::from_millis(u64::from(dtmf_duration_ms)),
-                gap: Duration::from_millis(u64::from(dtmf_gap_ms)),
-                volume: dtmf_volume,
-            },
-            ..SessionConfig::new(codec)
+            dtmf_duration_ms,
+            dtmf_gap_ms,
+            dtmf_volume,
         };
-        Ok(MediaSession {
-            inner: Mutex::new(::mediacore::MediaSession::new(config)?),
-        })
+        Ok(MediaSession::from_core(::mediacore::MediaSession::new(
+            settings.to_core()?,
+        )?))
     }
 
     /// The SDP encoding name of the codec used both ways.

@@ -68,6 +68,19 @@ EVENT_KINDS = ["remote_source_started", "remote_source_changed", "rtp_timeout", 
                "play_collect_done", "recording_limit_reached", "recording_failed", "other"]
 PLAYBACK_EVENT_KINDS = ["started", "finished", "interrupted"]
 RECORDER_EVENT_KINDS = ["limit_reached"]
+CONFERENCE_EVENT_KINDS = ["talk_started", "talk_stopped", "active_speaker", "session",
+                          "recording_limit_reached", "recording_failed", "media_failed",
+                          "other"]
+PARTICIPANT_OPTIONS = {"input_gain_db", "output_gain_db", "muted", "deaf", "listen_only",
+                       "whisper_to", "exclude"}
+
+
+def conference_event_dict(event):
+    """A `ConferenceEvent` as bindings-python gives it: a session's event as `event_dict`
+    gives it plus its "participant", the others as {"type": snake_case, ...fields}."""
+    if event.is_session():
+        return {**event_dict(event.event), "participant": event.participant}
+    return event_dict(event, CONFERENCE_EVENT_KINDS)
 
 
 def finished(recording):
@@ -182,6 +195,27 @@ class MobileBinding(Binding):
 
     def cache_stats(self, cache):
         return record_dict(cache.stats())
+
+    def conference(self, **config):
+        return mc.Conference(mc.ConferenceOptions(**config))
+
+    def add_participant(self, conference, codec, opus=None, **settings):
+        options = {k: settings.pop(k) for k in list(settings) if k in PARTICIPANT_OPTIONS}
+        session = mc.SessionSettings(
+            codec=codec, opus=None if opus is None else opus_settings(opus), **settings)
+        return conference.add_participant(session, mc.ParticipantOptions(**options))
+
+    def conference_transmit(self, conference, now_us):
+        out = []
+        while (sent := conference.poll_transmit(now_us)) is not None:
+            out.append((sent.participant, sent.datagram))
+        return out
+
+    def conference_events(self, conference):
+        return [conference_event_dict(event) for event in drain_events(conference)]
+
+    def conference_stats(self, conference):
+        return record_dict(conference.stats())
 
 
 @pytest.fixture
