@@ -20,6 +20,9 @@
 //! - [`Recorder`], `Prompt.decode`, [`PromptCache`]: recordings (WAV or Ogg Opus, into
 //!   memory) and prompt files (WAV, MP3, FLAC, Ogg Vorbis, Ogg Opus); a session records its
 //!   call itself too.
+//! - [`Conference`]: participants that are sessions (each with `MediaSession`'s arguments),
+//!   mixed by one clock so that each hears everyone but itself; speaker events, mute, deaf,
+//!   whisper and exclusions, and a recording of the mix.
 //!
 //! `js/` holds what an AudioWorklet needs besides the generated glue (a UTF-8 text codec
 //! polyfill and a complete softphone processor); `docs/api-wasm.md` is the user guide.
@@ -28,6 +31,7 @@
 
 mod args;
 mod codec;
+mod conference;
 mod dtmf;
 mod options;
 mod opus;
@@ -38,6 +42,7 @@ mod session_options;
 mod transcode;
 
 pub use codec::{Decoder, Encoder};
+pub use conference::Conference;
 pub use dtmf::{DtmfDetector, generate_dtmf, generate_tone};
 pub use playback::{PlayAndCollect, PlayCollectConfig, Player, Prompt};
 pub use record::{PromptCache, Recorder};

@@ -158,23 +158,19 @@ impl MediaSession {
         #[wasm_bindgen(unchecked_optional_param_type = "OpusOptions")] opus: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SessionOptions")] options: JsValue,
     ) -> Result<MediaSession, JsError> {
-        let mut config = SessionConfig::new(Codec::from_name(codec)?);
-        config.seed = args::seed(&seed)?;
-        if let Some(pt) = payload_type {
-            config.payload_type = Some(args::integer("payloadType", pt, u8::MAX)?);
-        }
-        if let Some(ms) = ptime_ms {
-            config.ptime = args::duration_ms("ptimeMs", ms)?;
-        }
-        config.rtp_timeout = rtp_timeout(&rtp_timeout_ms, config.rtp_timeout)?;
-        if let Some(rate) = sample_rate {
-            config.sample_rate = Some(args::integer("sampleRate", rate, u32::MAX)?);
-        }
-        config.opus = options_from_js(&opus)?.resolve(config.codec, Some("ptimeMs"))?;
-        session_options::apply(&options, &mut config)?;
-        Ok(MediaSession {
-            inner: mediacore::MediaSession::new(config)?,
-        })
+        let config = session_config(
+            codec,
+            &seed,
+            payload_type,
+            ptime_ms,
+            &rtp_timeout_ms,
+            sample_rate,
+            &opus,
+            &options,
+        )?;
+        Ok(MediaSession::from_core(mediacore::MediaSession::new(
+            config,
+        )?))
     }
 
     /// Takes one received RTP datagram; throws if it is malformed or not for this session,
@@ -544,6 +540,43 @@ impl MediaSession {
     }
 }
 
+impl MediaSession {
+    /// The class around a session built elsewhere (one a conference hands back).
+    pub(crate) fn from_core(inner: mediacore::MediaSession) -> Self {
+        MediaSession { inner }
+    }
+}
+
+/// The configuration of `new MediaSession(codec, seed, ...)`'s arguments: also a conference
+/// participant's (`Conference.addParticipant`), which takes the same ones.
+#[allow(clippy::too_many_arguments)] // one optional argument per SessionConfig field
+pub(crate) fn session_config(
+    codec: &str,
+    seed: &JsValue,
+    payload_type: Option<f64>,
+    ptime_ms: Option<f64>,
+    rtp_timeout_ms: &JsValue,
+    sample_rate: Option<f64>,
+    opus: &JsValue,
+    options: &JsValue,
+) -> Result<SessionConfig, mediacore::Error> {
+    let mut config = SessionConfig::new(Codec::from_name(codec)?);
+    config.seed = args::seed(seed)?;
+    if let Some(pt) = payload_type {
+        config.payload_type = Some(args::integer("payloadType", pt, u8::MAX)?);
+    }
+    if let Some(ms) = ptime_ms {
+        config.ptime = args::duration_ms("ptimeMs", ms)?;
+    }
+    config.rtp_timeout = rtp_timeout(rtp_timeout_ms, config.rtp_timeout)?;
+    if let Some(rate) = sample_rate {
+        config.sample_rate = Some(args::integer("sampleRate", rate, u32::MAX)?);
+    }
+    config.opus = options_from_js(opus)?.resolve(config.codec, Some("ptimeMs"))?;
+    session_options::apply(options, &mut config)?;
+    Ok(config)
+}
+
 /// `undefined` keeps the core's default, `null` disables the timeout, a number is milliseconds.
 fn rtp_timeout(
     value: &JsValue,
@@ -564,7 +597,7 @@ fn rtp_timeout(
 }
 
 /// `{type: event.name(), ...fields}` with durations in milliseconds.
-fn event_object(event: Event) -> JsValue {
+pub(crate) fn event_object(event: Event) -> JsValue {
     let kind = ("type", JsValue::from_str(event.name()));
     match event {
         Event::RemoteSourceStarted { ssrc } => object([kind, ("ssrc", ssrc.into())]),
@@ -616,7 +649,7 @@ fn event_object(event: Event) -> JsValue {
 }
 
 /// Every counter of `fields()` (`SessionStats`, `JitterStats`) under its camelCase name.
-fn counters_object<const N: usize>(fields: [(&'static str, u64); N]) -> JsValue {
+pub(crate) fn counters_object<const N: usize>(fields: [(&'static str, u64); N]) -> JsValue {
     object(fields.map(|(name, value)| (camel_case(name), JsValue::from(args::count(value)))))
 }
 

@@ -63,13 +63,6 @@ fn wav_samples(file: &[u8]) -> (u32, Vec<i16>) {
     (rate, pcm)
 }
 
-fn rms(pcm: &[i16]) -> f64 {
-    if pcm.is_empty() {
-        return 0.0;
-    }
-    (pcm.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / pcm.len() as f64).sqrt()
-}
-
 /// Seeded noise shaped like speech: a voiced buzz whose pitch glides between 90 and 250 Hz
 /// (24 harmonics), and hiss, both under a 4 Hz syllable envelope.
 fn speech_like_noise(rate: u32, seconds: u32, seed: u64) -> Vec<i16> {

@@ -9,7 +9,6 @@
 mod common;
 
 use std::cell::Cell;
-use std::f64::consts::PI;
 use std::rc::Rc;
 
 use common::*;
@@ -18,62 +17,6 @@ use mediacore_wasm::{Prompt, PromptCache, Recorder};
 use wasm_bindgen::JsValue;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen_test::wasm_bindgen_test;
-
-/// `ms` of a `hz` tone at `rate`, from sample `start` of the tone on.
-fn sine(hz: f64, ms: usize, rate: usize, amplitude: f64, start: usize) -> Vec<i16> {
-    (start..start + ms * rate / 1000)
-        .map(|n| ((2.0 * PI * hz * n as f64 / rate as f64).sin() * amplitude) as i16)
-        .collect()
-}
-
-/// Amplitude of `x` at `hz` (one DFT bin).
-fn tone_level(x: &[i16], hz: f64, rate: f64) -> f64 {
-    let (mut re, mut im) = (0.0, 0.0);
-    for (n, &s) in x.iter().enumerate() {
-        let phase = 2.0 * PI * hz * n as f64 / rate;
-        re += f64::from(s) * phase.cos();
-        im -= f64::from(s) * phase.sin();
-    }
-    2.0 * re.hypot(im) / x.len() as f64
-}
-
-/// A RIFF WAVE file's chunks as (id, body), after checking the RIFF header and its size.
-fn wav_chunks(file: &[u8]) -> Vec<([u8; 4], &[u8])> {
-    assert_eq!(&file[..4], b"RIFF");
-    assert_eq!(&file[8..12], b"WAVE");
-    let riff_size = u32::from_le_bytes(file[4..8].try_into().unwrap()) as usize;
-    assert_eq!(riff_size + 8, file.len(), "the RIFF size covers the file");
-    let mut chunks = Vec::new();
-    let mut at = 12;
-    while at + 8 <= file.len() {
-        let id: [u8; 4] = file[at..at + 4].try_into().unwrap();
-        let size = u32::from_le_bytes(file[at + 4..at + 8].try_into().unwrap()) as usize;
-        chunks.push((id, &file[at + 8..at + 8 + size]));
-        at += 8 + size + size % 2;
-    }
-    chunks
-}
-
-/// A 16-bit PCM WAV's channels, rate, interleaved samples and `LIST` chunk.
-fn read_wav(file: &[u8]) -> (u16, u32, Vec<i16>, Vec<u8>) {
-    let chunks = wav_chunks(file);
-    let chunk = |id: &[u8; 4]| {
-        chunks
-            .iter()
-            .find(|(c, _)| c == id)
-            .map(|(_, body)| *body)
-            .unwrap_or_else(|| panic!("a {} chunk", String::from_utf8_lossy(id)))
-    };
-    let fmt = chunk(b"fmt ");
-    let u16_at = |i: usize| u16::from_le_bytes([fmt[i], fmt[i + 1]]);
-    assert_eq!((u16_at(0), u16_at(14)), (1, 16), "PCM, 16 bits");
-    let rate = u32::from_le_bytes(fmt[4..8].try_into().unwrap());
-    let samples = chunk(b"data")
-        .chunks_exact(2)
-        .map(|b| i16::from_le_bytes([b[0], b[1]]))
-        .collect();
-    (u16_at(2), rate, samples, chunk(b"LIST").to_vec())
-}
 
 /// Whether `needle` occurs in `haystack`.
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
