@@ -11,6 +11,8 @@
 //!   16 kHz, and for each participant the other N-1 summed again and clipped, converted to
 //!   8 kHz and encoded by its own session (`push_capture`), every datagram drained. The
 //!   sessions and converters are the same as ours; only the mixing differs.
+//! - `sessions_N`: the floor under any mixer: the same sessions receiving and playing out
+//!   their datagram and sending one ready-made payload each, with no mixing at all.
 //!
 //! Talkers send speech-like audio (a voice with harmonics in syllables); the others send
 //! background noise at about -65 dBov, as open microphones do. The datagrams of a tick are
@@ -175,6 +177,46 @@ impl Ours {
     }
 }
 
+/// The sessions' own work per tick, without mixing: the floor under both mixers.
+struct Floor {
+    sessions: Vec<MediaSession>,
+    payload: Vec<u8>,
+    traffic: Traffic,
+}
+
+impl Floor {
+    fn new(n: usize) -> Floor {
+        let mut room = Floor {
+            sessions: (0..n)
+                .map(|i| MediaSession::new(session_config(i as u64)).expect("session"))
+                .collect(),
+            payload: payloads(usize::MAX).swap_remove(0),
+            traffic: Traffic::new(n),
+        };
+        for _ in 0..WARM_UP {
+            room.traffic.build();
+            room.tick();
+        }
+        room
+    }
+
+    fn tick(&mut self) {
+        let now = self.traffic.now();
+        for (s, d) in self.sessions.iter_mut().zip(&self.traffic.datagrams) {
+            let _ = black_box(s.handle_rtp(now, d));
+            s.handle_timeout(now);
+            black_box(s.pull_playout(now));
+            s.send_encoded(now, &self.payload).expect("send");
+            while let Some(d) = s.poll_transmit(now) {
+                black_box(d);
+            }
+            while s.poll_rtcp(now).is_some() {}
+            while s.poll_event().is_some() {}
+        }
+        self.traffic.tick += 1;
+    }
+}
+
 /// A room mixed the naive way: N-1 sums, one encode per participant.
 struct Naive {
     sessions: Vec<MediaSession>,
@@ -285,6 +327,22 @@ fn mixer(c: &mut Criterion<ThreadTime>) {
                 room.conference.stats()
             );
         }
+
+        let mut floor: Option<Floor> = None;
+        group.bench_function(format!("sessions_{n}"), |b| {
+            let room = floor.get_or_insert_with(|| Floor::new(n));
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    room.traffic.build();
+                    let start = thread_time();
+                    room.tick();
+                    total += thread_time().saturating_sub(start);
+                }
+                total
+            });
+        });
+        drop(floor);
 
         if n == 1000 {
             group.sample_size(10);

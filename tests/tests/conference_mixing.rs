@@ -262,8 +262,11 @@ fn switching_between_the_common_mix_and_an_own_mix_is_seamless() {
             .copied()
             .max_by(|x, y| x.1.total_cmp(&y.1))
             .unwrap();
+        // Opus encoders' state cannot be copied: the own stream starts from an encoder that
+        // coded the last common frames, close to but not exactly where the common one is.
+        let allowed = if codec == Codec::Opus { 13.0 } else { 6.0 };
         assert!(
-            worst < median + 10.0,
+            worst < median + allowed,
             "{codec} at {rate} Hz: {worst:.1} dB at {} ms against a median of {median:.1}",
             at * 10
         );

@@ -189,7 +189,7 @@ impl Conference {
     }
 
     /// Adds a participant with a session built from `session` (its codec, rate and packet
-    /// time are its own); it hears the conference from the next tick, faded in. Fails for a
+    /// time are its own); it hears the conference from the next tick. Fails for a
     /// session that cannot be built, a rate the conference cannot convert, options out of
     /// range or a full conference. Allocates everything the participant needs.
     pub fn add_participant(

@@ -94,7 +94,7 @@ pub(super) struct Group {
 }
 
 /// Frames of the common mix kept for an encoder taking over a stream to code first.
-const HISTORY: usize = 3;
+const HISTORY: usize = 4;
 
 /// A frame whose samples are all within this (about -72 dBFS) is silent.
 const QUIET: u16 = 8;

@@ -104,7 +104,10 @@ impl Gate {
 /// What a participant heard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Heard {
+    /// Nothing yet: it joined since the last mix. It hears the conference at once, as a
+    /// call starts, without a fade (which would give every newcomer a mix of its own).
     #[default]
+    New,
     Nothing,
     Shared,
     Own,
@@ -322,7 +325,7 @@ impl Mixer {
         self.ticks
     }
 
-    /// Adds a participant, silent and hearing the conference from the next mix (faded in);
+    /// Adds a participant, silent and hearing the conference from the next mix;
     /// fails for options out of range or a full conference. Allocates its buffers.
     pub fn add(&mut self, options: ParticipantOptions) -> Result<ParticipantId> {
         if self.ids.len() >= self.config.max_participants {
@@ -353,7 +356,7 @@ impl Mixer {
             whisper: Gate::default(),
             chosen: false,
             whispered: false,
-            hears: Heard::Nothing,
+            hears: Heard::New,
             out: vec![0; samples],
             limiter: Limiter::default(),
             departing: false,
@@ -697,14 +700,14 @@ impl Mixer {
             return;
         }
         let silent_before = matches!(slot.hears, Heard::Nothing | Heard::FadeOut);
-        let fade = match (slot.options.deaf, silent_before) {
-            (true, true) => {
+        let fade = match (slot.options.deaf, slot.hears) {
+            (true, Heard::New | Heard::Nothing | Heard::FadeOut) => {
                 self.slots[i].hears = Heard::Nothing;
                 return;
             }
-            (true, false) => Fade::Out,
-            (false, true) => Fade::In,
-            (false, false) => Fade::Full,
+            (true, _) => Fade::Out,
+            (false, _) if silent_before => Fade::In,
+            (false, _) => Fade::Full,
         };
         let excluded_mixed = slot
             .options
@@ -807,7 +810,7 @@ impl Mixer {
     pub(crate) fn output_at(&self, index: usize) -> Hears<'_> {
         let slot = &self.slots[index];
         match slot.hears {
-            Heard::Nothing => Hears::Nothing,
+            Heard::New | Heard::Nothing => Hears::Nothing,
             Heard::Shared => Hears::Shared,
             Heard::Own | Heard::FadeOut => Hears::Own(&slot.out),
         }
