@@ -68,6 +68,9 @@ pub use codec::{Codec, CodecInfo, Decoder, Encoder, new_decoder, new_encoder, ne
 pub use error::{CodecError, Error, FrameError, Result, RtcpError, RtpError};
 pub use frame::AudioFrame;
 pub use jitter::{JitterConfig, JitterMode, JitterStats};
+pub use mixer::{
+    Conference, ConferenceConfig, ConferenceEvent, Mixer, ParticipantId, ParticipantOptions,
+};
 pub use quality::{CodecImpairment, EModelInput, EModelReport, LossPattern};
 pub use session::{
     DtmfSendConfig, Event, MediaSession, QualityReport, RecordTarget, RtcpConfig, RtcpStats,

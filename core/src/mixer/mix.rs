@@ -336,7 +336,7 @@ impl Mixer {
             )));
         }
         let id = ParticipantId::new(self.next_id);
-        self.check_options(id, &options)?;
+        self.check_options(id, &options, None)?;
         self.next_id += 1;
         let samples = self.frame_samples();
         let (input_gain, output_gain) = gains(&options);
@@ -393,7 +393,7 @@ impl Mixer {
     /// participant itself or someone absent.
     pub fn set_options(&mut self, id: ParticipantId, options: ParticipantOptions) -> Result<()> {
         let i = self.index(id)?;
-        self.check_options(id, &options)?;
+        self.check_options(id, &options, Some(&self.slots[i].options))?;
         let (input_gain, output_gain) = gains(&options);
         let slot = &mut self.slots[i];
         slot.input_gain = input_gain;
@@ -448,11 +448,23 @@ impl Mixer {
         self.set_options(id, options)
     }
 
-    fn check_options(&self, id: ParticipantId, options: &ParticipantOptions) -> Result<()> {
+    /// Checks `options` for participant `id`; names in its lists must be present, unless
+    /// they were already in the same list of `before` (those who left stay listed: a
+    /// whisper to someone who left is heard by nobody rather than by everyone).
+    fn check_options(
+        &self,
+        id: ParticipantId,
+        options: &ParticipantOptions,
+        before: Option<&ParticipantOptions>,
+    ) -> Result<()> {
         options.validate()?;
-        for (name, list) in [
-            ("whisper_to", &options.whisper_to),
-            ("exclude", &options.exclude),
+        for (name, list, old) in [
+            (
+                "whisper_to",
+                &options.whisper_to,
+                before.map(|b| &b.whisper_to[..]),
+            ),
+            ("exclude", &options.exclude, before.map(|b| &b.exclude[..])),
         ] {
             for other in list {
                 if *other == id {
@@ -460,7 +472,7 @@ impl Mixer {
                         "{name} of participant {id} names itself"
                     )));
                 }
-                if !self.ids.contains_key(other) {
+                if !self.ids.contains_key(other) && !old.is_some_and(|o| o.contains(other)) {
                     return Err(Error::InvalidArgument(format!(
                         "{name} of participant {id} names participant {other}, who is not in \
                          the conference"

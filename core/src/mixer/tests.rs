@@ -459,3 +459,30 @@ fn ids_are_never_reused_and_bad_lists_are_refused() {
     assert_eq!(m.options(c), Some(&ParticipantOptions::default()));
     assert_eq!(m.participants().collect::<Vec<_>>(), [b, c]);
 }
+
+#[test]
+fn those_who_left_stay_in_the_lists_without_blocking_other_changes() {
+    let mut m = mixer(|_| {});
+    let (agent, coach, customer) = (add(&mut m), add(&mut m), add(&mut m));
+    m.set_whisper_to(coach, &[agent]).unwrap();
+    m.set_exclude(customer, &[agent]).unwrap();
+    m.remove(agent).unwrap();
+    m.mix();
+    // Other options still change; the lists keep the one who left.
+    m.set_muted(coach, false).unwrap();
+    m.set_output_gain_db(customer, -3.0).unwrap();
+    assert_eq!(m.options(coach).unwrap().whisper_to, [agent]);
+    // The coach whispers to nobody now: the customer does not hear it.
+    for k in 0..5 {
+        mix_tick(&mut m, k, &[(coach, 500.0, 8000.0)]);
+    }
+    assert_eq!(m.shared_mix(), &[0; N][..]);
+    assert_eq!(heard(&m, customer), vec![0; N]);
+    // A list may keep the one who left, but not gain someone absent.
+    m.set_exclude(customer, &[agent, coach]).unwrap();
+    let err = m
+        .set_whisper_to(customer, &[agent])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("who is not in the conference"), "{err}");
+}
