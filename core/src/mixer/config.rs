@@ -57,7 +57,8 @@ pub struct SpeakerConfig {
     /// A talking participant stops after `hangover` below this level (at most `talk_on_dbov`).
     pub talk_off_dbov: f32,
     /// How long the level must stay at or above `talk_off_dbov` before
-    /// [`SpeakerEvent::TalkStarted`]. The audio is mixed from the first loud tick.
+    /// [`SpeakerEvent::TalkStarted`](super::SpeakerEvent::TalkStarted). The audio is mixed
+    /// from the first loud tick.
     pub attack: Duration,
     /// How long the level must stay below `talk_off_dbov` before talking ends (and the
     /// audio stops being mixed): the pauses between words are kept.

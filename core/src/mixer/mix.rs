@@ -14,48 +14,12 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::config::{ConferenceConfig, ParticipantId, ParticipantOptions};
 use super::limiter::{Limiter, LimiterParams};
-use super::speaker::{Change, Talk, TalkParams, dbov_of_power, mean_square};
+use super::slot::{Fade, Gate, Heard, Slot, gains};
+use super::speaker::{Change, SpeakerEvent, Talk, TalkParams, dbov_of_power, mean_square};
 use crate::error::{Error, FrameError, Result};
 
-/// Unity input gain in the Q12 fixed point contributions are scaled with.
-const UNITY: i32 = 1 << GAIN_BITS;
-const GAIN_BITS: u32 = 12;
 /// Speaker events kept before the oldest are dropped.
 const EVENT_CAPACITY: usize = 256;
-
-/// Talking and the active speaker, drained with [`Mixer::poll_event`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub enum SpeakerEvent {
-    /// The participant started talking (after the attack time).
-    TalkStarted {
-        /// Who.
-        participant: ParticipantId,
-    },
-    /// The participant stopped talking (after the hangover), was made listen-only or left.
-    TalkStopped {
-        /// Who.
-        participant: ParticipantId,
-    },
-    /// The loudest talker changed (with the margin and hold of
-    /// [`SpeakerConfig`](super::SpeakerConfig)); `None` when the active speaker left and
-    /// nobody talks. Muted, listen-only and whispering participants are never chosen.
-    ActiveSpeaker {
-        /// The new active speaker.
-        participant: Option<ParticipantId>,
-    },
-}
-
-impl SpeakerEvent {
-    /// A stable snake_case name for the event kind, used by the bindings and the server.
-    pub const fn name(&self) -> &'static str {
-        match self {
-            SpeakerEvent::TalkStarted { .. } => "talk_started",
-            SpeakerEvent::TalkStopped { .. } => "talk_stopped",
-            SpeakerEvent::ActiveSpeaker { .. } => "active_speaker",
-        }
-    }
-}
 
 /// What a participant hears from the last [`Mixer::mix`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,149 +31,6 @@ pub enum Hears<'a> {
     /// A mix of its own: without itself or those it excludes, with whispers to it, at its
     /// output gain, or fading in or out.
     Own(&'a [i16]),
-}
-
-/// Samples at or below this magnitude do not start a fade-in: a stream that begins with
-/// silence in the middle of a tick (a jitter buffer starting to play) fades in from where
-/// its sound begins.
-const ONSET: u16 = 2;
-
-/// How a listener's output fades this tick.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fade {
-    In,
-    Full,
-    Out,
-}
-
-/// How a participant's audio enters one sum (the common mix, or its whispers).
-#[derive(Debug, Clone, Copy, Default)]
-struct Gate {
-    /// Picked for this tick.
-    on: bool,
-    /// How far the fade has come, in samples: 0 silent, a tick's length fully in. It rises
-    /// by one per sample while picked and falls by one while not.
-    ramp: u32,
-    /// Whether the audio is in this tick's sum (picked, or fading out).
-    active: bool,
-}
-
-impl Gate {
-    fn pick(&mut self, on: bool) {
-        self.on = on;
-        self.active = on || self.ramp > 0;
-    }
-}
-
-/// What a participant heard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum Heard {
-    /// Nothing yet: it joined since the last mix. It hears the conference at once, as a
-    /// call starts, without a fade (which would give every newcomer a mix of its own).
-    #[default]
-    New,
-    Nothing,
-    Shared,
-    Own,
-    /// Its own mix faded out: silence next.
-    FadeOut,
-}
-
-#[derive(Debug)]
-struct Slot {
-    id: ParticipantId,
-    options: ParticipantOptions,
-    /// Input gain, Q12.
-    input_gain: i32,
-    output_gain: f32,
-    /// Mean square of this tick's audio (0 until measured), and of the last tick's.
-    power: f32,
-    level: f32,
-    smoothed: f32,
-    talk: Talk,
-    input: Vec<i16>,
-    has_input: bool,
-    /// The audio times the gain (and fade) as it enters a sum this tick.
-    contrib: Vec<i32>,
-    main: Gate,
-    whisper: Gate,
-    chosen: bool,
-    /// A whisper reaches this participant this tick.
-    whispered: bool,
-    hears: Heard,
-    out: Vec<i16>,
-    limiter: Limiter,
-    departing: bool,
-}
-
-impl Slot {
-    /// Whether the participant may be mixed into the common mix now.
-    fn wants_main(&self) -> bool {
-        !self.departing
-            && self.talk.is_open()
-            && !self.options.muted
-            && !self.options.listen_only
-            && self.options.whisper_to.is_empty()
-    }
-
-    fn wants_whisper(&self) -> bool {
-        !self.departing
-            && self.talk.is_open()
-            && !self.options.muted
-            && !self.options.listen_only
-            && !self.options.whisper_to.is_empty()
-    }
-
-    /// Whether the participant may be the active speaker.
-    fn may_be_active(&self) -> bool {
-        self.talk.is_talking()
-            && !self.departing
-            && !self.options.muted
-            && !self.options.listen_only
-            && self.options.whisper_to.is_empty()
-    }
-
-    /// Fills `contrib` with the input times the gain, faded as the main gate (or the
-    /// whisper gate) says, and moves the fade on.
-    fn contribute(&mut self, whisper: bool) {
-        let gate = if whisper {
-            &mut self.whisper
-        } else {
-            &mut self.main
-        };
-        let len = self.contrib.len() as u32;
-        let g = self.input_gain;
-        if !self.has_input {
-            self.contrib.fill(0);
-            if !gate.on {
-                gate.ramp = 0;
-            }
-            return;
-        }
-        if gate.on && gate.ramp == len {
-            if g == UNITY {
-                for (c, &x) in self.contrib.iter_mut().zip(&self.input) {
-                    *c = i32::from(x);
-                }
-            } else {
-                for (c, &x) in self.contrib.iter_mut().zip(&self.input) {
-                    // |x * g| < 2^15 * 2^14: fits.
-                    *c = (i32::from(x) * g + (1 << (GAIN_BITS - 1))) >> GAIN_BITS;
-                }
-            }
-            return;
-        }
-        let half = 1i64 << (GAIN_BITS - 1);
-        for (c, &x) in self.contrib.iter_mut().zip(&self.input) {
-            if !gate.on {
-                gate.ramp = gate.ramp.saturating_sub(1);
-            } else if gate.ramp > 0 || x.unsigned_abs() > ONSET {
-                gate.ramp = (gate.ramp + 1).min(len);
-            }
-            let v = i64::from(x) * i64::from(g) * i64::from(gate.ramp) / i64::from(len);
-            *c = ((v + half) >> GAIN_BITS) as i32;
-        }
-    }
 }
 
 /// The mixing core of a conference: frames at the conference rate in, each participant's
@@ -878,13 +699,6 @@ fn sub(acc: &mut [i32], c: &[i32]) {
     for (t, &c) in acc.iter_mut().zip(c) {
         *t -= c;
     }
-}
-
-/// The input gain in Q12 and the output gain as a factor (both exactly unity at 0 dB).
-fn gains(options: &ParticipantOptions) -> (i32, f32) {
-    let factor = |db: f32| 10f32.powf(db / 20.0);
-    let input = (factor(options.input_gain_db) * UNITY as f32).round() as i32;
-    (input, factor(options.output_gain_db))
 }
 
 fn no_such(id: ParticipantId) -> Error {

@@ -5,10 +5,12 @@
 //!   exclusions).
 //! - `mix`: [`Mixer`], the pure mixing core on ticks of audio at the mix rate: one 32-bit
 //!   total of the loudest talkers, each listener's mix as the total minus its own part, a
-//!   soft limiter (`limiter`), talk detection and the active speaker (`speaker`).
+//!   soft limiter (`limiter`), talk detection and the active speaker (`speaker`); each
+//!   participant's place in it (`slot`).
 //! - `conference`: [`Conference`], participants that are [`MediaSession`]s with their own
-//!   codec, rate and packet time, driven by one mix clock; the common mix is encoded once per
-//!   codec, rate and packet time (`group`) and handed to every participant who hears it.
+//!   codec, rate and packet time (`member`), driven by one mix clock; the common mix is
+//!   encoded once per codec, rate and packet time (`group`, with the encoders in `coder`)
+//!   and handed to every participant who hears it.
 //!
 //! [`MediaSession`]: crate::MediaSession
 
@@ -19,6 +21,7 @@ mod group;
 mod limiter;
 mod member;
 mod mix;
+mod slot;
 mod speaker;
 
 pub use conference::{Conference, ConferenceEvent, ConferenceStats};
@@ -27,7 +30,8 @@ pub use config::{
     ParticipantId, ParticipantOptions, SpeakerConfig,
 };
 pub use limiter::{RELEASE as LIMITER_RELEASE, THRESHOLD as LIMITER_THRESHOLD};
-pub use mix::{Hears, Mixer, SpeakerEvent};
+pub use mix::{Hears, Mixer};
+pub use speaker::SpeakerEvent;
 
 #[cfg(test)]
 mod prop_tests;

@@ -7,10 +7,8 @@
 //! → a tick below the off level → `Hangover` (still mixed) → `hangover` below it → `Silent`
 //! ([`SpeakerEvent::TalkStopped`]). An onset that falls below the off level is dropped quietly.
 //!
-//! [`SpeakerEvent::TalkStarted`]: super::SpeakerEvent::TalkStarted
-//! [`SpeakerEvent::TalkStopped`]: super::SpeakerEvent::TalkStopped
 
-use super::config::ConferenceConfig;
+use super::config::{ConferenceConfig, ParticipantId};
 
 /// The mean square of full scale that 0 dBov stands for (a full-scale square wave).
 pub(crate) const FULL_SCALE_POWER: f32 = 32_768.0 * 32_768.0;
@@ -129,6 +127,40 @@ impl Talk {
     /// Whether talking was reported and has not stopped.
     pub(crate) fn is_talking(self) -> bool {
         matches!(self, Talk::Talking | Talk::Hangover(_))
+    }
+}
+
+/// Talking and the active speaker, drained with [`Mixer::poll_event`](super::Mixer::poll_event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum SpeakerEvent {
+    /// The participant started talking (after the attack time).
+    TalkStarted {
+        /// Who.
+        participant: ParticipantId,
+    },
+    /// The participant stopped talking (after the hangover), was made listen-only or left.
+    TalkStopped {
+        /// Who.
+        participant: ParticipantId,
+    },
+    /// The loudest talker changed (with the margin and hold of
+    /// [`SpeakerConfig`](super::SpeakerConfig)); `None` when the active speaker left and
+    /// nobody talks. Muted, listen-only and whispering participants are never chosen.
+    ActiveSpeaker {
+        /// The new active speaker.
+        participant: Option<ParticipantId>,
+    },
+}
+
+impl SpeakerEvent {
+    /// A stable snake_case name for the event kind, used by the bindings and the server.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            SpeakerEvent::TalkStarted { .. } => "talk_started",
+            SpeakerEvent::TalkStopped { .. } => "talk_stopped",
+            SpeakerEvent::ActiveSpeaker { .. } => "active_speaker",
+        }
     }
 }
 
