@@ -180,6 +180,12 @@ fn id(value: f64) -> Result<ParticipantId, Error> {
     args::integer("participant", value, u32::MAX).map(ParticipantId::new)
 }
 
+/// Ids given as a `Uint32Array` (or an array of numbers).
+fn id_list(list: &[u32]) -> Vec<ParticipantId> {
+    list.iter().copied().map(ParticipantId::new).collect()
+}
+
+/// Ids as a JS array of numbers.
 fn ids(list: &[ParticipantId]) -> JsValue {
     list.iter()
         .map(|p| JsValue::from(p.get()))
@@ -372,16 +378,17 @@ impl Conference {
     /// Makes the participant heard only by `targets` (empty: by everyone again).
     #[wasm_bindgen(js_name = setWhisperTo)]
     pub fn set_whisper_to(&mut self, participant: f64, targets: &[u32]) -> Result<(), JsError> {
-        let targets: Vec<ParticipantId> = targets.iter().map(|&t| ParticipantId::new(t)).collect();
-        Ok(self.inner.set_whisper_to(id(participant)?, &targets)?)
+        Ok(self
+            .inner
+            .set_whisper_to(id(participant)?, &id_list(targets))?)
     }
 
     /// Sets who the participant does not hear.
     #[wasm_bindgen(js_name = setExclude)]
     pub fn set_exclude(&mut self, participant: f64, excluded: &[u32]) -> Result<(), JsError> {
-        let excluded: Vec<ParticipantId> =
-            excluded.iter().map(|&t| ParticipantId::new(t)).collect();
-        Ok(self.inner.set_exclude(id(participant)?, &excluded)?)
+        Ok(self
+            .inner
+            .set_exclude(id(participant)?, &id_list(excluded))?)
     }
 
     /// The active speaker; `undefined` when there is none.
