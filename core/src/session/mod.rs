@@ -31,7 +31,7 @@ use crate::jitter::{Insert, JitterBuffer, JitterConfig, JitterStats, PacketKind}
 use crate::playback::{PlaybackEvent, Player};
 use crate::quality::{CodecImpairment, EModelInput, LossPattern};
 use crate::record::{RecordLimit, Recorder, RecordingSummary};
-use crate::rtp::{Packetizer, PacketizerConfig, RtpPacket};
+use crate::rtp::{Packetizer, PacketizerConfig, RTP_FIXED_HEADER_LEN, RtpPacket};
 use crate::time::{Instant, SequenceExtender};
 pub use record::{LEG_LOCAL, LEG_REMOTE, RecordStream, RecordTarget};
 use rtcp::SessionRtcp;
@@ -492,6 +492,9 @@ impl MediaSession {
             clock_rate,
             default_bps,
         )?;
+        // An RTP header (no CSRCs, no extension) and the largest payload: one frame from the
+        // encoder, or a telephone-event (4 bytes, RFC 4733 §2.3).
+        let datagram_len = RTP_FIXED_HEADER_LEN + encoder.max_payload_len(frame_samples).max(4);
         Ok(MediaSession {
             payload_type,
             clock_rate,
@@ -534,7 +537,7 @@ impl MediaSession {
             capture_buf: vec![0; frame_samples],
             capture_len: 0,
             sent_first: false,
-            transmit: TransmitQueue::new(TRANSMIT_CAPACITY),
+            transmit: TransmitQueue::new(TRANSMIT_CAPACITY, datagram_len),
             rtcp,
             events: VecDeque::with_capacity(EVENT_CAPACITY),
             stats: SessionStats::default(),

@@ -3,10 +3,12 @@
 /// Largest datagram the ring holds: a typical Ethernet MTU payload.
 pub(crate) const MAX_DATAGRAM: usize = 1500;
 
-/// Fixed slots of [`MAX_DATAGRAM`] bytes; when all are full the oldest is dropped.
+/// Fixed slots of one size (at most [`MAX_DATAGRAM`] bytes) in one allocation; when all are
+/// full the oldest is dropped.
 #[derive(Debug)]
 pub(crate) struct TransmitQueue {
-    slots: Vec<[u8; MAX_DATAGRAM]>,
+    buf: Vec<u8>,
+    slot_len: usize,
     lens: Vec<usize>,
     head: usize,
     len: usize,
@@ -15,10 +17,15 @@ pub(crate) struct TransmitQueue {
 }
 
 impl TransmitQueue {
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// Room for `capacity` datagrams of up to `slot_len` bytes (capped at [`MAX_DATAGRAM`]):
+    /// a session sizes slots to its largest packet, so a PCMU session holds 32 slots of 172
+    /// bytes rather than of 1500.
+    pub(crate) fn new(capacity: usize, slot_len: usize) -> Self {
         let capacity = capacity.max(1);
+        let slot_len = slot_len.clamp(1, MAX_DATAGRAM);
         TransmitQueue {
-            slots: vec![[0u8; MAX_DATAGRAM]; capacity],
+            buf: vec![0u8; capacity * slot_len],
+            slot_len,
             lens: vec![0; capacity],
             head: 0,
             len: 0,
@@ -28,18 +35,19 @@ impl TransmitQueue {
 
     /// The buffer the next datagram is written into; [`TransmitQueue::commit`] keeps it.
     pub(crate) fn slot(&mut self) -> &mut [u8] {
-        if self.len == self.slots.len() {
-            self.head = (self.head + 1) % self.slots.len();
+        if self.len == self.capacity() {
+            self.head = (self.head + 1) % self.capacity();
             self.len -= 1;
             self.dropped += 1;
         }
-        let tail = (self.head + self.len) % self.slots.len();
-        &mut self.slots[tail][..]
+        let tail = (self.head + self.len) % self.capacity();
+        let at = tail * self.slot_len;
+        &mut self.buf[at..at + self.slot_len]
     }
 
     /// Keeps the first `len` bytes written into the last [`TransmitQueue::slot`].
     pub(crate) fn commit(&mut self, len: usize) {
-        let tail = (self.head + self.len) % self.slots.len();
+        let tail = (self.head + self.len) % self.capacity();
         self.lens[tail] = len;
         self.len += 1;
     }
@@ -49,10 +57,15 @@ impl TransmitQueue {
         if self.len == 0 {
             return None;
         }
-        let at = self.head;
-        self.head = (self.head + 1) % self.slots.len();
+        let slot = self.head;
+        self.head = (self.head + 1) % self.capacity();
         self.len -= 1;
-        Some(&self.slots[at][..self.lens[at]])
+        let at = slot * self.slot_len;
+        Some(&self.buf[at..at + self.lens[slot]])
+    }
+
+    fn capacity(&self) -> usize {
+        self.lens.len()
     }
 }
 
@@ -62,7 +75,7 @@ mod tests {
 
     #[test]
     fn keeps_order_and_drops_oldest_when_full() {
-        let mut q = TransmitQueue::new(2);
+        let mut q = TransmitQueue::new(2, 4);
         for i in 1..=3u8 {
             q.slot()[0] = i;
             q.commit(1);
