@@ -92,7 +92,7 @@ fn a_warm_conference_ticks_without_allocating() {
     let mut step = |ms: u64, conf: &mut Conference| {
         let now = Instant::from_millis(ms);
         for (id, r) in remotes.iter_mut() {
-            if ms % r.ptime_ms == 0 {
+            if ms.is_multiple_of(r.ptime_ms) {
                 // Talk in odd seconds, so talking starts and stops while counting.
                 let frame = if (ms / 1000) % 2 == 1 {
                     &r.frames[r.sent % r.frames.len()]
@@ -127,7 +127,7 @@ fn a_warm_conference_ticks_without_allocating() {
             r.session.handle_rtcp(now, &wire[..n]).unwrap();
         }
         for (_, r) in remotes.iter_mut() {
-            if ms % r.ptime_ms == 0 {
+            if ms.is_multiple_of(r.ptime_ms) {
                 let _ = r.session.pull_playout(now);
             }
             r.session.handle_timeout(now);

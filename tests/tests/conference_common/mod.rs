@@ -155,7 +155,9 @@ impl Room {
     }
 
     fn due(&self, every: Duration) -> bool {
-        self.now.as_micros() % every.as_micros() as u64 == 0
+        self.now
+            .as_micros()
+            .is_multiple_of(every.as_micros() as u64)
     }
 
     fn step(&mut self) {
@@ -218,7 +220,11 @@ impl Room {
             }
             peer.session.handle_timeout(now);
             while peer.session.poll_event().is_some() {}
-            if self.now.as_micros() % peer.ptime.as_micros() as u64 == 0 {
+            if self
+                .now
+                .as_micros()
+                .is_multiple_of(peer.ptime.as_micros() as u64)
+            {
                 let heard = peer.session.pull_playout(now).samples().to_vec();
                 peer.heard.extend_from_slice(&heard);
             }
