@@ -10,9 +10,11 @@
 //! clocks and passes `now` to every call.
 
 mod dtmf;
+mod event;
 mod prompts;
 mod record;
 mod rtcp;
+mod send;
 mod transmit;
 
 use core::time::Duration;
@@ -21,18 +23,19 @@ use std::collections::VecDeque;
 use crate::codec::opus::OpusConfig;
 use crate::codec::{self, Codec, Encoder};
 use crate::dtmf::{
-    Collected, Digit, DigitCollector, DigitSource, DtmfDetector, ReceiverConfig, SenderConfig,
+    DigitCollector, DigitSource, DtmfDetector, ReceiverConfig, SenderConfig,
     TelephoneEventReceiver, TelephoneEventSender, event::MAX_VOLUME,
 };
-use crate::error::{Error, FrameError, Result, RtpError};
+use crate::error::{Error, Result, RtpError};
 use crate::frame::{AudioFrame, samples_in};
-use crate::ivr::{PlayAndCollect, PlayCollectResult};
+use crate::ivr::PlayAndCollect;
 use crate::jitter::{Insert, JitterBuffer, JitterConfig, JitterStats, PacketKind};
-use crate::playback::{PlaybackEvent, Player};
+use crate::playback::Player;
 use crate::quality::{CodecImpairment, EModelInput, LossPattern};
-use crate::record::{RecordLimit, Recorder, RecordingSummary};
+use crate::record::Recorder;
 use crate::rtp::{Packetizer, PacketizerConfig, RTP_FIXED_HEADER_LEN, RtpPacket};
 use crate::time::{Instant, SequenceExtender};
+pub use event::{Event, QualityReport, SessionStats};
 pub use record::{LEG_LOCAL, LEG_REMOTE, RecordStream, RecordTarget};
 use rtcp::SessionRtcp;
 pub use rtcp::{RtcpConfig, RtcpStats};
@@ -173,171 +176,6 @@ impl SessionConfig {
             detect_inband_dtmf: false,
             dtmf: DtmfSendConfig::default(),
         }
-    }
-}
-
-/// An estimate of the call's quality as heard here, by the ITU-T G.107 E-model.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct QualityReport {
-    /// Transmission rating R (93.2 for a perfect narrowband call; below 50 nearly all
-    /// users are dissatisfied).
-    pub r: f64,
-    /// Mean opinion score estimated from R, 1 to 4.5.
-    pub mos: f64,
-    /// Packets lost in the period, in percent (by sequence number).
-    pub packet_loss_percent: f64,
-    /// G.107's burst ratio of those losses: 1 for random loss, above 1 for bursts.
-    pub burst_ratio: f64,
-    /// Mouth-to-ear delay the estimate assumes: half the RTCP round trip (0 before one is
-    /// measured), one packet time of packetisation and the jitter buffer's delay.
-    pub one_way_delay: Duration,
-    /// The jitter buffer's share of it.
-    pub jitter_buffer_delay: Duration,
-    /// Packets the period covers.
-    pub packets: u64,
-}
-
-/// Something that happened in a session, drained with [`MediaSession::poll_event`].
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Event {
-    /// The first valid RTP packet arrived from this synchronisation source.
-    RemoteSourceStarted {
-        /// The sender's SSRC.
-        ssrc: u32,
-    },
-    /// The sender's SSRC changed; receive state was reset for the new source.
-    RemoteSourceChanged {
-        /// The SSRC heard before.
-        old: u32,
-        /// The SSRC heard now.
-        new: u32,
-    },
-    /// No valid RTP arrived for the configured timeout.
-    RtpTimeout {
-        /// How long the session has been without RTP.
-        silent_for: Duration,
-    },
-    /// RTP arrived again after an [`Event::RtpTimeout`].
-    RtpResumed,
-    /// The remote source left the session with an RTCP BYE (RFC 3550 §6.6).
-    RemoteBye {
-        /// The SSRC that left.
-        ssrc: u32,
-        /// The reason it gave, if any.
-        reason: Option<String>,
-    },
-    /// The periodic call-quality estimate for the packets received since the last one.
-    Quality(QualityReport),
-    /// An RFC 4733 telephone-event began (its end comes as [`Event::Dtmf`]).
-    DtmfStarted {
-        /// The key.
-        digit: Digit,
-    },
-    /// A DTMF digit ended: from a telephone-event, from the in-band detector, or given by
-    /// the host with [`MediaSession::push_signalled_digit`].
-    Dtmf {
-        /// The key.
-        digit: Digit,
-        /// How long it lasted, in ms (0 for signalled digits).
-        duration_ms: u64,
-        /// Where it came from.
-        source: DigitSource,
-    },
-    /// A digit collection started with [`MediaSession::collect_digits`] ended.
-    DigitsCollected(Collected),
-    /// A prompt from [`MediaSession::play_prompt`] or [`MediaSession::enqueue_prompt`]
-    /// started, finished or was interrupted.
-    Playback(PlaybackEvent),
-    /// A play-and-collect started with [`MediaSession::play_and_collect`] ended.
-    PlayCollectDone(PlayCollectResult),
-    /// The recording reached a limit: it is complete up to it and records no more; collect
-    /// it with [`MediaSession::stop_recording`].
-    RecordingLimitReached {
-        /// Which limit.
-        limit: RecordLimit,
-        /// The recording at that point.
-        summary: RecordingSummary,
-    },
-    /// The recording's target failed: the file holds what was written up to its last
-    /// checkpoint, and nothing more is recorded.
-    RecordingFailed {
-        /// What went wrong.
-        message: String,
-    },
-}
-
-impl Event {
-    /// A stable snake_case name for the event kind, used by the bindings and the server.
-    pub const fn name(&self) -> &'static str {
-        match self {
-            Event::RemoteSourceStarted { .. } => "remote_source_started",
-            Event::RemoteSourceChanged { .. } => "remote_source_changed",
-            Event::RtpTimeout { .. } => "rtp_timeout",
-            Event::RtpResumed => "rtp_resumed",
-            Event::RemoteBye { .. } => "remote_bye",
-            Event::Quality(_) => "quality",
-            Event::DtmfStarted { .. } => "dtmf_started",
-            Event::Dtmf { .. } => "dtmf",
-            Event::DigitsCollected(_) => "digits_collected",
-            Event::Playback(PlaybackEvent::Started { .. }) => "playback_started",
-            Event::Playback(PlaybackEvent::Finished { .. }) => "playback_finished",
-            Event::Playback(PlaybackEvent::Interrupted { .. }) => "playback_interrupted",
-            Event::PlayCollectDone(_) => "play_collect_done",
-            Event::RecordingLimitReached { .. } => "recording_limit_reached",
-            Event::RecordingFailed { .. } => "recording_failed",
-        }
-    }
-}
-
-/// Counters kept by a session.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct SessionStats {
-    /// Valid RTP packets accepted.
-    pub packets_received: u64,
-    /// Payload bytes in accepted packets.
-    pub bytes_received: u64,
-    /// Datagrams rejected: malformed, wrong payload type or oversized.
-    pub packets_rejected: u64,
-    /// Packets dropped because they were duplicates or arrived after their audio's turn
-    /// to play had passed.
-    pub packets_late: u64,
-    /// Packets the sender's sequence numbers show were never received.
-    pub packets_lost: u64,
-    /// RTP packets produced for sending.
-    pub packets_sent: u64,
-    /// Payload bytes in packets produced.
-    pub bytes_sent: u64,
-    /// Outgoing packets dropped because the host did not drain them in time.
-    pub packets_send_dropped: u64,
-    /// Times playout ran out of received packets while playing.
-    pub playout_underruns: u64,
-    /// Received samples dropped (whole packets, or packets the full jitter buffer pushed
-    /// out) to keep the delay bounded.
-    pub playout_samples_dropped: u64,
-    /// Events dropped because the host did not drain them in time.
-    pub events_dropped: u64,
-}
-
-impl SessionStats {
-    /// Every counter with its field name, in declaration order, for hosts that build
-    /// dictionaries or JSON objects without naming each field again.
-    pub fn fields(&self) -> [(&'static str, u64); 11] {
-        [
-            ("packets_received", self.packets_received),
-            ("bytes_received", self.bytes_received),
-            ("packets_rejected", self.packets_rejected),
-            ("packets_late", self.packets_late),
-            ("packets_lost", self.packets_lost),
-            ("packets_sent", self.packets_sent),
-            ("bytes_sent", self.bytes_sent),
-            ("packets_send_dropped", self.packets_send_dropped),
-            ("playout_underruns", self.playout_underruns),
-            ("playout_samples_dropped", self.playout_samples_dropped),
-            ("events_dropped", self.events_dropped),
-        ]
     }
 }
 
@@ -688,137 +526,6 @@ impl MediaSession {
             self.next_quality_at = self.config.quality_interval.map(|i| now + i);
         }
         Ok(())
-    }
-
-    /// Takes captured audio (any length) at the session's rate, mono; every full ptime
-    /// frame is encoded and queued for [`MediaSession::poll_transmit`].
-    pub fn push_capture(&mut self, now: Instant, frame: &AudioFrame) -> Result<()> {
-        let expected_rate = self.encoder.sample_rate();
-        if frame.sample_rate() != expected_rate {
-            return Err(FrameError::SampleRateMismatch {
-                got: frame.sample_rate(),
-                expected: expected_rate,
-            }
-            .into());
-        }
-        if frame.channels() != 1 {
-            return Err(FrameError::ChannelMismatch {
-                got: frame.channels(),
-                expected: 1,
-            }
-            .into());
-        }
-        let mut input = frame.samples();
-        while !input.is_empty() {
-            let n = (self.frame_samples - self.capture_len).min(input.len());
-            self.capture_buf[self.capture_len..self.capture_len + n].copy_from_slice(&input[..n]);
-            self.capture_len += n;
-            input = &input[n..];
-            if self.capture_len == self.frame_samples {
-                self.capture_len = 0;
-                self.send_frame(now)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn send_frame(&mut self, now: Instant) -> Result<()> {
-        if self.send_telephone_event(now)? {
-            return Ok(());
-        }
-        self.mix_prompts(now);
-        self.record_sent(now);
-        let len = self
-            .encoder
-            .encode(&self.capture_buf, &mut self.encode_buf)?;
-        self.send_payload(now, len)
-    }
-
-    /// Sends one ptime frame that was encoded elsewhere with this session's codec, rate and
-    /// ptime (a conference encodes the mix that many participants hear once and gives each
-    /// their copy), in place of captured audio. RFC 4733 events being sent take its place;
-    /// prompts and the recording's local leg do not see it. Fails for an empty payload or
-    /// one larger than the codec's largest frame.
-    pub fn send_encoded(&mut self, now: Instant, payload: &[u8]) -> Result<()> {
-        if payload.is_empty() || payload.len() > self.encode_buf.len() {
-            return Err(Error::InvalidArgument(format!(
-                "an encoded frame of {} bytes does not fit this session's codec ({} bytes at \
-                 most, and not empty)",
-                payload.len(),
-                self.encode_buf.len()
-            )));
-        }
-        if self.send_telephone_event(now)? {
-            return Ok(());
-        }
-        self.encode_buf[..payload.len()].copy_from_slice(payload);
-        self.send_payload(now, payload.len())
-    }
-
-    /// Sends a telephone-event packet (or holds the audio back between an event's packets)
-    /// in place of this frame; returns whether the frame's audio is to be left out.
-    fn send_telephone_event(&mut self, now: Instant) -> Result<bool> {
-        let ticks = self.frame_ticks();
-        // A telephone-event packet goes out in place of this frame's audio (RFC 4733 §2.5.1).
-        if let (Some(sender), Some(pt)) = (
-            self.event_sender.as_mut(),
-            self.config.telephone_event_payload_type,
-        ) {
-            let audio_ts = self.packetizer.next_timestamp();
-            if let Some(event) = sender.poll(audio_ts) {
-                let slot = self.transmit.slot();
-                let written = self.packetizer.packetize_other(
-                    pt,
-                    event.timestamp,
-                    &event.payload,
-                    event.marker,
-                    slot,
-                )?;
-                self.transmit.commit(written);
-                self.packetizer.skip(ticks);
-                self.rtcp
-                    .on_rtp_sent(now, event.payload.len(), self.packetizer.next_timestamp());
-                self.stats.packets_sent += 1;
-                self.stats.bytes_sent += event.payload.len() as u64;
-                return Ok(true);
-            }
-            if sender.is_active() {
-                // Between an event's packets: still no audio.
-                self.packetizer.skip(ticks);
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
-    /// RTP clock ticks of one ptime frame.
-    fn frame_ticks(&self) -> u32 {
-        (self.frame_samples as u64 * u64::from(self.clock_rate)
-            / u64::from(self.encoder.sample_rate())) as u32
-    }
-
-    /// Packetizes and queues the first `len` bytes of `encode_buf`.
-    fn send_payload(&mut self, now: Instant, len: usize) -> Result<()> {
-        let ticks = self.frame_ticks();
-        // RFC 3551 §4.1: the marker bit flags the first packet of a talkspurt.
-        let marker = !self.sent_first;
-        let slot = self.transmit.slot();
-        let written = self
-            .packetizer
-            .packetize(&self.encode_buf[..len], ticks, marker, slot)?;
-        self.transmit.commit(written);
-        self.rtcp
-            .on_rtp_sent(now, len, self.packetizer.next_timestamp());
-        self.sent_first = true;
-        self.stats.packets_sent += 1;
-        self.stats.bytes_sent += len as u64;
-        Ok(())
-    }
-
-    /// The next datagram to send, oldest first; `None` when there is nothing to send.
-    #[must_use]
-    pub fn poll_transmit(&mut self, _now: Instant) -> Option<&[u8]> {
-        self.transmit.pop()
     }
 
     /// One ptime frame of received audio for the speaker: decoded, concealed where packets

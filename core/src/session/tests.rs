@@ -1,6 +1,7 @@
 use super::*;
 use crate::codec::g711::{linear_to_ulaw, ulaw_to_linear};
 use crate::dtmf::CollectConfig;
+use crate::dtmf::Digit;
 use crate::rtp::RtpHeader;
 
 fn ms(n: u64) -> Instant {

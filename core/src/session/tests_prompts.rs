@@ -1,8 +1,9 @@
 use super::tests::pcmu_pair as pair;
 use super::*;
 use crate::dtmf::CollectConfig;
+use crate::dtmf::Digit;
 use crate::ivr::{PlayCollectConfig, PlayCollectReason};
-use crate::playback::{InterruptReason, PlayOptions, Prompt};
+use crate::playback::{InterruptReason, PlayOptions, PlaybackEvent, Prompt};
 
 fn tone(ms: usize, amplitude: f32) -> Prompt {
     let samples = (0..ms * 8)

@@ -1,0 +1,140 @@
+//! The send path of a [`MediaSession`]: captured audio framed, prompts laid over it, encoded
+//! (or a frame encoded elsewhere), telephone-events in its place, packetized and queued.
+
+use super::MediaSession;
+use crate::error::{Error, FrameError, Result};
+use crate::frame::AudioFrame;
+use crate::time::Instant;
+
+impl MediaSession {
+    /// Takes captured audio (any length) at the session's rate, mono; every full ptime
+    /// frame is encoded and queued for [`MediaSession::poll_transmit`].
+    pub fn push_capture(&mut self, now: Instant, frame: &AudioFrame) -> Result<()> {
+        let expected_rate = self.encoder.sample_rate();
+        if frame.sample_rate() != expected_rate {
+            return Err(FrameError::SampleRateMismatch {
+                got: frame.sample_rate(),
+                expected: expected_rate,
+            }
+            .into());
+        }
+        if frame.channels() != 1 {
+            return Err(FrameError::ChannelMismatch {
+                got: frame.channels(),
+                expected: 1,
+            }
+            .into());
+        }
+        let mut input = frame.samples();
+        while !input.is_empty() {
+            let n = (self.frame_samples - self.capture_len).min(input.len());
+            self.capture_buf[self.capture_len..self.capture_len + n].copy_from_slice(&input[..n]);
+            self.capture_len += n;
+            input = &input[n..];
+            if self.capture_len == self.frame_samples {
+                self.capture_len = 0;
+                self.send_frame(now)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn send_frame(&mut self, now: Instant) -> Result<()> {
+        if self.send_telephone_event(now)? {
+            return Ok(());
+        }
+        self.mix_prompts(now);
+        self.record_sent(now);
+        let len = self
+            .encoder
+            .encode(&self.capture_buf, &mut self.encode_buf)?;
+        self.send_payload(now, len)
+    }
+
+    /// Sends one ptime frame that was encoded elsewhere with this session's codec, rate and
+    /// ptime (a conference encodes the mix that many participants hear once and gives each
+    /// their copy), in place of captured audio. RFC 4733 events being sent take its place;
+    /// prompts and the recording's local leg do not see it. Fails for an empty payload or
+    /// one larger than the codec's largest frame.
+    pub fn send_encoded(&mut self, now: Instant, payload: &[u8]) -> Result<()> {
+        if payload.is_empty() || payload.len() > self.encode_buf.len() {
+            return Err(Error::InvalidArgument(format!(
+                "an encoded frame of {} bytes does not fit this session's codec ({} bytes at \
+                 most, and not empty)",
+                payload.len(),
+                self.encode_buf.len()
+            )));
+        }
+        if self.send_telephone_event(now)? {
+            return Ok(());
+        }
+        self.encode_buf[..payload.len()].copy_from_slice(payload);
+        self.send_payload(now, payload.len())
+    }
+
+    /// Sends a telephone-event packet (or holds the audio back between an event's packets)
+    /// in place of this frame; returns whether the frame's audio is to be left out.
+    fn send_telephone_event(&mut self, now: Instant) -> Result<bool> {
+        let ticks = self.frame_ticks();
+        // A telephone-event packet goes out in place of this frame's audio (RFC 4733 §2.5.1).
+        if let (Some(sender), Some(pt)) = (
+            self.event_sender.as_mut(),
+            self.config.telephone_event_payload_type,
+        ) {
+            let audio_ts = self.packetizer.next_timestamp();
+            if let Some(event) = sender.poll(audio_ts) {
+                let slot = self.transmit.slot();
+                let written = self.packetizer.packetize_other(
+                    pt,
+                    event.timestamp,
+                    &event.payload,
+                    event.marker,
+                    slot,
+                )?;
+                self.transmit.commit(written);
+                self.packetizer.skip(ticks);
+                self.rtcp
+                    .on_rtp_sent(now, event.payload.len(), self.packetizer.next_timestamp());
+                self.stats.packets_sent += 1;
+                self.stats.bytes_sent += event.payload.len() as u64;
+                return Ok(true);
+            }
+            if sender.is_active() {
+                // Between an event's packets: still no audio.
+                self.packetizer.skip(ticks);
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// RTP clock ticks of one ptime frame.
+    fn frame_ticks(&self) -> u32 {
+        (self.frame_samples as u64 * u64::from(self.clock_rate)
+            / u64::from(self.encoder.sample_rate())) as u32
+    }
+
+    /// Packetizes and queues the first `len` bytes of `encode_buf`.
+    fn send_payload(&mut self, now: Instant, len: usize) -> Result<()> {
+        let ticks = self.frame_ticks();
+        // RFC 3551 §4.1: the marker bit flags the first packet of a talkspurt.
+        let marker = !self.sent_first;
+        let slot = self.transmit.slot();
+        let written = self
+            .packetizer
+            .packetize(&self.encode_buf[..len], ticks, marker, slot)?;
+        self.transmit.commit(written);
+        self.rtcp
+            .on_rtp_sent(now, len, self.packetizer.next_timestamp());
+        self.sent_first = true;
+        self.stats.packets_sent += 1;
+        self.stats.bytes_sent += len as u64;
+        Ok(())
+    }
+
+    /// The next datagram to send, oldest first; `None` when there is nothing to send.
+    #[must_use]
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<&[u8]> {
+        self.transmit.pop()
+    }
+}
