@@ -357,6 +357,10 @@ fn energy(x: &[i16]) -> f64 {
 
 /// The normalized correlation of `prompt` with `heard` at the frame-aligned lag where they
 /// match best (prompts start on a frame boundary), and that lag.
+/// The tests that run a call in real time take turns: on a 2-core machine two servers and
+/// their peers ticking at once make each other late, and a late shard skips frames.
+static REAL_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn best_frame_alignment(prompt: &[i16], heard: &[i16]) -> (usize, f64) {
     let mut best = (0, 0.0);
     let mut lag = 0;
@@ -377,6 +381,41 @@ fn best_frame_alignment(prompt: &[i16], heard: &[i16]) -> (usize, f64) {
     best
 }
 
+/// Normalised correlation of `piece` with `heard` at `lag`.
+fn correlation_at(piece: &[i16], heard: &[i16], lag: usize) -> f64 {
+    let b = &heard[lag..lag + piece.len()];
+    let dot: f64 = piece
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| f64::from(x) * f64::from(y))
+        .sum();
+    dot / (energy(piece) * energy(b)).sqrt().max(1.0)
+}
+
+/// The median, over the prompt's voiced 400 ms pieces, of each piece's best correlation with
+/// `heard` (searched a frame at a time, then sample by sample around the best frame).
+fn median_piece_correlation(prompt: &[i16], heard: &[i16]) -> f64 {
+    const PIECE: usize = 3200;
+    let mut best_of_pieces = Vec::new();
+    for piece in prompt.chunks_exact(PIECE) {
+        if energy(piece) < 1e9 || heard.len() < PIECE {
+            continue; // a pause in the speech says nothing about alignment
+        }
+        let last = heard.len() - PIECE;
+        let coarse = (0..=last)
+            .step_by(FRAME)
+            .map(|lag| (lag, correlation_at(piece, heard, lag)))
+            .fold((0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
+        let fine = (coarse.0.saturating_sub(FRAME)..=(coarse.0 + FRAME).min(last))
+            .map(|lag| correlation_at(piece, heard, lag))
+            .fold(coarse.1, f64::max);
+        best_of_pieces.push(fine);
+    }
+    assert!(!best_of_pieces.is_empty(), "the prompt has no voiced piece");
+    best_of_pieces.sort_by(f64::total_cmp);
+    best_of_pieces[best_of_pieces.len() / 2]
+}
+
 fn soxi(path: &Path, flag: &str) -> String {
     let path = path.to_str().expect("utf-8 path");
     let out = run("soxi", &[flag, path], &[], "sox");
@@ -385,6 +424,7 @@ fn soxi(path: &Path, flag: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_prompt_reaches_the_peer_and_its_digits_come_back_as_events() {
+    let _one_at_a_time = REAL_TIME.lock().await;
     let server = Server::start().await;
     let prompt = write_prompt(&server.media(), "welcome.wav");
     let mut peer = Peer::new(11).await;
@@ -493,6 +533,7 @@ async fn a_prompt_reaches_the_peer_and_its_digits_come_back_as_events() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_call_is_recorded_in_stereo_and_downloaded() {
+    let _one_at_a_time = REAL_TIME.lock().await;
     let mut server = Server::start().await;
     let prompt = write_prompt(&server.media(), "welcome.wav");
     let mut peer = Peer::new(21).await;
@@ -594,10 +635,12 @@ async fn a_call_is_recorded_in_stereo_and_downloaded() {
         rms(&left) > 2000.0,
         "the peer's tone is missing on the left"
     );
-    let (_, correlation) = best_frame_alignment(&prompt[..prompt.len().min(right.len())], &right);
+    // Piece by piece: under load a shard may fall behind and the recording's timeline then
+    // holds a short gap, after which the prompt continues a few samples later.
+    let correlation = median_piece_correlation(&prompt, &right);
     assert!(
         correlation > 0.9,
-        "the right channel correlates {correlation:.3} with the prompt"
+        "the right channel correlates {correlation:.3} with the prompt (median of its pieces)"
     );
 
     // Deleting an endpoint completes its recording (Ogg Opus here).
