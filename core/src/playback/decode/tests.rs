@@ -321,12 +321,12 @@ fn broken_and_foreign_files_give_errors_that_say_what_is_wrong() {
         decode(&huge, 8000, 1).unwrap_err().to_string(),
         "truncated WAV prompt: the data chunk claims 4294967280 bytes; 1600 are present"
     );
-    // ffmpeg's and sox's "length unknown" placeholders read to the end.
-    for placeholder in [u32::MAX, 0x7fff_f000] {
+    // ffmpeg's and sox's "length unknown" markers read to the end.
+    for marker in [u32::MAX, 0x7fff_f000] {
         let mut piped = good.clone();
-        let riff = placeholder.saturating_add(36);
+        let riff = marker.saturating_add(36);
         piped[4..8].copy_from_slice(&riff.to_le_bytes());
-        piped[40..44].copy_from_slice(&placeholder.to_le_bytes());
+        piped[40..44].copy_from_slice(&marker.to_le_bytes());
         assert_eq!(decode(&piped, 8000, 1).unwrap().frames(), 800);
     }
     // A RIFF length that ends before the data (a common writer mistake) is not held against

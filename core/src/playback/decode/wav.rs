@@ -22,7 +22,7 @@ pub(super) const DECODED_TAGS: [u16; 4] = [1, 3, ALAW, MULAW];
 pub(super) struct WavLayout {
     /// The format tag of the `fmt ` chunk, the sub-format's for `WAVE_FORMAT_EXTENSIBLE`.
     pub format_tag: u16,
-    /// The data chunk's length, when it states one (not a placeholder for "to the end").
+    /// The data chunk's length, when it states one (not a marker meaning "to the end").
     pub data_len: Option<u32>,
     /// Where a 16-byte `fmt ` chunk of mu-law or A-law starts: symphonia reads those only
     /// with the 18-byte `WAVEFORMATEX` form (with `cbSize`), which ffmpeg and sox write but
@@ -119,8 +119,8 @@ pub(super) fn scan(bytes: &[u8]) -> Result<WavLayout, PlaybackError> {
 }
 
 /// `bytes` rewritten where symphonia would misread them, or `None` when it reads them as
-/// they are: a 16-byte mu-law or A-law `fmt ` chunk grows a zero `cbSize`; a data chunk of
-/// placeholder length gets the length of the whole frames present (symphonia would
+/// they are: a 16-byte mu-law or A-law `fmt ` chunk grows a zero `cbSize`; a data chunk whose
+/// length is a "length unknown" marker gets the length of the whole frames present (symphonia would
 /// otherwise fail on the partial packet at the end of the file); and the RIFF length is set
 /// to the file's when it does not reach the end of the data chunk (symphonia refuses a
 /// chunk that overruns its parent; writers that get the RIFF length wrong are common).
