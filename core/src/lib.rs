@@ -63,6 +63,7 @@ pub mod session;
 pub mod time;
 pub mod tones;
 pub mod transcode;
+pub mod voice;
 
 pub use codec::{Codec, CodecInfo, Decoder, Encoder, new_decoder, new_encoder, new_packet_encoder};
 pub use error::{CodecError, Error, FrameError, Result, RtcpError, RtpError};
