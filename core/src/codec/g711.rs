@@ -182,6 +182,17 @@ impl G711 {
             plc: WaveformPlc::new(8000, channels).ok(),
         }
     }
+
+    /// A coder that only encodes: without the concealment history a decoder keeps (about
+    /// 2.5 KiB at one channel), which matters when a server holds thousands. Used as a
+    /// decoder it conceals with silence.
+    pub fn encoder(law: Law, channels: u16) -> Self {
+        G711 {
+            law,
+            channels,
+            plc: None,
+        }
+    }
 }
 
 impl CodecInfo for G711 {

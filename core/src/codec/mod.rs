@@ -185,8 +185,8 @@ pub trait Decoder: CodecInfo + Send {
 pub fn new_encoder(codec: Codec, sample_rate: u32, channels: u16) -> Result<Box<dyn Encoder>> {
     check_config(codec, sample_rate, channels)?;
     Ok(match codec {
-        Codec::Pcmu => Box::new(g711::G711::new(g711::Law::Mu, channels)),
-        Codec::Pcma => Box::new(g711::G711::new(g711::Law::A, channels)),
+        Codec::Pcmu => Box::new(g711::G711::encoder(g711::Law::Mu, channels)),
+        Codec::Pcma => Box::new(g711::G711::encoder(g711::Law::A, channels)),
         Codec::G722 => Box::new(g722::G722Encoder::new()),
         Codec::Opus => Box::new(opus::OpusEncoder::new(
             sample_rate,

@@ -2,9 +2,17 @@
 //!
 //! Keyed by the RTP timestamp extended to 64 bits, so reordering, duplicates and wrap are
 //! all a matter of where a timestamp sorts. The store is bounded both ways: a fixed number
-//! of packets, each of at most a fixed payload size, all allocated at construction; when it
-//! is full the packet nearest playout gives way to the newcomer (a buffer that far behind
-//! has to catch up, and the newest audio is what the listener needs next).
+//! of packets, each of at most a fixed payload size; when it is full the packet nearest
+//! playout gives way to the newcomer (a buffer that far behind has to catch up, and the
+//! newest audio is what the listener needs next).
+//!
+//! A slot's payload room is allocated the first time the slot is used, a quarter larger than
+//! the packet that needs it, and kept; it grows (up to the maximum) only for a packet larger
+//! than any that slot has held. Free slots are reused most recently freed first, so a stream
+//! with a steady delay keeps using the same few slots: after its first packets it allocates
+//! nothing, and a PCMU stream with 20 ms packets holds a few hundred bytes of payload room
+//! rather than room for 64 packets of 120 ms (61 KiB). The bound stays `capacity` times
+//! `max_payload`.
 
 use crate::error::{Result, RtpError};
 use crate::time::Instant;
@@ -66,7 +74,7 @@ pub struct PacketStore {
 
 impl PacketStore {
     /// A store for up to `capacity` packets of up to `max_payload` bytes each (both at
-    /// least 1), allocated here once.
+    /// least 1). The slots are allocated here; their payload room when first used.
     pub fn new(capacity: usize, max_payload: usize) -> Result<Self> {
         if capacity == 0 || max_payload == 0 {
             return Err(crate::Error::InvalidArgument(format!(
@@ -81,7 +89,7 @@ impl PacketStore {
             arrival: Instant::ZERO,
             comfort_noise: false,
             len: 0,
-            payload: vec![0; max_payload],
+            payload: Vec::new(),
         };
         Ok(PacketStore {
             slots: vec![slot; capacity],
@@ -158,6 +166,11 @@ impl PacketStore {
         slot.arrival = packet.arrival;
         slot.comfort_noise = packet.comfort_noise;
         slot.len = packet.payload.len();
+        if slot.payload.len() < slot.len {
+            // Checked against max_payload by insert; a little spare for variable bit rates.
+            let room = (slot.len + slot.len / 4).min(self.max_payload);
+            slot.payload.resize(room, 0);
+        }
         slot.payload[..slot.len].copy_from_slice(packet.payload);
     }
 
