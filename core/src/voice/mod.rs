@@ -22,10 +22,15 @@ mod sonora_stage;
 #[cfg(test)]
 mod tests_engine;
 pub mod vad;
+pub mod vad_earshot;
 
+pub use comfort::{BackgroundConfig, BackgroundNoise};
 pub use echo::{EchoCanceller, EchoMetrics, SonoraEchoCanceller};
 pub use engine::VoiceProcessor;
 pub use engine_config::{VOICE_RATES, VoiceConfig, VoiceError};
 pub use gain::{GainConfig, GainController, GainMetrics, SonoraGainController};
+pub use level::{FrameLevel, LevelMeter, MeterConfig, NoiseFloor};
 pub use noise::{NoiseLevel, NoiseSuppressor, SonoraNoiseSuppressor};
 pub use sonora_stage::SONORA_RATES;
+pub use vad::{TalkTracker, VadConfig, VadError, VadEvent, VoiceDetector};
+pub use vad_earshot::EarshotVad;
