@@ -229,11 +229,10 @@ impl Conference {
             session,
             group,
             self.groups[group].max_payload(),
-            self.config.sample_rate,
             self.config.tick,
         )?;
         let id = self.mixer.add(options)?;
-        let need = member.max_converted(self.mixer.frame_samples());
+        let need = self.groups[group].max_converted(self.mixer.frame_samples());
         if self.scratch.len() < need {
             self.scratch.resize(need, 0);
         }
@@ -254,7 +253,8 @@ impl Conference {
             let at = self.next_tick.unwrap_or(now);
             let m = &mut self.members[i];
             m.pull_tick(at);
-            if let Err(e) = m.convert_to_mix(self.mixer.input_at_mut(i), &mut self.scratch) {
+            let group = &mut self.groups[m.group];
+            if let Err(e) = m.convert_to_mix(group, self.mixer.input_at_mut(i), &mut self.scratch) {
                 self.fail(Some(id), &e);
             }
         }
@@ -516,14 +516,15 @@ impl Conference {
                 // Left: its last audio was given when it left.
                 continue;
             }
+            let group = &mut self.groups[m.group];
             if self.mixer.wants_input_at(i) {
                 let out = self.mixer.input_at_mut(i);
-                if let Err(e) = m.convert_to_mix(out, &mut self.scratch) {
+                if let Err(e) = m.convert_to_mix(group, out, &mut self.scratch) {
                     let id = self.mixer.id_at(i);
                     push(&mut self.events, &mut self.stats, failed(Some(id), &e));
                 }
             } else {
-                m.skip_mix();
+                m.skip_mix(group);
             }
         }
         self.mixer.mix();
@@ -566,11 +567,14 @@ impl Conference {
     fn send(&mut self, at: Instant) {
         for i in 0..self.members.len() {
             let m = &mut self.members[i];
+            let group = &mut self.groups[m.group];
             let result = match self.mixer.output_at(i) {
-                Hears::Shared => m.hear(None, &self.previous_shared, &mut self.scratch),
-                Hears::Own(mix) => m.hear(Some(mix), &self.previous_shared, &mut self.scratch),
+                Hears::Shared => m.hear(group, None, &self.previous_shared, &mut self.scratch),
+                Hears::Own(mix) => {
+                    m.hear(group, Some(mix), &self.previous_shared, &mut self.scratch)
+                }
                 Hears::Nothing => {
-                    m.hear_nothing();
+                    m.hear_nothing(group);
                     Ok(())
                 }
             };

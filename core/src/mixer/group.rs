@@ -78,6 +78,12 @@ pub(super) struct Group {
     encoder: Coder,
     /// Encoders for members' own mixes, not lent out now.
     spare: Vec<Coder>,
+    /// Converters from the group's rate to the mix rate for members whose audio is mixed,
+    /// and back for members who hear their own mix, not lent out now. A member holds one only
+    /// while it needs it: a room of listeners holds none (each is about 12 KiB).
+    spare_to_mix: Vec<Resampler>,
+    spare_from_mix: Vec<Resampler>,
+    mix_rate: u32,
     stateful: bool,
     /// Whether the last completed frame was encoded.
     encoded_last: bool,
@@ -134,6 +140,13 @@ impl Group {
             spare: (0..spares)
                 .map(|_| Coder::new(&key))
                 .collect::<Result<_>>()?,
+            spare_to_mix: (0..spares)
+                .map(|_| Resampler::new(key.sample_rate, mix_rate, 1))
+                .collect::<Result<_>>()?,
+            spare_from_mix: (0..spares)
+                .map(|_| Resampler::new(mix_rate, key.sample_rate, 1))
+                .collect::<Result<_>>()?,
+            mix_rate,
             encoded_last: false,
             payloads: vec![vec![0; max_payload]; completions],
             payload_len: vec![0; completions],
@@ -180,6 +193,42 @@ impl Group {
     /// Takes back a lent encoder.
     pub(super) fn give_back(&mut self, coder: Coder) {
         self.spare.push(coder);
+    }
+
+    /// Lends a converter to the mix rate (a new one when the pool is empty), reset: the
+    /// borrower primes it with the tick before.
+    pub(super) fn lend_to_mix(&mut self) -> Result<Resampler> {
+        lend_resampler(&mut self.spare_to_mix, self.key.sample_rate, self.mix_rate)
+    }
+
+    /// Lends a converter from the mix rate, reset; see [`Group::lend_to_mix`].
+    pub(super) fn lend_from_mix(&mut self) -> Result<Resampler> {
+        lend_resampler(
+            &mut self.spare_from_mix,
+            self.mix_rate,
+            self.key.sample_rate,
+        )
+    }
+
+    /// Takes back a converter to the mix rate.
+    pub(super) fn give_back_to_mix(&mut self, r: Resampler) {
+        self.spare_to_mix.push(r);
+    }
+
+    /// Takes back a converter from the mix rate.
+    pub(super) fn give_back_from_mix(&mut self, r: Resampler) {
+        self.spare_from_mix.push(r);
+    }
+
+    /// The most samples converting a member's tick (`tick` samples at the group's rate) to
+    /// the mix, or a tick of the mix (`mix_tick` samples) back, can write.
+    pub(super) fn max_converted(&self, mix_tick: usize) -> usize {
+        // The group's own converter goes the same way as the members' from the mix.
+        let to_mix = self
+            .spare_to_mix
+            .first()
+            .map_or(0, |r| r.max_output_len(self.tick));
+        to_mix.max(self.resampler.max_output_len(mix_tick))
     }
 
     /// Frames this tick completes.
@@ -260,4 +309,14 @@ fn prime(
         coder.encode(&history[(newest + i) % history.len()], scratch)?;
     }
     Ok(history.len() as u64)
+}
+
+fn lend_resampler(pool: &mut Vec<Resampler>, from: u32, to: u32) -> Result<Resampler> {
+    match pool.pop() {
+        Some(mut r) => {
+            r.reset();
+            Ok(r)
+        }
+        None => Resampler::new(from, to, 1),
+    }
 }

@@ -27,11 +27,11 @@ pub(super) struct Member {
     /// before.
     native: Vec<i16>,
     current: usize,
-    to_mix: Resampler,
-    /// Whether `to_mix` converted the previous tick (its state follows the stream).
-    to_mix_fed: bool,
-    from_mix: Resampler,
-    from_mix_fed: bool,
+    /// The converter to the mix rate, lent by the group while the member's audio is mixed
+    /// (it converted the previous tick: its state follows the stream).
+    to_mix: Option<Resampler>,
+    /// The converter from the mix rate, lent by the group while the member hears its own mix.
+    from_mix: Option<Resampler>,
     /// Whether the member heard the common mix in the previous tick.
     heard_shared: bool,
     /// This tick's own mix at the member's rate, and whether the member hears it (or
@@ -87,7 +87,6 @@ impl Member {
         session: MediaSession,
         group: usize,
         max_payload: usize,
-        mix_rate: u32,
         tick: Duration,
     ) -> Result<Self> {
         let rate = session.sample_rate();
@@ -102,10 +101,8 @@ impl Member {
             fifo_len: 0,
             native: vec![0; 2 * tick_len],
             current: 0,
-            to_mix: Resampler::new(rate, mix_rate, 1)?,
-            to_mix_fed: false,
-            from_mix: Resampler::new(mix_rate, rate, 1)?,
-            from_mix_fed: false,
+            to_mix: None,
+            from_mix: None,
             heard_shared: false,
             own: vec![0; tick_len],
             hears_own: true,
@@ -119,14 +116,6 @@ impl Member {
             payload,
             session: Some(session),
         })
-    }
-
-    /// The most samples converting one tick to or from the mix (`mix_tick` samples) can
-    /// write: the size of the scratch buffer the conversions are given.
-    pub(super) fn max_converted(&self, mix_tick: usize) -> usize {
-        self.to_mix
-            .max_output_len(self.tick)
-            .max(self.from_mix.max_output_len(mix_tick))
     }
 
     /// Pulls playout until a tick is there and makes it the current tick; `at` is when the
@@ -159,29 +148,40 @@ impl Member {
     }
 
     /// Converts the current tick to the mix rate into `out`; a converter that did not run
-    /// in the previous tick first takes that tick, so its output joins on without a gap.
-    pub(super) fn convert_to_mix(&mut self, out: &mut [i16], scratch: &mut [i16]) -> Result<()> {
+    /// in the previous tick (lent now) first takes that tick, so its output joins on without
+    /// a gap.
+    pub(super) fn convert_to_mix(
+        &mut self,
+        group: &mut Group,
+        out: &mut [i16],
+        scratch: &mut [i16],
+    ) -> Result<()> {
         let t = self.tick;
         let (now, before) = (self.current * t, (self.current ^ 1) * t);
-        if !self.to_mix_fed {
-            self.to_mix.reset();
-            self.to_mix
-                .process(&self.native[before..before + t], scratch)?;
-        }
-        self.to_mix.process(&self.native[now..now + t], out)?;
-        self.to_mix_fed = true;
+        let to_mix = match &mut self.to_mix {
+            Some(r) => r,
+            None => {
+                let r = self.to_mix.insert(group.lend_to_mix()?);
+                r.process(&self.native[before..before + t], scratch)?;
+                r
+            }
+        };
+        to_mix.process(&self.native[now..now + t], out)?;
         Ok(())
     }
 
-    /// The member's audio is not mixed this tick.
-    pub(super) fn skip_mix(&mut self) {
-        self.to_mix_fed = false;
+    /// The member's audio is not mixed this tick: its converter goes back to the group.
+    pub(super) fn skip_mix(&mut self, group: &mut Group) {
+        if let Some(r) = self.to_mix.take() {
+            group.give_back_to_mix(r);
+        }
     }
 
     /// Takes what the member hears this tick: its own mix at the mix rate (`Some`), or the
     /// common mix (`None`); `previous_shared` is the common mix of the previous tick.
     pub(super) fn hear(
         &mut self,
+        group: &mut Group,
         own: Option<&[i16]>,
         previous_shared: &[i16],
         scratch: &mut [i16],
@@ -189,20 +189,23 @@ impl Member {
         match own {
             None => {
                 self.hears_own = false;
-                self.from_mix_fed = false;
+                self.give_back_from_mix(group);
                 self.heard_shared = true;
                 return Ok(());
             }
             Some(mix) => {
-                if !self.from_mix_fed {
-                    self.from_mix.reset();
-                    if self.heard_shared {
-                        // Continue from the common mix it heard: no gap at the switch.
-                        self.from_mix.process(previous_shared, scratch)?;
+                let from_mix = match &mut self.from_mix {
+                    Some(r) => r,
+                    None => {
+                        let r = self.from_mix.insert(group.lend_from_mix()?);
+                        if self.heard_shared {
+                            // Continue from the common mix it heard: no gap at the switch.
+                            r.process(previous_shared, scratch)?;
+                        }
+                        r
                     }
-                }
-                self.from_mix.process(mix, &mut self.own)?;
-                self.from_mix_fed = true;
+                };
+                from_mix.process(mix, &mut self.own)?;
             }
         }
         self.hears_own = true;
@@ -210,18 +213,26 @@ impl Member {
         Ok(())
     }
 
-    /// Gives its encoder back to the group (it left).
+    fn give_back_from_mix(&mut self, group: &mut Group) {
+        if let Some(r) = self.from_mix.take() {
+            group.give_back_from_mix(r);
+        }
+    }
+
+    /// Gives its encoder and converters back to the group (it left).
     pub(super) fn release(&mut self, group: &mut Group) {
         if let Some(e) = self.encoder.take() {
             group.give_back(e);
         }
+        self.skip_mix(group);
+        self.give_back_from_mix(group);
     }
 
     /// Hears silence this tick.
-    pub(super) fn hear_nothing(&mut self) {
+    pub(super) fn hear_nothing(&mut self, group: &mut Group) {
         self.own.fill(0);
         self.hears_own = true;
-        self.from_mix_fed = false;
+        self.give_back_from_mix(group);
         self.heard_shared = false;
     }
 
