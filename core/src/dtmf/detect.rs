@@ -529,8 +529,8 @@ impl DtmfDetector {
             self.active = None;
             self.finish(a);
         }
-        if let Some(digit) = confirmed {
-            if self.active.is_none() {
+        if let Some(digit) = confirmed
+            && self.active.is_none() {
                 let start = self
                     .run_first_end
                     .saturating_sub(self.ms_to_samples(START_OFFSET_MS));
@@ -544,7 +544,6 @@ impl DtmfDetector {
                 self.mute[0] = self.mute[1];
                 self.mute[1] = (start.saturating_sub(guard), end + guard);
             }
-        }
     }
 
     fn finish(&mut self, a: Active) {

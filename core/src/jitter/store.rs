@@ -361,12 +361,11 @@ mod tests {
                     prop_assert!(store.len() <= store.capacity());
                     let stamps: Vec<u64> = store.timestamps().collect();
                     prop_assert!(stamps.windows(2).all(|w| w[0] < w[1]));
-                    if advance {
-                        if let Some(first) = store.first().map(|p| p.timestamp) {
+                    if advance
+                        && let Some(first) = store.first().map(|p| p.timestamp) {
                             playout = Some(first + 1);
                             store.pop_first();
                         }
-                    }
                 }
             }
         }

@@ -508,11 +508,10 @@ proptest! {
                     // G.722 conceals whole pairs.
                     Err(_) => prop_assert!(n > max || (codec == crate::Codec::G722 && n % 2 == 1)),
                 }
-            } else if let Ok(written) = dec.decode(&payload, &mut out) {
-                if written > 0 {
+            } else if let Ok(written) = dec.decode(&payload, &mut out)
+                && written > 0 {
                     concealed = 0;
                 }
-            }
         }
     }
 }
