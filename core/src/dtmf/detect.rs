@@ -530,20 +530,21 @@ impl DtmfDetector {
             self.finish(a);
         }
         if let Some(digit) = confirmed
-            && self.active.is_none() {
-                let start = self
-                    .run_first_end
-                    .saturating_sub(self.ms_to_samples(START_OFFSET_MS));
-                self.active = Some(Active {
-                    digit,
-                    start,
-                    last_end: end,
-                });
-                self.misses = 0;
-                let guard = self.ms_to_samples(MUTE_GUARD_MS);
-                self.mute[0] = self.mute[1];
-                self.mute[1] = (start.saturating_sub(guard), end + guard);
-            }
+            && self.active.is_none()
+        {
+            let start = self
+                .run_first_end
+                .saturating_sub(self.ms_to_samples(START_OFFSET_MS));
+            self.active = Some(Active {
+                digit,
+                start,
+                last_end: end,
+            });
+            self.misses = 0;
+            let guard = self.ms_to_samples(MUTE_GUARD_MS);
+            self.mute[0] = self.mute[1];
+            self.mute[1] = (start.saturating_sub(guard), end + guard);
+        }
     }
 
     fn finish(&mut self, a: Active) {

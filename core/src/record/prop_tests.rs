@@ -152,9 +152,10 @@ fn run(config: RecordConfig, ops: &[Op]) -> Result<(), TestCaseError> {
             Op::Resume(dt) => {
                 model.clock_us += dt * 1000;
                 if let Some(at) = model.paused_at.take().filter(|_| r.is_paused())
-                    && model.skip {
-                        model.skipped_us += model.clock_us - at;
-                    }
+                    && model.skip
+                {
+                    model.skipped_us += model.clock_us - at;
+                }
                 r.resume(now(&model));
             }
             Op::EndLeg(leg, dt) => {

@@ -52,11 +52,12 @@ pub(super) fn decode(
         _ => None,
     };
     if let Some(layout) = wav_layout
-        && !wav::DECODED_TAGS.contains(&layout.format_tag) {
-            return Err(PlaybackError::UnsupportedCodec {
-                codec: wav::codec_name(layout.format_tag),
-            });
-        }
+        && !wav::DECODED_TAGS.contains(&layout.format_tag)
+    {
+        return Err(PlaybackError::UnsupportedCodec {
+            codec: wav::codec_name(layout.format_tag),
+        });
+    }
     let patched;
     let bytes = match wav_layout.and_then(|l| wav::normalized(bytes, &l)) {
         Some(rewritten) => {
