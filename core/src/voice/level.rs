@@ -109,7 +109,7 @@ impl Default for MeterConfig {
 /// use mediacore::voice::{LevelMeter, MeterConfig};
 ///
 /// let mut meter = LevelMeter::new(8000, MeterConfig::default())?;
-/// let sine: Vec<i16> = (0..8000)
+/// let sine: Vec<i16> = (0..16_000) // 2 s: the 300 ms average has settled
 ///     .map(|n| (32767.0 * (n as f64 * 0.1).sin()).round() as i16)
 ///     .collect();
 /// for frame in sine.chunks(160) {
