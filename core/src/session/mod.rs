@@ -221,13 +221,15 @@ pub struct MediaSession {
     cn_payload_type: Option<u8>,
     event_receiver: Option<TelephoneEventReceiver>,
     event_sender: Option<TelephoneEventSender>,
-    detector: Option<DtmfDetector>,
+    /// Boxed: 7.5 KiB that most sessions (no in-band detection) need not carry inline.
+    detector: Option<Box<DtmfDetector>>,
     collector: DigitCollector,
     player: Player,
     ivr: PlayAndCollect,
     /// One frame of prompt audio, allocated once.
     prompt_buf: Vec<i16>,
-    recorder: Option<Recorder<RecordTarget>>,
+    /// Boxed: only a recorded session pays for it.
+    recorder: Option<Box<Recorder<RecordTarget>>>,
     /// The frame sent, for the recording's local leg; allocated once.
     record_frame: AudioFrame,
     loss: LossPattern,
@@ -300,7 +302,7 @@ impl MediaSession {
         };
         config.dtmf.validate()?;
         let detector = if config.detect_inband_dtmf {
-            Some(DtmfDetector::new(sample_rate)?)
+            Some(Box::new(DtmfDetector::new(sample_rate)?))
         } else {
             None
         };

@@ -97,7 +97,7 @@ impl MediaSession {
                 "this session is already recording; stop that recording first".into(),
             ));
         }
-        self.recorder = Some(Recorder::new(target, config, now)?);
+        self.recorder = Some(Box::new(Recorder::new(target, config, now)?));
         Ok(())
     }
 
@@ -127,11 +127,11 @@ impl MediaSession {
 
     /// How much the recording holds so far.
     pub fn recording_duration(&self) -> Option<core::time::Duration> {
-        self.recorder.as_ref().map(Recorder::duration)
+        self.recorder.as_deref().map(Recorder::duration)
     }
 
     fn running_recorder(&mut self) -> Result<&mut Recorder<RecordTarget>> {
-        self.recorder.as_mut().ok_or_else(not_recording)
+        self.recorder.as_deref_mut().ok_or_else(not_recording)
     }
 
     /// Gives the frame just played to the remote party's leg.
@@ -171,7 +171,7 @@ impl MediaSession {
     }
 
     pub(super) fn recording_poll_timeout(&self) -> Option<Instant> {
-        self.recorder.as_ref().and_then(Recorder::poll_timeout)
+        self.recorder.as_deref().and_then(Recorder::poll_timeout)
     }
 
     fn recording_outcome(&mut self, result: core::result::Result<(), RecordError>) {
@@ -180,7 +180,7 @@ impl MediaSession {
                 message: e.to_string(),
             });
         }
-        while let Some(event) = self.recorder.as_mut().and_then(Recorder::poll_event) {
+        while let Some(event) = self.recorder.as_deref_mut().and_then(Recorder::poll_event) {
             let RecordEvent::LimitReached { limit, summary } = event;
             self.push_event(Event::RecordingLimitReached { limit, summary });
         }
