@@ -33,6 +33,12 @@ pub enum Error {
     /// A prompt could not be decoded or played.
     #[error(transparent)]
     Playback(#[from] crate::playback::PlaybackError),
+    /// Voice processing (echo cancellation, noise suppression, gain control).
+    #[error(transparent)]
+    Voice(#[from] crate::voice::VoiceError),
+    /// Voice activity detection, levels, comfort noise.
+    #[error(transparent)]
+    Vad(#[from] crate::voice::VadError),
     /// The API was called with arguments that can never be valid.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

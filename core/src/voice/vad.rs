@@ -86,12 +86,6 @@ pub enum VadError {
     },
 }
 
-impl From<VadError> for crate::Error {
-    fn from(e: VadError) -> Self {
-        crate::Error::InvalidArgument(e.to_string())
-    }
-}
-
 /// A change of talk state, stamped with media time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VadEvent {
