@@ -125,6 +125,21 @@ impl MediaSession {
         Ok(recorder.finish(now)?)
     }
 
+    /// Moves the recording under way to `other`, a session that takes this one's place in
+    /// the same call on the same media timeline (a host rebuilds a session when the codec
+    /// changes). The file goes on without a break: the recorder converts frames of any
+    /// rate to the recording's. Fails, changing nothing, when this session does not record
+    /// or `other` already does.
+    pub fn move_recording_to(&mut self, other: &mut MediaSession) -> Result<()> {
+        if other.recorder.is_some() {
+            return Err(Error::InvalidArgument(
+                "the receiving session is already recording".into(),
+            ));
+        }
+        other.recorder = Some(self.recorder.take().ok_or_else(not_recording)?);
+        Ok(())
+    }
+
     /// How much the recording holds so far.
     pub fn recording_duration(&self) -> Option<core::time::Duration> {
         self.recorder.as_deref().map(Recorder::duration)

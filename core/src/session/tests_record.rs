@@ -128,3 +128,51 @@ fn a_duration_limit_ends_the_recording_with_one_event_and_a_whole_file() {
     assert_eq!(u64::from(reader.duration()), 16_000);
     assert_eq!(summary.duration, core::time::Duration::from_secs(1));
 }
+
+#[test]
+fn a_recording_moved_to_a_replacing_session_goes_on_in_the_same_file() {
+    let (mut a, mut b) = pair();
+    b.start_recording(
+        Instant::ZERO,
+        RecordConfig::new(RecordLayout::Mono, 8000),
+        RecordTarget::memory(),
+    )
+    .unwrap();
+    converse(&mut a, &mut b, 50);
+    let (mut a2, mut c) = pair();
+    let (_, mut busy) = pair();
+    busy.start_recording(
+        Instant::ZERO,
+        RecordConfig::new(RecordLayout::Mono, 8000),
+        RecordTarget::memory(),
+    )
+    .unwrap();
+    assert!(b.move_recording_to(&mut busy).is_err());
+    assert!(b.is_recording(), "a refused move changes nothing");
+    b.move_recording_to(&mut c).unwrap();
+    assert!(!b.is_recording() && c.is_recording());
+    assert!(b.move_recording_to(&mut c).is_err());
+    // The replacing session carries on at the same media time: frames 50 to 99.
+    for i in 50..100 {
+        let now = Instant::from_millis(i as u64 * 20);
+        let tone = sine(8000, 440.0, 8000.0, 160, i * 160);
+        a2.push_capture(now, &AudioFrame::new(tone, 8000, 1).unwrap())
+            .unwrap();
+        while let Some(d) = a2.poll_transmit(now) {
+            let d = d.to_vec();
+            c.handle_rtp(now, &d).unwrap();
+        }
+        let _ = c.pull_playout(now);
+        c.handle_timeout(now);
+    }
+    let (target, summary) = c.stop_recording(Instant::from_millis(2000)).unwrap();
+    assert!(
+        (summary.duration.as_millis() as i64 - 2000).abs() <= 20,
+        "{summary:?}"
+    );
+    let mut reader = hound::WavReader::new(Cursor::new(target.into_bytes().unwrap())).unwrap();
+    let samples: Vec<i16> = reader.samples::<i16>().map(|s| s.unwrap()).collect();
+    // Both halves hold the 440 Hz tone: the first from b, the second from c.
+    assert!(tone_level(&samples[4000..7200], 8000.0, 440.0) > 7000.0);
+    assert!(tone_level(&samples[12_000..15_200], 8000.0, 440.0) > 7000.0);
+}
