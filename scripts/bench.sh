@@ -12,7 +12,7 @@
 #                           opusenc (the bench prints its own table)
 #   scripts/bench.sh playback prompt decoding against ffmpeg, the player's cost per call and
 #                           memory for 1,000 calls on one prompt (the bench prints its table)
-#   scripts/bench.sh mixer  conference cost per 20 ms tick for 10, 100 and 1,000 PCMU
+#   scripts/bench.sh mixer  conference cost per 20 ms tick for 10 to 4,000 PCMU
 #                           participants (3 talking, 16 kHz mix) against the naive N-1 mixer
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,7 +44,7 @@ def cell(us, n):
 
 print("| participants | ours: µs per tick (per participant) | share of one core | naive N-1: µs per tick (per participant) | naive / ours | sessions alone, no mixing: µs per tick (per participant) |")
 print("|---|---|---|---|---|---|")
-for n in [10, 100, 1000]:
+for n in [10, 100, 1000, 2000, 4000]:
     ours, naive, floor = (tick_us(f"{k}_{n}") for k in ("conference", "naive", "sessions"))
     if ours is None:
         continue
