@@ -9,6 +9,8 @@ use tokio::time::Instant as TokioInstant;
 #[derive(Debug, Clone, Copy)]
 pub struct MediaClock {
     origin: TokioInstant,
+    /// Wall-clock time at the origin, since the Unix epoch: the NTP time of RTCP reports.
+    wall: core::time::Duration,
 }
 
 impl MediaClock {
@@ -16,7 +18,15 @@ impl MediaClock {
     pub fn new() -> Self {
         MediaClock {
             origin: TokioInstant::now(),
+            wall: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default(),
         }
+    }
+
+    /// The wall-clock time of the origin as NTP time, for sessions' RTCP sender reports.
+    pub fn ntp_origin(&self) -> mediacore::rtcp::NtpTime {
+        mediacore::rtcp::NtpTime::from_unix(self.wall)
     }
 
     /// The current time as a media instant.

@@ -43,6 +43,10 @@ pub struct Config {
     #[arg(long, env = "MEDIACORE_PROMPT_CACHE_MB", default_value_t = 256,
           value_parser = clap::value_parser!(u64).range(1..=65536))]
     pub prompt_cache_mb: u64,
+    /// An endpoint reports `rtp_timeout` after this many ms without RTP (not on hold);
+    /// 0 never.
+    #[arg(long, env = "MEDIACORE_RTP_TIMEOUT_MS", default_value_t = 30_000)]
+    pub rtp_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -60,6 +64,7 @@ impl Default for Config {
             media_dir: PathBuf::from("./media"),
             recordings_dir: PathBuf::from("./recordings"),
             prompt_cache_mb: 256,
+            rtp_timeout_ms: 30_000,
         }
     }
 }
@@ -71,6 +76,11 @@ impl Config {
             listen,
             ..Config::default()
         }
+    }
+
+    /// How long an endpoint waits for RTP before `rtp_timeout`; `None` never.
+    pub fn rtp_timeout(&self) -> Option<Duration> {
+        (self.rtp_timeout_ms > 0).then(|| Duration::from_millis(self.rtp_timeout_ms))
     }
 
     /// The shard tick period.
@@ -115,6 +125,11 @@ impl PortRange {
     /// RFC 3550 §11: RTP uses an even port and RTCP the next odd one.
     pub fn even_ports(self) -> impl Iterator<Item = u16> {
         (self.first..=self.last).filter(|p| p % 2 == 0)
+    }
+
+    /// The RTP ports of the range whose RTCP port (the next one) is in the range too.
+    pub fn rtp_rtcp_pairs(self) -> impl Iterator<Item = u16> {
+        self.even_ports().filter(move |p| *p < self.last)
     }
 }
 
@@ -195,6 +210,12 @@ mod tests {
             .even_ports()
             .collect();
         assert_eq!(evens, [7002, 7004, 7006]);
+        let pairs: Vec<u16> = "7001-7006"
+            .parse::<PortRange>()
+            .unwrap()
+            .rtp_rtcp_pairs()
+            .collect();
+        assert_eq!(pairs, [7002, 7004], "7006 has no 7007 in the range");
         assert!("9-8".parse::<PortRange>().unwrap_err().contains("empty"));
         assert!("0-8".parse::<PortRange>().unwrap_err().contains("port 0"));
         assert!(

@@ -1,9 +1,11 @@
-//! RTP endpoints: port allocation, the per-endpoint receive task and the registry of
+//! RTP endpoints: port allocation, the per-endpoint receive tasks and the registry of
 //! endpoints that the control API reads and changes.
 //!
-//! An endpoint is one UDP socket from the configured range plus one core session living in
-//! a shard. The socket's receive task stamps each datagram with the server clock and
-//! forwards it to the shard; the shard sends from the same socket (symmetric RTP).
+//! An endpoint is a pair of UDP sockets from the configured range (RTP on an even port,
+//! RTCP on the next one) plus one core session living in a shard. Each socket's receive
+//! task stamps each datagram with the server clock and forwards it to the shard; the shard
+//! sends from the same sockets (symmetric RTP). How an endpoint is described and changed by
+//! SDP is in [`negotiate`].
 
 use core::time::Duration;
 use std::collections::HashMap;
@@ -12,7 +14,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use mediacore::{Codec, MediaSession, SessionConfig};
+use mediacore::rtcp::NtpTime;
+use mediacore::{Codec, MediaSession, RtcpConfig};
 use serde::Serialize;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc::{self, error::TrySendError};
@@ -24,11 +27,16 @@ use crate::config::{Config, PortRange};
 use crate::error::ApiError;
 use crate::events::EventBus;
 use crate::media::{Folder, PromptStore, Recordings};
+use crate::sdp::{MediaPlan, Preferences};
 use crate::server::ServerError;
 use crate::shard::{
     EndpointCounters, EndpointKey, EndpointSnapshot, Inbound, MediaOp, MediaReply, ShardHandle,
-    ShardSession, ShardStats, ShardStatsSnapshot,
+    ShardSession, ShardStats, ShardStatsSnapshot, Wiring,
 };
+
+mod negotiate;
+
+pub use negotiate::{OfferRequest, SdpKind, SdpUpdate};
 
 /// Receive buffer per endpoint; a datagram that fills it entirely may have been truncated
 /// and is dropped (G.711 at 120 ms is 972 bytes with its header).
@@ -39,33 +47,73 @@ const RECV_ERROR_BACKOFF: Duration = Duration::from_millis(1);
 /// A validated request for a new endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointRequest {
-    /// Codec used both ways.
-    pub codec: Codec,
-    /// Where to send RTP; `None` latches to the first valid source.
-    pub remote: Option<SocketAddr>,
-    /// Packet time.
-    pub ptime: Duration,
+    /// How the media is settled.
+    pub media: CreateMedia,
     /// Send back what is received instead of silence.
     pub echo: bool,
 }
 
-/// What an endpoint is: fixed when it is created.
+/// How a new endpoint's media is settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateMedia {
+    /// Given in JSON: one codec both ways.
+    Direct {
+        /// The codec.
+        codec: Codec,
+        /// Its payload type both ways; `None` takes the static one (96 for Opus and L16).
+        payload_type: Option<u8>,
+        /// Packet time.
+        ptime: Duration,
+        /// Where to send RTP; `None` latches to the first valid source.
+        remote: Option<SocketAddr>,
+        /// RTCP on the RTP port (RFC 5761) instead of port + 1.
+        rtcp_mux: bool,
+    },
+    /// Answer a remote offer.
+    Answer {
+        /// The remote offer.
+        offer: String,
+        /// Codecs we accept and the packet time we want.
+        preferences: Preferences,
+    },
+    /// Make an offer; the endpoint waits for the answer.
+    Offer(OfferRequest),
+}
+
+/// What an endpoint is: settled when it is created, changed by SDP updates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EndpointInfo {
     /// The endpoint's id in the API.
     pub id: String,
     /// SDP encoding name of the codec.
     pub codec: &'static str,
-    /// RTP payload type used both ways.
+    /// RTP payload type we receive the codec with (and send it with, unless the remote's
+    /// SDP numbered it otherwise: `send_payload_type`).
     pub payload_type: u8,
+    /// The payload type the remote receives the codec with.
+    pub send_payload_type: u8,
+    /// RFC 4733 telephone-events' payload type (ours), if negotiated.
+    pub telephone_event_payload_type: Option<u8>,
+    /// Sample rate of the endpoint's audio (prompts and recordings).
+    pub sample_rate: u32,
     /// Packet time in milliseconds.
     pub ptime_ms: u64,
     /// Address the RTP socket is bound to.
     pub local_address: IpAddr,
     /// UDP port of the RTP socket.
     pub local_port: u16,
+    /// UDP port of the RTCP socket (RTP port + 1), used unless `rtcp_mux`.
+    pub local_rtcp_port: u16,
     /// Configured destination, if any.
     pub remote: Option<SocketAddr>,
+    /// Where RTCP goes, if given (SDP `a=rtcp`, the port above the RTP one, or muxed).
+    pub remote_rtcp: Option<SocketAddr>,
+    /// Whether RTCP shares the RTP port (RFC 5761).
+    pub rtcp_mux: bool,
+    /// `sendrecv`, `sendonly` (we send only), `recvonly` or `inactive`.
+    pub direction: &'static str,
+    /// Whether our SDP offer waits for its answer.
+    pub awaiting_answer: bool,
     /// Whether the endpoint echoes what it receives (otherwise it sends silence, prompts
     /// and DTMF).
     pub echo: bool,
@@ -84,6 +132,17 @@ pub struct EndpointDescription {
     pub state: EndpointSnapshot,
 }
 
+/// An endpoint and the SDP we wrote for it (an answer or an offer), as creation and SDP
+/// updates answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EndpointSdp {
+    /// The endpoint.
+    #[serde(flatten)]
+    pub info: EndpointInfo,
+    /// Our SDP, or `null` when there is none to send (an answer was taken, or no SDP).
+    pub sdp: Option<String>,
+}
+
 /// Server-wide measurements, as `GET /v1/stats` answers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServerStats {
@@ -98,8 +157,9 @@ pub struct ServerStats {
 struct Entry {
     key: EndpointKey,
     info: EndpointInfo,
-    sample_rate: u32,
-    receiver: JoinHandle<()>,
+    receivers: [JoinHandle<()>; 2],
+    /// SDP state; held across an update so that updates of one endpoint take turns.
+    negotiation: Arc<tokio::sync::Mutex<negotiate::SdpState>>,
 }
 
 /// All endpoints of the server and the shards that drive them.
@@ -109,6 +169,7 @@ pub struct Endpoints {
     clock: MediaClock,
     ports: PortRange,
     bind: IpAddr,
+    rtp_timeout: Option<Duration>,
     next_key: AtomicU64,
     seed_base: u64,
     started: tokio::time::Instant,
@@ -152,6 +213,7 @@ impl Endpoints {
             clock,
             ports: config.rtp_ports,
             bind: config.rtp_bind,
+            rtp_timeout: config.rtp_timeout(),
             next_key: AtomicU64::new(1),
             seed_base: RandomState::new().build_hasher().finish(),
             started: tokio::time::Instant::now(),
@@ -181,7 +243,7 @@ impl Endpoints {
     pub fn sample_rate(&self, id: &str) -> Result<u32, ApiError> {
         self.table()
             .get(id)
-            .map(|e| e.sample_rate)
+            .map(|e| e.info.sample_rate)
             .ok_or_else(|| ApiError::EndpointNotFound(id.to_owned()))
     }
 
@@ -214,42 +276,35 @@ impl Endpoints {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Allocates a port, builds the session, hands it to the least-loaded shard and starts
-    /// the socket's receive task.
-    pub async fn create(&self, request: EndpointRequest) -> Result<EndpointInfo, ApiError> {
+    /// Allocates a port pair, settles the media (from JSON, a remote offer or our offer),
+    /// builds the session, hands it to the least-loaded shard and starts the sockets'
+    /// receive tasks. Returns the endpoint and the SDP we wrote, if any.
+    pub async fn create(&self, request: EndpointRequest) -> Result<EndpointSdp, ApiError> {
         let key = self.next_key.fetch_add(1, Ordering::Relaxed);
         let id = format!("ep-{key}");
-        let session = MediaSession::new(SessionConfig {
-            ptime: request.ptime,
-            seed: self.seed_base ^ key.wrapping_mul(0x9E37_79B9_7F4A_7C15),
-            ..SessionConfig::new(request.codec)
-        })?;
-        let socket = Arc::new(self.bind_port()?);
+        let (socket, rtcp_socket) = self.bind_pair()?;
+        let (socket, rtcp_socket) = (Arc::new(socket), Arc::new(rtcp_socket));
         let local = socket
             .local_addr()
             .map_err(|e| ApiError::Io(format!("cannot read the RTP socket's address: {e}")))?;
-        let info = EndpointInfo {
-            id: id.clone(),
-            codec: session.codec().name(),
-            payload_type: session.payload_type(),
-            ptime_ms: request.ptime.as_millis() as u64,
-            local_address: local.ip(),
-            local_port: local.port(),
-            remote: request.remote,
-            echo: request.echo,
-            shard: 0,
-        };
-        let sample_rate = session.sample_rate();
+        let settled = negotiate::settle_new(&request.media, local, self.session_id(key))?;
+        let session = self.new_session(&settled.state.plan, key, 0)?;
+        let info = settled.state.info(id.clone(), local, request.echo, 0);
         let counters = Arc::new(EndpointCounters::default());
         let driven = ShardSession::new(
-            id.clone(),
             session,
-            socket.clone(),
-            request.remote,
-            request.echo,
-            self.events.clone(),
-            self.recordings.clone(),
-            counters.clone(),
+            Wiring {
+                id: id.clone(),
+                socket: socket.clone(),
+                rtcp_socket: rtcp_socket.clone(),
+                transport: settled.state.transport,
+                rewrite: settled.state.plan.send_rewrite(),
+                echo: request.echo,
+                rtp_timeout: self.rtp_timeout,
+                events: self.events.clone(),
+                recordings: self.recordings.clone(),
+                counters: counters.clone(),
+            },
         )?;
 
         let shard = self.least_loaded_shard();
@@ -262,22 +317,28 @@ impl Endpoints {
             shard.unassign();
             return Err(e);
         }
-        let receiver = tokio::spawn(receive_loop(
-            id.clone(),
-            key,
-            socket,
-            self.clock,
-            shard.inbound(),
-            counters,
-            shard.stats_handle(),
-        ));
+        let receive = |socket: Arc<UdpSocket>, rtcp: bool| {
+            tokio::spawn(receive_loop(
+                Receiver {
+                    id: id.clone(),
+                    key,
+                    rtcp,
+                },
+                socket,
+                self.clock,
+                shard.inbound(),
+                counters.clone(),
+                shard.stats_handle(),
+            ))
+        };
+        let receivers = [receive(socket, false), receive(rtcp_socket, true)];
         self.table().insert(
             id.clone(),
             Entry {
                 key,
                 info: info.clone(),
-                sample_rate,
-                receiver,
+                receivers,
+                negotiation: Arc::new(tokio::sync::Mutex::new(settled.state)),
             },
         );
         info!(
@@ -285,10 +346,84 @@ impl Endpoints {
             codec = info.codec,
             local = %local,
             remote = ?info.remote,
+            direction = info.direction,
+            rtcp_mux = info.rtcp_mux,
             shard = info.shard,
             "endpoint created"
         );
-        Ok(info)
+        Ok(EndpointSdp {
+            info,
+            sdp: settled.sdp,
+        })
+    }
+
+    /// Applies an SDP exchange to endpoint `id`: a remote offer (we answer), the remote's
+    /// answer to our offer, or a new offer of ours. Updates of one endpoint take turns.
+    pub async fn update_sdp(&self, id: &str, update: SdpUpdate) -> Result<EndpointSdp, ApiError> {
+        let (key, shard, negotiation) = self
+            .table()
+            .get(id)
+            .map(|e| (e.key, e.info.shard, e.negotiation.clone()))
+            .ok_or_else(|| ApiError::EndpointNotFound(id.to_owned()))?;
+        let mut state = negotiation.lock().await;
+        let outcome = negotiate::settle_update(&state, update, self.bind)?;
+        if outcome.media_changed {
+            let next = &outcome.state;
+            let session = if next.plan.same_session(&state.plan) {
+                None
+            } else {
+                Some(self.new_session(&next.plan, key, next.local.version)?)
+            };
+            let update = crate::shard::SessionUpdate {
+                session,
+                transport: next.transport,
+                rewrite: next.plan.send_rewrite(),
+            };
+            self.shards[shard]
+                .update(key, update)
+                .await?
+                .ok_or_else(|| ApiError::EndpointNotFound(id.to_owned()))?;
+        }
+        *state = outcome.state;
+        let mut table = self.table();
+        let entry = table
+            .get_mut(id)
+            .ok_or_else(|| ApiError::EndpointNotFound(id.to_owned()))?;
+        let local = SocketAddr::new(entry.info.local_address, entry.info.local_port);
+        entry.info = state.info(id.to_owned(), local, entry.info.echo, entry.info.shard);
+        info!(endpoint = %id, codec = entry.info.codec, direction = entry.info.direction, remote = ?entry.info.remote, awaiting_answer = entry.info.awaiting_answer, "endpoint SDP updated");
+        Ok(EndpointSdp {
+            info: entry.info.clone(),
+            sdp: outcome.sdp,
+        })
+    }
+
+    /// A session for `plan`, seeded per endpoint and per SDP version (a rebuilt session
+    /// gets a new SSRC).
+    fn new_session(
+        &self,
+        plan: &MediaPlan,
+        key: EndpointKey,
+        version: u64,
+    ) -> Result<MediaSession, ApiError> {
+        let seed = self.seed_base
+            ^ key.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ version.wrapping_mul(0xD1B5_4A32_D192_ED03);
+        let mut config = plan.session_config(seed);
+        config.rtcp = Some(RtcpConfig {
+            ntp_origin: self.ntp_origin(),
+            ..RtcpConfig::default()
+        });
+        Ok(MediaSession::new(config)?)
+    }
+
+    fn ntp_origin(&self) -> NtpTime {
+        self.clock.ntp_origin()
+    }
+
+    /// The `o=` session id of endpoint `key`'s SDP.
+    fn session_id(&self, key: EndpointKey) -> u64 {
+        (self.seed_base ^ key) & 0x7FFF_FFFF_FFFF
     }
 
     /// Releases an endpoint and returns its final state.
@@ -297,8 +432,10 @@ impl Endpoints {
             .table()
             .remove(id)
             .ok_or_else(|| ApiError::EndpointNotFound(id.to_owned()))?;
-        entry.receiver.abort();
-        let _ = entry.receiver.await;
+        for receiver in entry.receivers {
+            receiver.abort();
+            let _ = receiver.await;
+        }
         let shard = &self.shards[entry.info.shard];
         shard.unassign();
         let state = shard
@@ -360,10 +497,14 @@ impl Endpoints {
     pub async fn shutdown(&self) {
         let entries: Vec<Entry> = self.table().drain().map(|(_, e)| e).collect();
         for entry in &entries {
-            entry.receiver.abort();
+            for receiver in &entry.receivers {
+                receiver.abort();
+            }
         }
         for entry in entries {
-            let _ = entry.receiver.await;
+            for receiver in entry.receivers {
+                let _ = receiver.await;
+            }
         }
         for shard in &self.shards {
             shard.shutdown().await;
@@ -379,34 +520,52 @@ impl Endpoints {
             .expect("at least one shard")
     }
 
-    /// Binds the first free even port of the range.
-    fn bind_port(&self) -> Result<UdpSocket, ApiError> {
-        for port in self.ports.even_ports() {
-            match std::net::UdpSocket::bind((self.bind, port)) {
-                Ok(socket) => {
-                    let io = |e: std::io::Error| {
-                        ApiError::Io(format!(
-                            "cannot set up RTP socket {}:{port}: {e}",
-                            self.bind
-                        ))
-                    };
-                    socket.set_nonblocking(true).map_err(io)?;
-                    return UdpSocket::from_std(socket).map_err(io);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
-                Err(e) => {
-                    return Err(ApiError::Io(format!(
-                        "cannot bind an RTP socket on {}:{port}: {e}",
-                        self.bind
-                    )));
-                }
-            }
+    /// Binds the first free pair of the range: RTP on an even port, RTCP on the next one
+    /// (RFC 3550 §11). A pair with either port taken is skipped.
+    fn bind_pair(&self) -> Result<(UdpSocket, UdpSocket), ApiError> {
+        for port in self.ports.rtp_rtcp_pairs() {
+            let Some(rtp) = self.bind_port(port)? else {
+                continue;
+            };
+            let Some(rtcp) = self.bind_port(port + 1)? else {
+                continue;
+            };
+            return Ok((rtp, rtcp));
         }
         Err(ApiError::PortsExhausted {
             range: self.ports.to_string(),
             address: self.bind.to_string(),
         })
     }
+
+    /// Binds `port`; `None` when it is in use.
+    fn bind_port(&self, port: u16) -> Result<Option<UdpSocket>, ApiError> {
+        match std::net::UdpSocket::bind((self.bind, port)) {
+            Ok(socket) => {
+                let io = |e: std::io::Error| {
+                    ApiError::Io(format!(
+                        "cannot set up UDP socket {}:{port}: {e}",
+                        self.bind
+                    ))
+                };
+                socket.set_nonblocking(true).map_err(io)?;
+                UdpSocket::from_std(socket).map(Some).map_err(io)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Ok(None),
+            Err(e) => Err(ApiError::Io(format!(
+                "cannot bind a UDP socket on {}:{port}: {e}",
+                self.bind
+            ))),
+        }
+    }
+}
+
+/// Which socket a receive task reads.
+struct Receiver {
+    id: String,
+    key: EndpointKey,
+    /// The RTCP socket (port + 1) rather than the RTP one.
+    rtcp: bool,
 }
 
 /// Reads datagrams from one endpoint's socket and forwards them to its shard.
@@ -414,8 +573,7 @@ impl Endpoints {
 /// When the shard's queue is full the datagram is dropped and counted: a media worker that
 /// is behind gains nothing from older packets, and the socket must keep draining.
 async fn receive_loop(
-    id: String,
-    key: EndpointKey,
+    Receiver { id, key, rtcp }: Receiver,
     socket: Arc<UdpSocket>,
     clock: MediaClock,
     shard: mpsc::Sender<Inbound>,
@@ -444,6 +602,7 @@ async fn receive_loop(
             at,
             from,
             data: buf[..len].to_vec(),
+            rtcp,
         };
         match shard.try_send(datagram) {
             Ok(()) => {}

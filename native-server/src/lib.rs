@@ -6,6 +6,7 @@
 //! - [`api`]: the axum routes; [`error`]: their JSON errors.
 //! - [`endpoint`]: RTP ports, receive tasks and the endpoint registry.
 //! - [`media`]: the media and recordings folders, confined names, the shared prompt cache.
+//! - [`sdp`]: SDP offer/answer for endpoints (codecs, payload types, rtcp-mux, hold).
 //! - [`events`]: session events as JSON for the event stream.
 //! - [`shard`]: media workers, each driving its sessions from one drift-free tick.
 //! - [`clock`]: the server clock as core [`mediacore::Instant`]s.
@@ -20,6 +21,7 @@ pub mod endpoint;
 pub mod error;
 pub mod events;
 pub mod media;
+pub mod sdp;
 pub mod server;
 pub mod shard;
 

@@ -5,8 +5,9 @@
 //! at `start + k * period`, missed ones skipped and counted) runs every session whose next
 //! frame is due: pull a playout frame, push a capture frame (silence, or the playout frame
 //! for echo endpoints; prompts and DTMF take its place), send what the core encodes.
-//! Media operations ([`ops`]) arrive as commands with a reply channel. Tick lateness and
-//! work time are measured and published through [`ShardStats`].
+//! Media operations ([`ops`]) arrive as commands with a reply channel; RTCP, hold, the RTP
+//! inactivity timeout and SDP updates are in [`transport`]. Tick lateness and work time are
+//! measured and published through [`ShardStats`].
 
 use core::time::Duration;
 use std::collections::HashMap;
@@ -28,10 +29,13 @@ use crate::clock::MediaClock;
 use crate::error::ApiError;
 use crate::events::EventBus;
 use crate::media::Recordings;
+use crate::sdp::{PayloadRewrite, Transport};
 
 mod ops;
+mod transport;
 
 pub use ops::{MediaOp, MediaReply, RecordingDone, RecordingStart, RecordingStatus};
+pub use transport::{SessionUpdate, TransportSnapshot};
 
 /// Datagrams queued from receive tasks to one shard; past this, new datagrams are dropped
 /// and counted (`datagrams_inbound_dropped`) rather than blocking the receive task.
@@ -42,6 +46,8 @@ const CONTROL_CAPACITY: usize = 64;
 pub const LATE_TICK_THRESHOLD: Duration = Duration::from_millis(5);
 /// A session more than this far behind its frame schedule skips frames instead of bursting.
 const MAX_CATCH_UP: Duration = Duration::from_millis(100);
+/// Room for one outgoing RTP packet: the core's largest (Opus at 120 ms stays under it).
+const RTP_SEND_ROOM: usize = 1500;
 
 /// A shard-local name for an endpoint.
 pub type EndpointKey = u64;
@@ -53,6 +59,8 @@ pub(crate) struct Inbound {
     pub(crate) at: Instant,
     pub(crate) from: SocketAddr,
     pub(crate) data: Vec<u8>,
+    /// Read from the endpoint's RTCP port (port + 1) rather than its RTP port.
+    pub(crate) rtcp: bool,
 }
 
 enum Command {
@@ -64,6 +72,7 @@ enum Command {
         MediaOp,
         oneshot::Sender<Option<Result<MediaReply, ApiError>>>,
     ),
+    Update(EndpointKey, Box<SessionUpdate>, oneshot::Sender<Option<()>>),
     Shutdown,
 }
 
@@ -98,6 +107,8 @@ pub struct EndpointStats {
     pub frames_skipped: u64,
     /// Session events seen (DTMF, timeouts, source changes).
     pub events: u64,
+    /// RTCP datagrams handed to the session (on port + 1, or muxed on the RTP port).
+    pub rtcp_received: u64,
 }
 
 /// The receive path of one endpoint: its jitter buffer, the RTCP view of the stream and
@@ -165,6 +176,9 @@ pub struct EndpointSnapshot {
     pub playing: bool,
     /// The recording under way, if any.
     pub recording: Option<RecordingStatus>,
+    /// Direction, RTCP destinations and the RTP inactivity watch.
+    #[serde(flatten)]
+    pub transport: TransportSnapshot,
     /// Counters so far.
     pub stats: EndpointStats,
     /// The receive path's state.
@@ -176,8 +190,14 @@ pub(crate) struct ShardSession {
     id: String,
     session: MediaSession,
     socket: Arc<UdpSocket>,
-    remote: Option<SocketAddr>,
+    /// The socket on port + 1, for RTCP when it is not multiplexed.
+    rtcp_socket: Arc<UdpSocket>,
+    transport: Transport,
+    rewrite: PayloadRewrite,
+    /// Room for an outgoing packet whose payload type is rewritten; allocated once.
+    rewritten: Vec<u8>,
     latched: Option<SocketAddr>,
+    rtcp_latched: Option<SocketAddr>,
     ptime: Duration,
     next_frame: Option<Instant>,
     /// Echo the received audio instead of sending silence.
@@ -189,55 +209,92 @@ pub(crate) struct ShardSession {
     bus: EventBus,
     recordings: Arc<Recordings>,
     counters: Arc<EndpointCounters>,
+    /// RTP inactivity: the limit, the last valid packet (or the end of a hold) and
+    /// whether `rtp_timeout` was published.
+    rtp_timeout: Option<Duration>,
+    last_rtp: Option<Instant>,
+    timed_out: bool,
     ignored_source: u64,
     send_errors: u64,
     frames_skipped: u64,
     events: u64,
+    rtcp_received: u64,
+}
+
+/// What a shard needs besides the session to drive an endpoint.
+pub(crate) struct Wiring {
+    /// The endpoint's id, for events and logs.
+    pub(crate) id: String,
+    /// The RTP socket.
+    pub(crate) socket: Arc<UdpSocket>,
+    /// The RTCP socket (port + 1).
+    pub(crate) rtcp_socket: Arc<UdpSocket>,
+    /// Destinations, rtcp-mux and direction.
+    pub(crate) transport: Transport,
+    /// Payload types to change on the way out.
+    pub(crate) rewrite: PayloadRewrite,
+    /// Send back what is received instead of silence.
+    pub(crate) echo: bool,
+    /// Publish `rtp_timeout` after this long without RTP while the call is not on hold.
+    pub(crate) rtp_timeout: Option<Duration>,
+    /// Where events go.
+    pub(crate) events: EventBus,
+    /// The recordings folder.
+    pub(crate) recordings: Arc<Recordings>,
+    /// Counters the receive tasks update.
+    pub(crate) counters: Arc<EndpointCounters>,
 }
 
 impl ShardSession {
-    /// Wraps `session` over `socket`, sending to `remote` or the latched source; `echo`
-    /// sends back what is received instead of silence.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn new(
-        id: String,
-        session: MediaSession,
-        socket: Arc<UdpSocket>,
-        remote: Option<SocketAddr>,
-        echo: bool,
-        events: EventBus,
-        recordings: Arc<Recordings>,
-        counters: Arc<EndpointCounters>,
-    ) -> mediacore::Result<Self> {
+    /// Wraps `session` with its sockets and destinations.
+    pub(crate) fn new(session: MediaSession, wiring: Wiring) -> mediacore::Result<Self> {
         let ptime = session.config().ptime;
         let capture = AudioFrame::silence(session.sample_rate(), 1, ptime)?;
         Ok(ShardSession {
-            id,
+            id: wiring.id,
             session,
-            socket,
-            remote,
+            socket: wiring.socket,
+            rtcp_socket: wiring.rtcp_socket,
+            transport: wiring.transport,
+            rewrite: wiring.rewrite,
+            rewritten: Vec::with_capacity(RTP_SEND_ROOM),
             latched: None,
+            rtcp_latched: None,
             ptime,
             next_frame: None,
-            echo,
+            echo: wiring.echo,
             capture,
             moh: None,
             recording: None,
-            bus: events,
-            recordings,
-            counters,
+            bus: wiring.events,
+            recordings: wiring.recordings,
+            counters: wiring.counters,
+            rtp_timeout: wiring.rtp_timeout,
+            last_rtp: None,
+            timed_out: false,
             ignored_source: 0,
             send_errors: 0,
             frames_skipped: 0,
             events: 0,
+            rtcp_received: 0,
         })
     }
 
     /// Symmetric RTP: the first valid packet's source is latched; other sources are ignored.
-    fn receive(&mut self, at: Instant, from: SocketAddr, data: &[u8]) {
+    /// With rtcp-mux, RTCP on the RTP port is told apart by its packet type (RFC 5761 §4);
+    /// `on_rtcp_port` datagrams are RTCP.
+    fn receive(&mut self, at: Instant, from: SocketAddr, data: &[u8], on_rtcp_port: bool) {
+        if on_rtcp_port {
+            self.receive_rtcp(at, from, data);
+            return;
+        }
         if self.latched.is_some_and(|source| source != from) {
             self.ignored_source += 1;
             debug!(endpoint = %self.id, %from, "ignored datagram from a source other than the latched one");
+            return;
+        }
+        if self.transport.rtcp_mux && transport::is_rtcp(data) {
+            self.receive_rtcp(at, from, data);
             return;
         }
         match self.session.handle_rtp(at, data) {
@@ -249,6 +306,7 @@ impl ShardSession {
                 if self.next_frame.is_none() {
                     self.next_frame = Some(at);
                 }
+                self.rtp_arrived(at);
             }
             Err(e) => {
                 debug!(endpoint = %self.id, %from, error = %e, "ignored invalid RTP datagram");
@@ -257,7 +315,8 @@ impl ShardSession {
         self.drain_events(at);
     }
 
-    /// Runs every frame due by `now`, then lets the session act on time passing.
+    /// Runs every frame due by `now`, then lets the session act on time passing and sends
+    /// the RTCP that is due.
     fn on_tick(&mut self, now: Instant) {
         if let Some(mut due) = self.next_frame {
             let behind = now.saturating_duration_since(due);
@@ -273,13 +332,20 @@ impl ShardSession {
             self.next_frame = Some(due);
         }
         self.session.handle_timeout(now);
+        self.check_rtp_timeout(now);
+        self.send_rtcp(now);
         self.drain_events(now);
     }
 
     /// One frame: the playout frame is pulled (and recorded), the capture frame (silence,
     /// or the playout frame when echoing) is pushed, and what the core encodes is sent.
+    /// While the direction does not let us send (hold), nothing is captured: prompts and
+    /// DTMF wait, and no RTP goes out.
     fn frame(&mut self, now: Instant) {
         let played = self.session.pull_playout(now).samples();
+        if !self.transport.direction.sends() {
+            return;
+        }
         if self.echo {
             let n = played.len().min(self.capture.samples().len());
             self.capture.samples_mut()[..n].copy_from_slice(&played[..n]);
@@ -287,10 +353,11 @@ impl ShardSession {
         if let Err(e) = self.session.push_capture(now, &self.capture) {
             warn!(endpoint = %self.id, error = %e, "could not capture a frame");
         }
-        let dest = self.remote.or(self.latched);
+        let dest = self.transport.remote.or(self.latched);
         while let Some(datagram) = self.session.poll_transmit(now) {
             let Some(dest) = dest else { continue };
-            if let Err(e) = self.socket.try_send_to(datagram, dest) {
+            let out = transport::rewrite_payload_type(&self.rewrite, datagram, &mut self.rewritten);
+            if let Err(e) = self.socket.try_send_to(out, dest) {
                 self.send_errors += 1;
                 debug!(endpoint = %self.id, %dest, error = %e, "could not send RTP");
             }
@@ -315,11 +382,12 @@ impl ShardSession {
         let c = &self.counters;
         EndpointSnapshot {
             latched_source: self.latched,
-            sending_to: self.remote.or(self.latched),
+            sending_to: self.transport.remote.or(self.latched),
             media_started: self.next_frame.is_some(),
             echo_started: self.echo && self.next_frame.is_some(),
             playing: self.session.is_playing(),
             recording: self.recording_status(),
+            transport: self.transport_snapshot(),
             stats: EndpointStats {
                 session: self.session.stats(),
                 datagrams_received: c.datagrams_received.load(Ordering::Relaxed),
@@ -329,6 +397,7 @@ impl ShardSession {
                 send_errors: self.send_errors,
                 frames_skipped: self.frames_skipped,
                 events: self.events,
+                rtcp_received: self.rtcp_received,
             },
             receive: ReceiveSnapshot {
                 playout_delay_ms: self
@@ -441,6 +510,7 @@ impl core::fmt::Debug for Command {
             Command::Remove(key, _) => write!(f, "Remove({key})"),
             Command::Snapshot(key, _) => write!(f, "Snapshot({key})"),
             Command::Media(key, op, _) => write!(f, "Media({key}, {op:?})"),
+            Command::Update(key, ..) => write!(f, "Update({key})"),
             Command::Shutdown => f.write_str("Shutdown"),
         }
     }
@@ -536,6 +606,22 @@ impl ShardHandle {
         let (reply, answer) = oneshot::channel();
         self.control
             .send(Command::Media(key, op, reply))
+            .await
+            .map_err(|_| ApiError::ShardUnavailable(self.index))?;
+        answer
+            .await
+            .map_err(|_| ApiError::ShardUnavailable(self.index))
+    }
+
+    /// Applies an SDP update to one session; `None` when the shard has no such session.
+    pub(crate) async fn update(
+        &self,
+        key: EndpointKey,
+        update: SessionUpdate,
+    ) -> Result<Option<()>, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.control
+            .send(Command::Update(key, Box::new(update), reply))
             .await
             .map_err(|_| ApiError::ShardUnavailable(self.index))?;
         answer
@@ -666,6 +752,11 @@ impl Shard {
             Command::Snapshot(key, reply) => {
                 let _ = reply.send(self.sessions.get(&key).map(ShardSession::snapshot));
             }
+            Command::Update(key, update, reply) => {
+                let now = self.clock.now();
+                let done = self.sessions.get_mut(&key).map(|s| s.update(now, *update));
+                let _ = reply.send(done);
+            }
             Command::Shutdown => {}
         }
         self.stats
@@ -677,7 +768,7 @@ impl Shard {
         self.stats.datagrams.fetch_add(1, Ordering::Relaxed);
         // A datagram for an endpoint removed meanwhile is dropped.
         if let Some(session) = self.sessions.get_mut(&datagram.key) {
-            session.receive(datagram.at, datagram.from, &datagram.data);
+            session.receive(datagram.at, datagram.from, &datagram.data, datagram.rtcp);
         }
     }
 }
@@ -726,6 +817,7 @@ mod tests {
             "send_errors",
             "frames_skipped",
             "events",
+            "rtcp_received",
         ];
         let session = SessionStats::default().fields().map(|(name, _)| name);
         let fields: Vec<String> = session

@@ -15,31 +15,53 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use mediacore::Codec;
+use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 
 pub mod media;
+pub mod sdp;
 pub mod streams;
 
-use crate::endpoint::{EndpointDescription, EndpointInfo, EndpointRequest, Endpoints, ServerStats};
+use crate::endpoint::{
+    CreateMedia, EndpointDescription, EndpointRequest, EndpointSdp, Endpoints, ServerStats,
+};
 use crate::error::ApiError;
 
 /// Packet time when a request gives none.
 pub const DEFAULT_PTIME_MS: u32 = 20;
 
-/// The body of `POST /v1/endpoints`.
+/// The body of `POST /v1/endpoints`: one of `codec` (media given in JSON), `sdp` (a remote
+/// offer to answer) or `offer` (make an offer).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEndpoint {
-    /// SDP encoding name: `PCMU` or `PCMA` (case-insensitive).
-    pub codec: String,
-    /// Where to send RTP, `ip:port`; absent latches to the first valid source.
+    /// SDP encoding name: `PCMU`, `PCMA`, `G722`, `opus` or `L16` (case-insensitive).
+    #[serde(default)]
+    pub codec: Option<String>,
+    /// With `codec`: the payload type both ways; default the static one, 96 for opus and
+    /// L16.
+    #[serde(default)]
+    pub payload_type: Option<u8>,
+    /// With `codec`: where to send RTP, `ip:port`; absent latches to the first valid source.
     #[serde(default)]
     pub remote: Option<String>,
-    /// Packet time in milliseconds, 10 to 120 in steps of 10; default 20.
+    /// With `codec`: RTCP on the RTP port (RFC 5761) rather than port + 1; default false.
+    #[serde(default)]
+    pub rtcp_mux: Option<bool>,
+    /// Packet time in milliseconds, 10 to 120 in steps of 10 (opus: 10, 20, 40, 60);
+    /// default 20. With `sdp`, used when the offer has no `a=ptime`.
     #[serde(default)]
     pub ptime_ms: Option<u32>,
+    /// A remote SDP offer to answer.
+    #[serde(default)]
+    pub sdp: Option<String>,
+    /// With `sdp`: the codecs we accept, in order of preference; default opus, G722, PCMU,
+    /// PCMA.
+    #[serde(default)]
+    pub codecs: Option<Vec<String>>,
+    /// Make an SDP offer; the endpoint waits for the answer (`PUT .../sdp`).
+    #[serde(default)]
+    pub offer: Option<sdp::OfferBody>,
     /// Send back what is received (decoded and re-encoded) instead of silence; default false.
     #[serde(default)]
     pub echo: bool,
@@ -48,19 +70,84 @@ pub struct CreateEndpoint {
 impl CreateEndpoint {
     /// Checks the fields against the server's RTP address family.
     pub fn validate(&self, rtp_bind: IpAddr) -> Result<EndpointRequest, ApiError> {
-        let codec = Codec::from_name(&self.codec)?;
-        let remote = self
-            .remote
-            .as_deref()
-            .map(|r| parse_remote(r, rtp_bind))
-            .transpose()?;
         let ptime = Duration::from_millis(u64::from(self.ptime_ms.unwrap_or(DEFAULT_PTIME_MS)));
+        let media = match (&self.codec, &self.sdp, &self.offer) {
+            (Some(codec), None, None) => {
+                self.only_with("codec", &[("codecs", self.codecs.is_some())])?;
+                CreateMedia::Direct {
+                    codec: crate::sdp::endpoint_codec(codec)?,
+                    payload_type: self.payload_type,
+                    ptime,
+                    remote: self
+                        .remote
+                        .as_deref()
+                        .map(|r| parse_remote(r, rtp_bind))
+                        .transpose()?,
+                    rtcp_mux: self.rtcp_mux.unwrap_or(false),
+                }
+            }
+            (None, Some(offer), None) => {
+                self.only_with("sdp", &self.direct_fields())?;
+                CreateMedia::Answer {
+                    offer: offer.clone(),
+                    preferences: sdp::preferences(self.codecs.as_deref(), ptime, None)?,
+                }
+            }
+            (None, None, Some(offer)) => {
+                self.only_with(
+                    "offer",
+                    &[
+                        self.direct_fields().as_slice(),
+                        &[
+                            ("codecs", self.codecs.is_some()),
+                            ("ptime_ms", self.ptime_ms.is_some()),
+                        ],
+                    ]
+                    .concat(),
+                )?;
+                CreateMedia::Offer(offer.request()?)
+            }
+            (None, None, None) => {
+                return Err(ApiError::Body {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    message: "missing field `codec`: give `codec` (media in JSON), `sdp` (a \
+                              remote offer to answer) or `offer` (to make an offer)"
+                        .into(),
+                });
+            }
+            _ => {
+                return Err(ApiError::InvalidField(
+                    "give only one of `codec`, `sdp` and `offer`".into(),
+                ));
+            }
+        };
         Ok(EndpointRequest {
-            codec,
-            remote,
-            ptime,
+            media,
             echo: self.echo,
         })
+    }
+
+    fn direct_fields(&self) -> [(&'static str, bool); 3] {
+        [
+            ("remote", self.remote.is_some()),
+            ("payload_type", self.payload_type.is_some()),
+            ("rtcp_mux", self.rtcp_mux.is_some()),
+        ]
+    }
+
+    /// Fails naming the first of `fields` that is present but does not go with `mode`.
+    fn only_with(&self, mode: &str, fields: &[(&'static str, bool)]) -> Result<(), ApiError> {
+        match fields.iter().find(|(_, present)| *present) {
+            Some((name, _)) => Err(ApiError::InvalidField(format!(
+                "`{name}` does not go with `{mode}`{}",
+                if mode == "codec" {
+                    ""
+                } else {
+                    "; addresses, payload types and rtcp-mux come from the SDP"
+                }
+            ))),
+            None => Ok(()),
+        }
     }
 }
 
@@ -118,6 +205,7 @@ pub fn router(endpoints: Arc<Endpoints>) -> Router {
             get(get_endpoint).delete(delete_endpoint),
         )
         .route("/v1/stats", get(stats))
+        .route("/v1/endpoints/{id}/sdp", put(sdp::update))
         .route("/v1/endpoints/{id}/play", post(media::play))
         .route("/v1/endpoints/{id}/play/stop", post(media::stop_play))
         .route("/v1/endpoints/{id}/moh/start", post(media::start_moh))
@@ -164,14 +252,14 @@ async fn create_endpoint(
     let Json(body) = body?;
     let request = body.validate(endpoints.rtp_bind())?;
     // Finish the creation even if the client goes away, so no half-made endpoint is left.
-    let info: EndpointInfo = tokio::spawn(async move { endpoints.create(request).await })
+    let created: EndpointSdp = tokio::spawn(async move { endpoints.create(request).await })
         .await
         .map_err(|e| ApiError::Io(format!("endpoint creation did not complete: {e}")))??;
-    let location = format!("/v1/endpoints/{}", info.id);
+    let location = format!("/v1/endpoints/{}", created.info.id);
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(info),
+        Json(created),
     ))
 }
 

@@ -316,6 +316,9 @@ impl ShardSession {
             reason
         };
         self.finish_recording(now, recording_reason);
+        // RFC 3550 §6.3.7: say goodbye with an RTCP BYE.
+        self.session.close(now);
+        self.send_rtcp(now);
         self.bus.publish(ServerEvent::EndpointClosed {
             endpoint: self.id.clone(),
             reason,
