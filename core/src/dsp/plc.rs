@@ -73,6 +73,9 @@ pub struct WaveformPlc {
     silence_len: usize,
     /// The last audio played, interleaved, newest last: 3 longest periods plus a quarter.
     history: Vec<i16>,
+    /// Where the oldest sample of the history ring is (and the next one is written): the
+    /// ring saves moving the whole history at every frame.
+    history_at: usize,
     /// The history as it was when the current loss began.
     source: Vec<f32>,
     /// The channel sum of the history, for the pitch search.
@@ -145,6 +148,7 @@ impl WaveformPlc {
             full_level_len: per_ms(FULL_LEVEL_MS),
             silence_len: per_ms(SILENCE_MS),
             history: vec![0; frames * channels],
+            history_at: 0,
             source: vec![0.0; frames * channels],
             mono: vec![0.0; frames],
             coarse: vec![0.0; frames / coarse_step],
@@ -169,14 +173,29 @@ impl WaveformPlc {
         self.loss.map_or(0, |l| l.elapsed)
     }
 
-    /// The last 48.75 ms played (received and concealed), interleaved, oldest first.
-    pub fn history(&self) -> &[i16] {
-        &self.history
+    /// Copies the last `out.len()` samples played (received and concealed; interleaved,
+    /// oldest first) into `out`; at most the history's 48.75 ms, the rest of a longer `out`
+    /// is left alone. Returns the samples copied.
+    pub fn history_tail(&self, out: &mut [i16]) -> usize {
+        let n = out.len().min(self.history.len());
+        for (o, &h) in out
+            .iter_mut()
+            .zip(self.history_oldest_first().skip(self.history.len() - n))
+        {
+            *o = h;
+        }
+        n
+    }
+
+    fn history_oldest_first(&self) -> impl Iterator<Item = &i16> + '_ {
+        let (newer, older) = self.history.split_at(self.history_at);
+        older.iter().chain(newer)
     }
 
     /// Forgets the history and any loss in progress, as at construction.
     pub fn reset(&mut self) {
         self.history.fill(0);
+        self.history_at = 0;
         self.loss = None;
     }
 
@@ -253,20 +272,26 @@ impl WaveformPlc {
         let len = self.history.len();
         if pcm.len() >= len {
             self.history.copy_from_slice(&pcm[pcm.len() - len..]);
-        } else {
-            self.history.copy_within(pcm.len().., 0);
-            self.history[len - pcm.len()..].copy_from_slice(pcm);
+            self.history_at = 0;
+            return;
         }
+        // Both lengths are whole frames, so the ring position stays on a frame boundary.
+        let at = self.history_at;
+        let first = pcm.len().min(len - at);
+        self.history[at..at + first].copy_from_slice(&pcm[..first]);
+        self.history[..pcm.len() - first].copy_from_slice(&pcm[first..]);
+        self.history_at = (at + pcm.len()) % len;
     }
 
     /// Snapshots the history, finds its pitch and sets up the repetition.
     fn begin_loss(&mut self) -> Loss {
         let c = self.channels;
-        for (m, frame) in self.mono.iter_mut().zip(self.history.chunks_exact(c)) {
-            *m = frame.iter().map(|&s| f32::from(s)).sum();
-        }
-        for (s, &h) in self.source.iter_mut().zip(&self.history) {
+        let (newer, older) = self.history.split_at(self.history_at);
+        for (s, &h) in self.source.iter_mut().zip(older.iter().chain(newer)) {
             *s = f32::from(h);
+        }
+        for (m, frame) in self.mono.iter_mut().zip(self.source.chunks_exact(c)) {
+            *m = frame.iter().sum();
         }
         let pitch = self.estimate_pitch();
         let n = self.mono.len();

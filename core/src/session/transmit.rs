@@ -58,8 +58,14 @@ impl TransmitQueue {
             return None;
         }
         let slot = self.head;
-        self.head = (self.head + 1) % self.capacity();
         self.len -= 1;
+        // Emptied: start again at the first slot, so that a host draining every tick keeps
+        // writing the same memory instead of walking the whole ring (it stays in cache).
+        self.head = if self.len == 0 {
+            0
+        } else {
+            (self.head + 1) % self.capacity()
+        };
         let at = slot * self.slot_len;
         Some(&self.buf[at..at + self.lens[slot]])
     }

@@ -173,8 +173,7 @@ impl Decoder for G722Decoder {
         let mut primer = [0i16; PRIMER];
         let starts = match &self.plc {
             Some(plc) if plc.concealed() == 0 => {
-                let history = plc.history();
-                primer.copy_from_slice(&history[history.len() - PRIMER..]);
+                plc.history_tail(&mut primer);
                 true
             }
             _ => false,
