@@ -644,7 +644,15 @@ impl JitterBuffer {
         let packet = self.store.first()?;
         let packet_ts = packet.timestamp;
         let room = self.queue.len() - self.queued;
-        let result = self.decoder.decode(packet.payload, &mut self.scratch);
+        // Straight onto the queue when it surely fits (one copy and one buffer less to touch
+        // per packet); through the scratch buffer otherwise.
+        let direct = self.decoder.max_decoded_len(packet.payload.len()) <= room;
+        let result = if direct {
+            self.decoder
+                .decode(packet.payload, &mut self.queue[self.queued..])
+        } else {
+            self.decoder.decode(packet.payload, &mut self.scratch)
+        };
         self.store.pop_first();
         let decoded = match result {
             Ok(n) if n > 0 && n <= room => n,
@@ -661,7 +669,10 @@ impl JitterBuffer {
         self.underrun_samples = 0;
         self.stall_tail = 0;
         let channels = self.channels;
-        self.queue[self.queued..self.queued + decoded].copy_from_slice(&self.scratch[..decoded]);
+        if !direct {
+            self.queue[self.queued..self.queued + decoded]
+                .copy_from_slice(&self.scratch[..decoded]);
+        }
         self.queued += decoded;
         self.stats.samples_decoded += (decoded / channels) as u64;
         let ticks = self.samples_to_ticks(decoded / channels);
