@@ -309,3 +309,5 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sdp;

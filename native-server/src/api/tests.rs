@@ -18,7 +18,7 @@ use crate::config::{Config, PortRange};
 use crate::endpoint::Endpoints;
 
 /// `count` consecutive ports starting at an even port nothing listened on a moment ago.
-fn free_ports(count: u16) -> PortRange {
+pub(super) fn free_ports(count: u16) -> PortRange {
     loop {
         let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let port = probe.local_addr().unwrap().port();
@@ -30,17 +30,31 @@ fn free_ports(count: u16) -> PortRange {
 
 /// The router over `ports`, with media and recordings folders in the returned temporary
 /// folder (which must outlive the router).
-fn app(ports: PortRange) -> (Router, tempfile::TempDir) {
+pub(super) fn app(ports: PortRange) -> (Router, tempfile::TempDir) {
+    app_with(ports, |_| {})
+}
+
+/// [`app`] with the configuration changed by `adjust`.
+pub(super) fn app_with(
+    ports: PortRange,
+    adjust: impl FnOnce(&mut Config),
+) -> (Router, tempfile::TempDir) {
     let files = tempfile::tempdir().unwrap();
     let mut config = Config::with_listen("127.0.0.1:0".parse().unwrap());
     config.rtp_ports = ports;
+    adjust(&mut config);
     config.media_dir = files.path().join("media");
     config.recordings_dir = files.path().join("recordings");
     let endpoints = Endpoints::start(&config, MediaClock::new()).unwrap();
     (router(Arc::new(endpoints)), files)
 }
 
-async fn call(app: &Router, method: &str, uri: &str, body: Option<&str>) -> (StatusCode, Value) {
+pub(super) async fn call(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    body: Option<&str>,
+) -> (StatusCode, Value) {
     let mut request = Request::builder().method(method).uri(uri);
     if body.is_some() {
         request = request.header("content-type", "application/json");
@@ -59,7 +73,7 @@ async fn call(app: &Router, method: &str, uri: &str, body: Option<&str>) -> (Sta
 }
 
 /// Asserts a JSON error answer whose message contains every one of `needles`.
-fn assert_error(answer: &(StatusCode, Value), status: StatusCode, needles: &[&str]) {
+pub(super) fn assert_error(answer: &(StatusCode, Value), status: StatusCode, needles: &[&str]) {
     assert_eq!(answer.0, status, "{}", answer.1);
     let message = answer.1["error"]
         .as_str()
