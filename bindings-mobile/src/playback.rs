@@ -105,6 +105,8 @@ pub enum InterruptReason {
     Replaced,
     /// A DTMF digit stopped it (barge-in); the event carries the digit.
     Dtmf,
+    /// The remote party started talking (the session's barge-in on speech).
+    Speech,
 }
 
 /// What happened to a playback, by its id.
@@ -147,6 +149,7 @@ impl From<CoreEvent> for PlaybackEvent {
                     CoreInterruptReason::Stopped => (InterruptReason::Stopped, None),
                     CoreInterruptReason::Replaced => (InterruptReason::Replaced, None),
                     CoreInterruptReason::Dtmf(d) => (InterruptReason::Dtmf, Some(d.to_string())),
+                    CoreInterruptReason::Speech => (InterruptReason::Speech, None),
                 };
                 PlaybackEvent::Interrupted {
                     id,

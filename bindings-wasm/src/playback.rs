@@ -39,7 +39,7 @@ export type PlaybackEvent =
   | {
       type: "playback_interrupted";
       id: number;
-      reason: "stopped" | "replaced" | "dtmf";
+      reason: "stopped" | "replaced" | "dtmf" | "speech";
       /** Whether any of it was played. */
       started: boolean;
       /** The digit that stopped it when `reason` is "dtmf", else null. */

@@ -39,6 +39,9 @@ pub enum Error {
     /// Voice activity detection, levels, comfort noise.
     #[error(transparent)]
     Vad(#[from] crate::voice::VadError),
+    /// A session's voice settings, or a voice stage switched while it runs.
+    #[error(transparent)]
+    VoiceSettings(#[from] crate::session::VoiceSettingsError),
     /// The API was called with arguments that can never be valid.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

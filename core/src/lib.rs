@@ -75,7 +75,8 @@ pub use mixer::{
 pub use quality::{CodecImpairment, EModelInput, EModelReport, LossPattern};
 pub use session::{
     DtmfSendConfig, Event, MediaSession, QualityReport, RecordTarget, RtcpConfig, RtcpStats,
-    SessionConfig, SessionStats,
+    SessionConfig, SessionStats, VoiceDirection, VoiceLevel, VoiceSettings, VoiceSettingsError,
+    VoiceStage, VoiceStages,
 };
 pub use time::{Instant, MediaTime};
 pub use transcode::{CodecFormat, Transcoder};

@@ -44,7 +44,8 @@ pub struct PlayOptions {
     pub start_offset: Duration,
     /// Volume change in dB, within [`GAIN_RANGE_DB`]; 0 plays the prompt as it is.
     pub gain_db: f32,
-    /// Whether a DTMF digit stops it ([`Player::barge_in`]).
+    /// Whether a DTMF digit ([`Player::barge_in`]), or the remote party talking when the
+    /// session asks for it ([`Player::barge_in_on_speech`]), stops it.
     pub interruptible: bool,
 }
 
@@ -69,15 +70,18 @@ pub enum InterruptReason {
     Replaced,
     /// A DTMF digit (barge-in).
     Dtmf(Digit),
+    /// The remote party started talking ([`Player::barge_in_on_speech`]).
+    Speech,
 }
 
 impl InterruptReason {
-    /// `stopped`, `replaced` or `dtmf`, as events and the bindings name it.
+    /// `stopped`, `replaced`, `dtmf` or `speech`, as events and the bindings name it.
     pub const fn name(self) -> &'static str {
         match self {
             InterruptReason::Stopped => "stopped",
             InterruptReason::Replaced => "replaced",
             InterruptReason::Dtmf(_) => "dtmf",
+            InterruptReason::Speech => "speech",
         }
     }
 }
@@ -216,10 +220,19 @@ impl Player {
     /// A DTMF digit arrived: the playing prompt, if interruptible, stops, with every
     /// interruptible prompt queued after it. Returns whether the playing prompt stopped.
     pub fn barge_in(&mut self, digit: Digit) -> bool {
+        self.interrupt_interruptible(InterruptReason::Dtmf(digit))
+    }
+
+    /// The remote party started talking (a voice activity detector heard them): as
+    /// [`barge_in`](Self::barge_in), with [`InterruptReason::Speech`].
+    pub fn barge_in_on_speech(&mut self) -> bool {
+        self.interrupt_interruptible(InterruptReason::Speech)
+    }
+
+    fn interrupt_interruptible(&mut self, reason: InterruptReason) -> bool {
         if !self.items.front().is_some_and(|i| i.interruptible) {
             return false;
         }
-        let reason = InterruptReason::Dtmf(digit);
         let mut kept = VecDeque::with_capacity(0);
         core::mem::swap(&mut kept, &mut self.items);
         for item in kept {

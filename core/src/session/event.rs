@@ -7,6 +7,9 @@ use crate::dtmf::{Collected, Digit, DigitSource};
 use crate::ivr::PlayCollectResult;
 use crate::playback::PlaybackEvent;
 use crate::record::{RecordLimit, RecordingSummary};
+use crate::time::Instant;
+
+use super::VoiceDirection;
 
 /// An estimate of the call's quality as heard here, by the ITU-T G.107 E-model.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,6 +101,21 @@ pub enum Event {
         /// What went wrong.
         message: String,
     },
+    /// A voice activity detector heard talk start: the local talker on
+    /// [`VoiceDirection::Capture`], the remote one on [`VoiceDirection::Playout`].
+    TalkStarted {
+        /// Whose VAD.
+        direction: VoiceDirection,
+        /// Media time of the first 10 ms judged to be speech.
+        at: Instant,
+    },
+    /// Talk stopped: the VAD's hangover after the last speech ran out.
+    TalkStopped {
+        /// Whose VAD.
+        direction: VoiceDirection,
+        /// Media time of the end of the last speech plus the hangover.
+        at: Instant,
+    },
 }
 
 impl Event {
@@ -119,6 +137,8 @@ impl Event {
             Event::PlayCollectDone(_) => "play_collect_done",
             Event::RecordingLimitReached { .. } => "recording_limit_reached",
             Event::RecordingFailed { .. } => "recording_failed",
+            Event::TalkStarted { .. } => "talk_started",
+            Event::TalkStopped { .. } => "talk_stopped",
         }
     }
 }

@@ -6,8 +6,10 @@
 //! telephone-events (and, if asked, DTMF tones in the audio) become digit events and feed
 //! the digit collection. Send: captured audio is cut into ptime frames, encoded and
 //! packetized, with telephone-events in its place while DTMF is sent. RTCP (RFC 3550 §6)
-//! reports on both, measures the round trip and says goodbye. The host owns sockets and
-//! clocks and passes `now` to every call.
+//! reports on both, measures the round trip and says goodbye. Voice processing (echo
+//! cancellation, noise suppression, gain control, VAD, levels, comfort noise) runs on both
+//! paths when [`SessionConfig::voice`] or [`MediaSession::set_voice_stage`] asks for it. The
+//! host owns sockets and clocks and passes `now` to every call.
 
 mod dtmf;
 mod event;
@@ -16,6 +18,7 @@ mod record;
 mod rtcp;
 mod send;
 mod transmit;
+mod voice;
 
 use core::time::Duration;
 use std::collections::VecDeque;
@@ -40,6 +43,10 @@ pub use record::{LEG_LOCAL, LEG_REMOTE, RecordStream, RecordTarget};
 use rtcp::SessionRtcp;
 pub use rtcp::{RtcpConfig, RtcpStats};
 use transmit::TransmitQueue;
+use voice::SessionVoice;
+pub use voice::{
+    VoiceDirection, VoiceLevel, VoiceSettings, VoiceSettingsError, VoiceStage, VoiceStages,
+};
 
 /// Longest packet time accepted in configuration and in received packets.
 const MAX_PTIME: Duration = Duration::from_millis(120);
@@ -87,6 +94,9 @@ pub struct SessionConfig {
     pub detect_inband_dtmf: bool,
     /// How digits queued with [`MediaSession::send_dtmf`] are sent as telephone-events.
     pub dtmf: DtmfSendConfig,
+    /// Voice processing on the capture and playout paths; every stage off by default (see
+    /// [`VoiceSettings`]). Stages switch later with [`MediaSession::set_voice_stage`].
+    pub voice: VoiceSettings,
 }
 
 /// How a session sends the digits queued with [`MediaSession::send_dtmf`] (RFC 4733).
@@ -175,6 +185,7 @@ impl SessionConfig {
             telephone_event_payload_type: Some(DEFAULT_TELEPHONE_EVENT_PT),
             detect_inband_dtmf: false,
             dtmf: DtmfSendConfig::default(),
+            voice: VoiceSettings::default(),
         }
     }
 }
@@ -232,6 +243,8 @@ pub struct MediaSession {
     recorder: Option<Box<Recorder<RecordTarget>>>,
     /// The frame sent, for the recording's local leg; allocated once.
     record_frame: AudioFrame,
+    /// Boxed, and absent until a voice stage is first switched on.
+    voice: Option<Box<SessionVoice>>,
     loss: LossPattern,
     next_quality_at: Option<Instant>,
     last_quality: Option<QualityReport>,
@@ -333,9 +346,14 @@ impl MediaSession {
             default_bps,
         )?;
         // An RTP header (no CSRCs, no extension) and the largest payload: one frame from the
-        // encoder, or a telephone-event (4 bytes, RFC 4733 §2.3).
-        let datagram_len = RTP_FIXED_HEADER_LEN + encoder.max_payload_len(frame_samples).max(4);
-        Ok(MediaSession {
+        // encoder, a telephone-event (4 bytes, RFC 4733 §2.3) or a SID (RFC 3389 §3).
+        let datagram_len = RTP_FIXED_HEADER_LEN
+            + encoder
+                .max_payload_len(frame_samples)
+                .max(4)
+                .max(1 + codec::cn::MAX_ORDER);
+        let voice_settings = config.voice;
+        let mut session = MediaSession {
             payload_type,
             clock_rate,
             frame_samples,
@@ -367,6 +385,7 @@ impl MediaSession {
             prompt_buf: vec![0; frame_samples],
             recorder: None,
             record_frame: AudioFrame::silence(sample_rate, 1, config.ptime)?,
+            voice: None,
             loss: LossPattern::new(),
             next_quality_at: None,
             last_quality: None,
@@ -382,7 +401,9 @@ impl MediaSession {
             events: VecDeque::with_capacity(EVENT_CAPACITY),
             stats: SessionStats::default(),
             config,
-        })
+        };
+        session.start_voice(&voice_settings)?;
+        Ok(session)
     }
 
     /// The configuration the session was built with.
@@ -531,10 +552,12 @@ impl MediaSession {
     }
 
     /// One ptime frame of received audio for the speaker: decoded, concealed where packets
-    /// are missing, comfort noise or silence where the sender sent none.
+    /// are missing, comfort noise or silence where the sender sent none; then through the
+    /// playout voice pipeline, if any stage of it is on. The frame is the echo canceller's
+    /// reference, and what the recording's remote leg holds. In-band DTMF is looked for
+    /// before the voice processing.
     pub fn pull_playout(&mut self, now: Instant) -> &AudioFrame {
         self.jitter.pull(now, self.playout_frame.samples_mut());
-        self.record_received(now);
         self.next_playout = Some(now + self.config.ptime);
         self.report_quality(now);
         if let Some(detector) = self.detector.as_mut() {
@@ -543,6 +566,9 @@ impl MediaSession {
         while let Some(found) = self.detector.as_mut().and_then(|d| d.poll_digit()) {
             self.digit(now, found.digit, found.duration_ms, DigitSource::InBand);
         }
+        // Only an engine's internal failure gets here; the frame plays as it is.
+        let _ = self.playout_voice(now);
+        self.record_received(now);
         &self.playout_frame
     }
 
@@ -745,3 +771,5 @@ mod tests_prompts;
 mod tests_record;
 #[cfg(test)]
 mod tests_rtcp;
+#[cfg(test)]
+mod tests_voice;

@@ -55,17 +55,19 @@ impl MediaSession {
         self.ivr.is_active()
     }
 
-    /// Puts prompt audio over the frame about to be encoded, if any plays.
-    pub(super) fn mix_prompts(&mut self, now: Instant) {
+    /// Puts prompt audio over the frame about to be encoded, if any plays; returns whether
+    /// any did.
+    pub(super) fn mix_prompts(&mut self, now: Instant) -> bool {
         let written = if self.ivr.is_prompting() {
             self.ivr.fill(now, &mut self.prompt_buf)
         } else if self.player.is_playing() {
             self.player.fill(&mut self.prompt_buf)
         } else {
-            return;
+            return false;
         };
         self.capture_buf[..written].copy_from_slice(&self.prompt_buf[..written]);
         self.drain_prompts();
+        written > 0
     }
 
     pub(super) fn drain_prompts(&mut self) {

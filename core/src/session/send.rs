@@ -2,6 +2,7 @@
 //! (or a frame encoded elsewhere), telephone-events in its place, packetized and queued.
 
 use super::MediaSession;
+use super::voice::Silence;
 use crate::error::{Error, FrameError, Result};
 use crate::frame::AudioFrame;
 use crate::time::Instant;
@@ -26,29 +27,49 @@ impl MediaSession {
             .into());
         }
         let mut input = frame.samples();
+        let mut consumed = 0;
         while !input.is_empty() {
             let n = (self.frame_samples - self.capture_len).min(input.len());
             self.capture_buf[self.capture_len..self.capture_len + n].copy_from_slice(&input[..n]);
             self.capture_len += n;
+            consumed += n;
             input = &input[n..];
             if self.capture_len == self.frame_samples {
                 self.capture_len = 0;
-                self.send_frame(now)?;
+                let captured_at = self.capture_time(now, consumed);
+                self.send_frame(now, captured_at)?;
             }
         }
         Ok(())
     }
 
-    fn send_frame(&mut self, now: Instant) -> Result<()> {
+    /// When the first sample of the frame just completed was captured, taking `now` as the
+    /// time of the first sample given to this call, of which `consumed` ended the frame.
+    fn capture_time(&self, now: Instant, consumed: usize) -> Instant {
+        let rate = i128::from(self.encoder.sample_rate());
+        let offset_us = (consumed as i128 - self.frame_samples as i128) * 1_000_000 / rate;
+        let at = i128::from(now.as_micros()) + offset_us;
+        Instant::from_micros(u64::try_from(at).unwrap_or(0))
+    }
+
+    /// Sends one ptime frame of capture: through the capture voice pipeline, then as a
+    /// telephone-event, a prompt, comfort noise or the encoded audio. A failure of the
+    /// voice pipeline (an engine's internal one) is reported after the frame is sent.
+    fn send_frame(&mut self, now: Instant, captured_at: Instant) -> Result<()> {
+        let voice = self.capture_voice(captured_at);
         if self.send_telephone_event(now)? {
-            return Ok(());
+            return voice;
         }
-        self.mix_prompts(now);
+        let prompted = self.mix_prompts(now);
         self.record_sent(now);
+        if !prompted && matches!(self.comfort_noise(now)?, Silence::Handled) {
+            return voice;
+        }
         let len = self
             .encoder
             .encode(&self.capture_buf, &mut self.encode_buf)?;
-        self.send_payload(now, len)
+        self.send_payload(now, len)?;
+        voice
     }
 
     /// Sends one ptime frame that was encoded elsewhere with this session's codec, rate and
@@ -109,7 +130,7 @@ impl MediaSession {
     }
 
     /// RTP clock ticks of one ptime frame.
-    fn frame_ticks(&self) -> u32 {
+    pub(super) fn frame_ticks(&self) -> u32 {
         (self.frame_samples as u64 * u64::from(self.clock_rate)
             / u64::from(self.encoder.sample_rate())) as u32
     }
@@ -117,8 +138,9 @@ impl MediaSession {
     /// Packetizes and queues the first `len` bytes of `encode_buf`.
     fn send_payload(&mut self, now: Instant, len: usize) -> Result<()> {
         let ticks = self.frame_ticks();
-        // RFC 3551 §4.1: the marker bit flags the first packet of a talkspurt.
-        let marker = !self.sent_first;
+        // RFC 3551 §4.1: the marker bit flags the first packet of a talkspurt: the first
+        // packet sent, and the first after comfort noise (RFC 3389 §4).
+        let marker = self.take_talkspurt_start() || !self.sent_first;
         let slot = self.transmit.slot();
         let written = self
             .packetizer
