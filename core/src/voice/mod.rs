@@ -11,6 +11,7 @@
 //! - [`level`]: level metering (RMS, peak, dBov).
 //! - [`comfort`]: comfort noise matched to the measured background.
 
+pub mod aec3;
 pub mod comfort;
 pub mod echo;
 pub mod engine;
@@ -24,6 +25,7 @@ mod tests_engine;
 pub mod vad;
 pub mod vad_earshot;
 
+pub use aec3::Aec3EchoCanceller;
 pub use comfort::{BackgroundConfig, BackgroundNoise};
 pub use echo::{EchoCanceller, EchoMetrics, SonoraEchoCanceller};
 pub use engine::VoiceProcessor;
