@@ -4,8 +4,8 @@
 use core::time::Duration;
 
 use mediacore::{
-    AudioFrame, Codec, CodecFormat, Instant, MediaSession, SessionConfig, Transcoder, new_decoder,
-    new_encoder,
+    AudioFrame, Codec, CodecFormat, Instant, MediaSession, SessionConfig, Transcoder,
+    VoiceSettings, new_decoder, new_encoder,
 };
 use mediacore_tests::alloc_count::{CountingAllocator, allocations};
 
@@ -92,6 +92,64 @@ fn a_media_session_runs_its_frame_loop_without_allocating() {
             while b.poll_event().is_some() {}
             b.handle_timeout(now);
         });
+    }
+}
+
+#[test]
+fn a_media_session_runs_its_voice_pipelines_without_allocating() {
+    // Every stage but echo cancellation (sonora's AEC3 allocates inside itself per frame),
+    // both ways, on talk and on silence, so that comfort noise and talk events run too.
+    let mut voice = VoiceSettings::default();
+    for stages in [&mut voice.capture, &mut voice.playout] {
+        stages.noise_suppression = true;
+        stages.gain_control = true;
+        stages.vad = true;
+        stages.level_meter = true;
+    }
+    voice.capture.comfort_noise = true;
+    voice.barge_in_on_speech = true;
+    for (codec, rate) in [(Codec::Pcmu, 8000), (Codec::G722, 16_000)] {
+        let config = SessionConfig {
+            voice,
+            ..SessionConfig::new(codec)
+        };
+        let mut a = MediaSession::new(SessionConfig {
+            seed: 1,
+            ..config.clone()
+        })
+        .unwrap();
+        let mut b = MediaSession::new(SessionConfig { seed: 2, ..config }).unwrap();
+        let talk = AudioFrame::new(tone(rate, rate as usize / 50), rate, 1).unwrap();
+        let quiet = AudioFrame::silence(rate, 1, Duration::from_millis(20)).unwrap();
+        let mut wire = vec![0u8; 1500];
+        let mut voice_allocations = 0;
+        // The receiver's packet store gives a slot its payload room the first time it is
+        // used; the gaps of comfort noise reach a few slots late (see the store's test).
+        assert_steady_state_allocates_at_most(&format!("voice with {codec}"), 4, |i| {
+            let now = Instant::from_millis(20 * i as u64);
+            // 600 ms of tone, then 600 ms of silence.
+            let mic = if (i / 30) % 2 == 0 { &talk } else { &quiet };
+            let before = allocations();
+            a.push_capture(now, mic).unwrap();
+            let _ = a.pull_playout(now);
+            let _ = b.pull_playout(now);
+            voice_allocations += allocations() - before;
+            while let Some(d) = a.poll_transmit(now) {
+                wire[..d.len()].copy_from_slice(d);
+                let len = d.len();
+                b.handle_rtp(now, &wire[..len]).unwrap();
+            }
+            while a.poll_event().is_some() || b.poll_event().is_some() {}
+            b.handle_timeout(now);
+        });
+        assert_eq!(
+            voice_allocations, 0,
+            "the voice pipelines of {codec} allocated"
+        );
+        assert!(
+            a.stats().packets_sent < 205,
+            "comfort noise left frames out"
+        );
     }
 }
 
