@@ -5,6 +5,7 @@
 //! A missing oracle is a test failure with a message naming the package to install, never
 //! a silent skip: `scripts/setup.sh` installs them all.
 
+pub mod align;
 pub mod alloc_count;
 pub mod netsim;
 pub mod ogg_opus;

@@ -32,7 +32,10 @@ const PHONE: &str = "v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 127.0.0.
 fn an_ffmpeg_opus_offer_is_answered_with_its_payload_type_and_address() {
     let (negotiated, text) = answer(FFMPEG_OPUS, &prefs(&DEFAULT_CODECS), &local()).unwrap();
     let plan = &negotiated.plan;
-    assert_eq!((plan.codec, plan.payload_type, plan.send_payload_type), (Codec::Opus, 97, 97));
+    assert_eq!(
+        (plan.codec, plan.payload_type, plan.send_payload_type),
+        (Codec::Opus, 97, 97)
+    );
     assert_eq!(plan.telephone_event, None);
     assert_eq!(plan.sample_rate, 48_000);
     assert_eq!(plan.ptime, Duration::from_millis(20));
@@ -58,7 +61,10 @@ fn a_phone_offer_gets_one_codec_its_events_comfort_noise_ptime_and_rtcp_mux() {
     assert_eq!(plan.telephone_event, Some((101, 101)));
     assert_eq!(plan.sample_rate, 16_000);
     assert_eq!(plan.ptime, Duration::from_millis(30));
-    assert!(text.contains("m=audio 20000 RTP/AVP 9 101 13\r\n"), "{text}");
+    assert!(
+        text.contains("m=audio 20000 RTP/AVP 9 101 13\r\n"),
+        "{text}"
+    );
     assert!(text.contains("a=fmtp:101 0-15\r\n") && text.contains("a=ptime:30\r\n"));
     assert!(text.ends_with("a=rtcp-mux\r\n"), "{text}");
     let t = negotiated.transport;
@@ -91,10 +97,16 @@ fn hold_offers_set_the_direction_and_old_style_hold_sends_nowhere() {
 fn an_rtcp_attribute_gives_the_rtcp_address() {
     let sdp = FFMPEG_OPUS.replace("b=AS:64\r\n", "a=rtcp:6001 IN IP4 127.0.0.2\r\n");
     let (n, _) = answer(&sdp, &prefs(&DEFAULT_CODECS), &local()).unwrap();
-    assert_eq!(n.transport.rtcp_remote, Some("127.0.0.2:6001".parse().unwrap()));
+    assert_eq!(
+        n.transport.rtcp_remote,
+        Some("127.0.0.2:6001".parse().unwrap())
+    );
     let sdp = FFMPEG_OPUS.replace("b=AS:64\r\n", "a=rtcp:6001\r\n");
     let (n, _) = answer(&sdp, &prefs(&DEFAULT_CODECS), &local()).unwrap();
-    assert_eq!(n.transport.rtcp_remote, Some("127.0.0.1:6001".parse().unwrap()));
+    assert_eq!(
+        n.transport.rtcp_remote,
+        Some("127.0.0.1:6001".parse().unwrap())
+    );
     let bad = FFMPEG_OPUS.replace("b=AS:64\r\n", "a=rtcp:x\r\n");
     let e = answer(&bad, &prefs(&DEFAULT_CODECS), &local()).unwrap_err();
     assert!(e.to_string().contains("a=rtcp value \"x\""), "{e}");
@@ -109,7 +121,10 @@ fn bad_offers_are_refused_with_what_was_wrong() {
     };
     let g729 = "v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 18\r\n";
     let e = message(g729);
-    assert!(e.contains("no audio codec in common") && e.contains("G729/8000"), "{e}");
+    assert!(
+        e.contains("no audio codec in common") && e.contains("G729/8000"),
+        "{e}"
+    );
     let e = message("v=0\r\nm=audio x RTP/AVP 0\r\n");
     assert!(e.contains("SDP line 2") && e.contains("m=audio"), "{e}");
     assert!(message("v=0\r\n").contains("no m=audio"));
@@ -118,7 +133,10 @@ fn bad_offers_are_refused_with_what_was_wrong() {
     let e = message("m=audio 4000 RTP/AVP 0\r\n");
     assert!(e.contains("no c= line"), "{e}");
     let e = message("c=IN IP4 pbx.example.com\r\nm=audio 4000 RTP/AVP 0\r\n");
-    assert!(e.contains("pbx.example.com") && e.contains("not an IP address"), "{e}");
+    assert!(
+        e.contains("pbx.example.com") && e.contains("not an IP address"),
+        "{e}"
+    );
     let e = message("c=IN IP6 ::1\r\nm=audio 4000 RTP/AVP 0\r\n");
     assert!(e.contains("family"), "{e}");
     let e = message("c=IN IP4 224.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\n");
@@ -129,7 +147,10 @@ fn bad_offers_are_refused_with_what_was_wrong() {
 fn our_offer_and_an_answer_with_other_numbers_rewrite_what_we_send() {
     let wanted = prefs(&[Codec::Opus, Codec::Pcmu]);
     let (offer_sdp, text, waiting) = offer(&wanted, true, true, &local()).unwrap();
-    assert!(text.contains("m=audio 20000 RTP/AVP 96 0 97 98 13\r\n"), "{text}");
+    assert!(
+        text.contains("m=audio 20000 RTP/AVP 96 0 97 98 13\r\n"),
+        "{text}"
+    );
     assert!(text.ends_with("a=rtcp-mux\r\n"));
     assert_eq!((waiting.codec, waiting.payload_type), (Codec::Opus, 96));
     assert_eq!(waiting.telephone_event, Some((97, 97)));
@@ -146,7 +167,10 @@ fn our_offer_and_an_answer_with_other_numbers_rewrite_what_we_send() {
     assert_eq!(plan.send_rewrite().map(96), 111);
     assert_eq!(plan.send_rewrite().map(97), 110);
     assert!(!n.transport.rtcp_mux);
-    assert_eq!(n.transport.rtcp_remote, Some("127.0.0.1:7001".parse().unwrap()));
+    assert_eq!(
+        n.transport.rtcp_remote,
+        Some("127.0.0.1:7001".parse().unwrap())
+    );
     // An answer with rtcp-mux when we offered it muxes; a PCMU answer switches codec.
     let pcmu = "c=IN IP4 127.0.0.1\r\nm=audio 7000 RTP/AVP 0\r\na=rtcp-mux\r\n";
     let n = accept(&offer_sdp, true, pcmu, &wanted, BIND).unwrap();
