@@ -116,6 +116,15 @@ pub enum ServerEvent {
         /// The endpoint.
         endpoint: String,
     },
+    /// The remote sent an RTCP BYE (RFC 3550 §6.6): its stream ended.
+    RemoteBye {
+        /// The endpoint.
+        endpoint: String,
+        /// The SSRC that left.
+        ssrc: u32,
+        /// The reason it gave, if any.
+        reason: Option<String>,
+    },
     /// The periodic E-model estimate (every 5 s while RTP arrives).
     Quality {
         /// The endpoint.
@@ -147,6 +156,7 @@ impl ServerEvent {
             | ServerEvent::RecordingFailed { endpoint, .. }
             | ServerEvent::RtpTimeout { endpoint, .. }
             | ServerEvent::RtpResumed { endpoint }
+            | ServerEvent::RemoteBye { endpoint, .. }
             | ServerEvent::Quality { endpoint, .. }
             | ServerEvent::EndpointClosed { endpoint, .. } => endpoint,
         }

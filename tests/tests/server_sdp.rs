@@ -5,7 +5,7 @@
 //!   the port an ffmpeg receiver listens on. That SDP is the remote offer of an echo
 //!   endpoint; the ffmpeg receiver reads the same SDP, the ffmpeg sender sends speech to the
 //!   port of our answer. The speech that comes back must correlate with what was sent, and
-//!   the endpoint must have read ffmpeg's RTCP on port + 1.
+//!   the endpoint must have read ffmpeg's RTCP sender report on port + 1.
 //! - Offer: the endpoint offers G.722 or Opus; an answer naming the ffmpeg receiver's port
 //!   (Opus with another payload type number than ours) is given back to it; a prompt
 //!   played on the endpoint must reach ffmpeg.

@@ -39,14 +39,23 @@ pub(super) fn app_with(
     ports: PortRange,
     adjust: impl FnOnce(&mut Config),
 ) -> (Router, tempfile::TempDir) {
+    let (app, _, files) = app_and_endpoints(ports, adjust);
+    (app, files)
+}
+
+/// [`app_with`], and the endpoints behind the router (for their event bus).
+pub(super) fn app_and_endpoints(
+    ports: PortRange,
+    adjust: impl FnOnce(&mut Config),
+) -> (Router, Arc<Endpoints>, tempfile::TempDir) {
     let files = tempfile::tempdir().unwrap();
     let mut config = Config::with_listen("127.0.0.1:0".parse().unwrap());
     config.rtp_ports = ports;
     adjust(&mut config);
     config.media_dir = files.path().join("media");
     config.recordings_dir = files.path().join("recordings");
-    let endpoints = Endpoints::start(&config, MediaClock::new()).unwrap();
-    (router(Arc::new(endpoints)), files)
+    let endpoints = Arc::new(Endpoints::start(&config, MediaClock::new()).unwrap());
+    (router(endpoints.clone()), endpoints, files)
 }
 
 pub(super) async fn call(

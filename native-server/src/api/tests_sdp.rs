@@ -10,7 +10,7 @@ use mediacore::{AudioFrame, Codec, Instant, MediaSession, SessionConfig};
 use serde_json::{Value, json};
 use tokio::net::UdpSocket;
 
-use super::tests::{app, app_with, assert_error, call, free_ports};
+use super::tests::{app, app_and_endpoints, app_with, assert_error, call, free_ports};
 
 /// A remote party: RTP on an even port, RTCP on the next.
 struct Remote {
@@ -607,4 +607,64 @@ async fn ports_come_in_rtp_rtcp_pairs_and_a_taken_rtcp_port_is_skipped() {
         StatusCode::SERVICE_UNAVAILABLE,
         &["no free RTP port"],
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_rtcp_bye_and_the_rtp_timeout_are_published_as_events() {
+    let (app, endpoints, _files) = app_and_endpoints(free_ports(4), |c| c.rtp_timeout_ms = 300);
+    let (mut events, _) = endpoints.events().subscribe();
+    let remote = Remote::new().await;
+    let body = json!({"codec": "PCMU", "remote": format!("127.0.0.1:{}", remote.port())});
+    let (_, created) = call(&app, "POST", "/v1/endpoints", Some(&body.to_string())).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    // A peer session that sent RTP says goodbye with a BYE compound on port + 1.
+    let mut peer = MediaSession::new(SessionConfig {
+        seed: 9,
+        ..SessionConfig::new(Codec::Pcmu)
+    })
+    .unwrap();
+    let endpoint = local(&created, "local_port");
+    for k in 0..5u64 {
+        let now = Instant::from_millis(20 * k);
+        peer.push_capture(
+            now,
+            &AudioFrame::silence(8000, 1, Duration::from_millis(20)).unwrap(),
+        )
+        .unwrap();
+        while let Some(d) = peer.poll_transmit(now) {
+            remote.rtp.send_to(d, endpoint).await.unwrap();
+        }
+    }
+    let at = Instant::from_millis(100);
+    peer.close(at);
+    let bye = peer.poll_rtcp(at).expect("a BYE is due").to_vec();
+    remote
+        .rtcp
+        .send_to(&bye, local(&created, "local_rtcp_port"))
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let (mut bye_seen, mut timeout_seen) = (false, false);
+    while !(bye_seen && timeout_seen) {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("events seen: {seen:?}"))
+            .unwrap();
+        let value = serde_json::to_value(&event).unwrap();
+        if value["endpoint"] == id.as_str() {
+            match value["type"].as_str() {
+                Some("remote_bye") => {
+                    assert_eq!(value["ssrc"], peer.local_ssrc());
+                    bye_seen = true;
+                }
+                Some("rtp_timeout") => {
+                    assert!(value["silent_ms"].as_u64().unwrap() >= 300, "{value}");
+                    timeout_seen = true;
+                }
+                _ => {}
+            }
+        }
+        seen.push(value);
+    }
 }

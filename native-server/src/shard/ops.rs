@@ -394,6 +394,14 @@ impl ShardSession {
                 }
             }
             Event::RtpResumed => ServerEvent::RtpResumed { endpoint },
+            Event::RemoteBye { ssrc, reason } => {
+                info!(endpoint = %self.id, ssrc, reason = ?reason, "the remote sent an RTCP BYE");
+                ServerEvent::RemoteBye {
+                    endpoint,
+                    ssrc,
+                    reason,
+                }
+            }
             Event::Quality(q) => ServerEvent::Quality {
                 endpoint,
                 quality: QualitySnapshot::from(q),
