@@ -14,8 +14,19 @@
 #                           memory for 1,000 calls on one prompt (the bench prints its table)
 #   scripts/bench.sh mixer  conference cost per 20 ms tick for 10 to 4,000 PCMU
 #                           participants (3 talking, 16 kHz mix) against the naive N-1 mixer
+#   scripts/bench.sh server [loadgen args]  the media server under K concurrent echo calls
+#                           from tests/src/bin/loadgen.rs in a separate process (default
+#                           1,000 PCMU calls, 20 s measured after 5 s); prints one JSON object
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = server ]; then
+    shift
+    cargo build --release -p mediacore-server -p mediacore-tests --bin mediacore-server --bin loadgen >&2
+    # Two sockets per call on each side; raise the descriptor limit as far as allowed.
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    exec target/release/loadgen "$@"
+fi
 
 case "${1:-}" in
     record)
