@@ -15,6 +15,7 @@ mod playback;
 mod record;
 mod session;
 mod transcode;
+mod voice;
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
@@ -27,6 +28,7 @@ pub use playback::{PyPlayAndCollect, PyPlayCollectConfig, PyPlayOptions, PyPlaye
 pub use record::{PyPromptCache, PyRecordOptions, PyRecorder};
 pub use session::PyMediaSession;
 pub use transcode::PyTranscoder;
+pub use voice::PyVoiceSettings;
 
 create_exception!(
     mediacore,
@@ -49,7 +51,7 @@ pub mod module {
     use super::{
         PyConference, PyDecoder, PyDetectedDigit, PyDtmfDetector, PyEncoder, PyMediaSession,
         PyPlayAndCollect, PyPlayCollectConfig, PyPlayOptions, PyPlayer, PyPrompt, PyPromptCache,
-        PyRecordOptions, PyRecorder, PyTranscoder, generate_dtmf, generate_tone,
+        PyRecordOptions, PyRecorder, PyTranscoder, PyVoiceSettings, generate_dtmf, generate_tone,
     };
 
     #[pymodule_init]

@@ -20,6 +20,7 @@ use crate::playback::{
     set_play_collect_result, set_playback_event,
 };
 use crate::record::{PyRecordOptions, finished, limit_name, record_target, set_summary};
+use crate::voice::{PyVoiceSettings, direction, level_dict, stage};
 
 /// `d` in milliseconds, keeping the microseconds as a fraction.
 pub(crate) fn millis(d: Duration) -> f64 {
@@ -63,7 +64,7 @@ impl SessionSettings {
             max_delay_ms = None, initial_delay_ms = None, quality_interval_ms = Some(5_000),
             rtcp = true, cname = None, ntp_origin_unix_ms = None,
             telephone_event_payload_type = Some(101), detect_inband_dtmf = false,
-            dtmf_duration_ms = 100, dtmf_gap_ms = 100, dtmf_volume = 10, **opus
+            dtmf_duration_ms = 100, dtmf_gap_ms = 100, dtmf_volume = 10, voice = None, **opus
         )
     )]
     #[allow(clippy::too_many_arguments)] // one argument per SessionConfig setting
@@ -87,6 +88,7 @@ impl SessionSettings {
         dtmf_duration_ms: u64,
         dtmf_gap_ms: u64,
         dtmf_volume: u8,
+        voice: Option<PyVoiceSettings>,
         opus: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let codec = Codec::from_name(codec).map_err(media_err)?;
@@ -131,6 +133,7 @@ impl SessionSettings {
                 gap: Duration::from_millis(dtmf_gap_ms),
                 volume: dtmf_volume,
             },
+            voice: voice.map(|v| v.inner).unwrap_or_default(),
             ..SessionConfig::new(codec)
         }))
     }
@@ -158,7 +161,7 @@ impl PyMediaSession {
             initial_delay_ms=None, quality_interval_ms=5000, rtcp=True, cname=None, \
             ntp_origin_unix_ms=None, telephone_event_payload_type=101, \
             detect_inband_dtmf=False, dtmf_duration_ms=100, dtmf_gap_ms=100, dtmf_volume=10, \
-            **opus)")]
+            voice=None, **opus)")]
     fn new(
         codec: &Bound<'_, PyAny>,
         args: &Bound<'_, PyTuple>,
@@ -491,6 +494,56 @@ impl PyMediaSession {
         self.inner().recording_duration().map(millis)
     }
 
+    /// The voice settings in force: the constructor's, with the stages switched since.
+    fn voice_settings(&mut self) -> PyVoiceSettings {
+        PyVoiceSettings {
+            inner: self.inner().voice_settings(),
+        }
+    }
+
+    /// Whether voice stage `stage` runs on `direction` ("capture" or "playout").
+    fn voice_stage(&mut self, direction: &str, stage: &str) -> PyResult<bool> {
+        let (direction, stage) = (self::direction(direction)?, self::stage(stage)?);
+        Ok(self.inner().voice_stage(direction, stage))
+    }
+
+    /// Switches one voice stage of `direction` while the call runs. Raises MediaError,
+    /// changing nothing, for a stage that path does not have, comfort noise without the
+    /// capture VAD (or on a session whose RTP clock is not 8 kHz), or switching off a VAD
+    /// that comfort noise or barge-in needs.
+    fn set_voice_stage(&mut self, direction: &str, stage: &str, on: bool) -> PyResult<()> {
+        let (direction, stage) = (self::direction(direction)?, self::stage(stage)?);
+        self.inner()
+            .set_voice_stage(direction, stage, on)
+            .map_err(media_err)
+    }
+
+    /// Whether the remote party's speech (heard by the playout VAD) stops an interruptible
+    /// prompt. Raises MediaError when turning it on while the playout VAD is off.
+    fn set_barge_in_on_speech(&mut self, on: bool) -> PyResult<()> {
+        self.inner().set_barge_in_on_speech(on).map_err(media_err)
+    }
+
+    /// `{"rms_dbov", "peak_dbov"}` of `direction`'s audio while its level meter is on,
+    /// else None.
+    fn voice_level<'py>(
+        &mut self,
+        py: Python<'py>,
+        direction: &str,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let direction = self::direction(direction)?;
+        self.inner()
+            .voice_level(direction)
+            .map(|level| level_dict(py, level))
+            .transpose()
+    }
+
+    /// Whether `direction`'s VAD hears voice now (False while it is off).
+    fn is_talking(&mut self, direction: &str) -> PyResult<bool> {
+        let direction = self::direction(direction)?;
+        Ok(self.inner().is_talking(direction))
+    }
+
     /// RTCP figures: reception of the remote source, round trip, reports in and out.
     fn rtcp_stats<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         rtcp_stats_dict(py, self.inner().rtcp_stats())
@@ -547,6 +600,10 @@ pub(crate) fn event_dict(py: Python<'_>, event: Event) -> PyResult<Bound<'_, PyD
             set_summary(&dict, &summary)?;
         }
         Event::RecordingFailed { message } => dict.set_item("message", message)?,
+        Event::TalkStarted { direction, at } | Event::TalkStopped { direction, at } => {
+            dict.set_item("direction", direction.name())?;
+            dict.set_item("at_us", at.as_micros())?;
+        }
         // Events without fields, and kinds added to the core later, carry their type only.
         _ => {}
     }

@@ -58,6 +58,30 @@ class PythonBinding(Binding):
     def events(self, session):
         return drain_events(session)
 
+    def voice_settings(self, **settings):
+        return mediacore.VoiceSettings(**settings)
+
+    def voice_settings_dict(self, session):
+        v = session.voice_settings()
+        return {name: getattr(v, name) for name in (
+            "capture", "playout", "gain_target_dbov", "vad_hangover_ms", "sid_interval_ms",
+            "barge_in_on_speech")}
+
+    def set_voice_stage(self, session, direction, stage, on):
+        session.set_voice_stage(direction, stage, on)
+
+    def voice_stage(self, session, direction, stage):
+        return session.voice_stage(direction, stage)
+
+    def voice_level(self, session, direction):
+        return session.voice_level(direction)
+
+    def is_talking(self, session, direction):
+        return session.is_talking(direction)
+
+    def set_barge_in_on_speech(self, session, on):
+        session.set_barge_in_on_speech(on)
+
     def prompt(self, rate, pcm, channels=1):
         return mediacore.Prompt.from_samples(rate, pcm, channels)
 

@@ -1,5 +1,5 @@
 """What the shared suites (codec_suite, transcoder_suite, session_suite,
-session_receive_suite, dtmf, playback, record and conference suites) ask of a binding.
+session_receive_suite, dtmf, playback, record, conference and voice suites) ask of a binding.
 
 bindings-python (module `mediacore`) and bindings-mobile (uniffi's generated
 `mediacore_mobile`) expose the same engine with the same messages, but differ in how Opus
@@ -60,5 +60,13 @@ class Binding:
     #   conference_events(conference): its events as bindings-python's dicts, each with a
     #       "participant" (a session's event as `events` gives it, plus its participant)
     #   conference_stats(conference): its counters as a dict
+    #   voice_settings(**settings): VoiceSettings by the Python names (capture=["vad", ...],
+    #       playout, gain_target_dbov, vad_hangover_ms, sid_interval_ms, barge_in_on_speech)
+    #   voice_settings_dict(session): the session's voice settings in force as a dict by those
+    #       names, stages as lists of snake_case names
+    #   set_voice_stage(session, direction, stage, on), voice_stage(session, direction,
+    #       stage), is_talking(session, direction), set_barge_in_on_speech(session, on):
+    #       directions and stages by their snake_case names
+    #   voice_level(session, direction): {"rms_dbov", "peak_dbov"}, or None
     #   events(session): every queued event as a dict with a "type" key, as bindings-python
     #                    gives them (durations in ms, `None` for an absent BYE reason)

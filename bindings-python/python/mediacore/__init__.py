@@ -22,6 +22,7 @@ from .mediacore import (
     RecordOptions,
     Recorder,
     Transcoder,
+    VoiceSettings,
     generate_dtmf,
     generate_tone,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "RecordOptions",
     "Recorder",
     "Transcoder",
+    "VoiceSettings",
     "generate_dtmf",
     "generate_tone",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "RecordOptions",
     "Recorder",
     "Transcoder",
+    "VoiceSettings",
     "generate_dtmf",
     "generate_tone",
 ]
@@ -398,12 +399,14 @@ class PlaybackFinished(TypedDict):
     id: int
 
 class PlaybackInterrupted(TypedDict, total=False):
-    """A prompt was stopped ("stopped"), replaced ("replaced") or stopped by a DTMF digit
-    ("dtmf", with ``digit``), or taken from the queue before it started (``started`` false)."""
+    """A prompt was stopped ("stopped"), replaced ("replaced"), stopped by a DTMF digit
+    ("dtmf", with ``digit``) or by the remote party's speech ("speech", with
+    ``VoiceSettings(barge_in_on_speech=True)``), or taken from the queue before it started
+    (``started`` false)."""
 
     type: Literal["playback_interrupted"]
     id: int
-    reason: Literal["stopped", "replaced", "dtmf"]
+    reason: Literal["stopped", "replaced", "dtmf", "speech"]
     started: bool
     digit: str
 
@@ -471,6 +474,33 @@ class CacheStats(TypedDict):
     misses: int
     evictions: int
 
+VoiceDirection = Literal["capture", "playout"]
+VoiceStage = Literal[
+    "echo_cancellation", "noise_suppression", "gain_control", "vad", "level_meter",
+    "comfort_noise",
+]
+
+class VoiceTalkStarted(TypedDict):
+    """A session's VAD heard talk start: the local talker on "capture", the remote one on
+    "playout"; ``at_us`` is the media time of the first 10 ms judged to be speech."""
+
+    type: Literal["talk_started"]
+    direction: VoiceDirection
+    at_us: int
+
+class VoiceTalkStopped(TypedDict):
+    """Talk stopped: the VAD's hangover after the last speech ran out at ``at_us``."""
+
+    type: Literal["talk_stopped"]
+    direction: VoiceDirection
+    at_us: int
+
+class VoiceLevel(TypedDict):
+    """A voice pipeline's level: RMS over about 300 ms and the peak held 1 s, in dBov."""
+
+    rms_dbov: float
+    peak_dbov: float
+
 Event = Union[
     RemoteSourceStarted,
     RemoteSourceChanged,
@@ -487,6 +517,8 @@ Event = Union[
     PlayCollectDone,
     RecordingLimitReached,
     RecordingFailed,
+    VoiceTalkStarted,
+    VoiceTalkStopped,
 ]
 
 class SessionStats(TypedDict):
@@ -572,6 +604,7 @@ class MediaSession:
         dtmf_duration_ms: int = 100,
         dtmf_gap_ms: int = 100,
         dtmf_volume: int = 10,
+        voice: Optional[VoiceSettings] = None,
         **opus: Unpack[OpusOptions],
     ) -> None:
         """Builds a session; ``payload_type=None`` uses the codec's static type (opus and
@@ -596,6 +629,7 @@ class MediaSession:
         Digits given to ``send_dtmf`` last ``dtmf_duration_ms`` (1 to 600000) with
         ``dtmf_gap_ms`` (at most 60000) between them, at volume ``dtmf_volume`` (dBm0 below
         0, 0 to 63; larger is quieter).
+        ``voice`` turns voice processing stages on (see ``VoiceSettings``; None: all off).
         Raises MediaError for a configuration that cannot work (e.g. delays out of order).
         """
     @property
@@ -722,6 +756,23 @@ class MediaSession:
         """Whether a recording runs (also after a limit, until ``stop_recording``)."""
     def recording_duration_ms(self) -> Optional[float]:
         """Audio recorded so far, or None."""
+    def voice_settings(self) -> VoiceSettings:
+        """The voice settings in force: the constructor's, with the stages switched since."""
+    def voice_stage(self, direction: VoiceDirection, stage: VoiceStage) -> bool:
+        """Whether ``stage`` runs on ``direction``."""
+    def set_voice_stage(self, direction: VoiceDirection, stage: VoiceStage, on: bool) -> None:
+        """Switches one voice stage while the call runs (built when first switched on; one
+        switched off keeps what it learnt). Raises MediaError, changing nothing, for a stage
+        that path does not have, comfort noise without the capture VAD or on a session
+        whose RTP clock is not 8 kHz, or switching off a VAD that comfort noise or barge-in
+        needs."""
+    def set_barge_in_on_speech(self, on: bool) -> None:
+        """Whether the remote party's speech stops an interruptible prompt; raises
+        MediaError when turning it on while the playout VAD is off."""
+    def voice_level(self, direction: VoiceDirection) -> Optional[VoiceLevel]:
+        """``direction``'s level while its level meter is on, else None."""
+    def is_talking(self, direction: VoiceDirection) -> bool:
+        """Whether ``direction``'s VAD hears voice now (False while it is off)."""
     def rtcp_stats(self) -> RtcpStats:
         """RTCP figures: reception of the remote source, round trip, reports in and out."""
 
@@ -795,6 +846,42 @@ class SessionOptions(OpusOptions, total=False):
     dtmf_duration_ms: int
     dtmf_gap_ms: int
     dtmf_volume: int
+    voice: Optional[VoiceSettings]
+
+class VoiceSettings:
+    """Which voice stages run on a session's capture (before encoding: echo cancellation,
+    noise suppression, gain control, VAD, level meter, comfort noise) and playout (after
+    decoding: noise suppression, gain control, VAD, level meter), and their settings."""
+
+    def __init__(
+        self,
+        *,
+        capture: list[VoiceStage] = [],
+        playout: list[VoiceStage] = [],
+        gain_target_dbov: float = -26.0,
+        vad_hangover_ms: int = 200,
+        sid_interval_ms: int = 500,
+        barge_in_on_speech: bool = False,
+    ) -> None:
+        """``capture``/``playout``: the stages to run (echo cancellation and comfort noise
+        on capture only; comfort noise needs the capture "vad", ``barge_in_on_speech`` the
+        playout "vad"). ``gain_target_dbov``: -60 to -3; ``vad_hangover_ms``: at most
+        60000; ``sid_interval_ms``: 20 to 10000, how often a comfort-noise SID is repeated
+        (and at once when the background moves 3 dB). Raises MediaError otherwise."""
+    @property
+    def capture(self) -> list[VoiceStage]:
+        """The capture stages on, in pipeline order."""
+    @property
+    def playout(self) -> list[VoiceStage]:
+        """The playout stages on, in pipeline order."""
+    @property
+    def gain_target_dbov(self) -> float: ...
+    @property
+    def vad_hangover_ms(self) -> float: ...
+    @property
+    def sid_interval_ms(self) -> float: ...
+    @property
+    def barge_in_on_speech(self) -> bool: ...
 
 class Conference:
     """Participants that are sessions (each with its own codec, rate and packet time) mixed

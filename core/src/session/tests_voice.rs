@@ -199,7 +199,11 @@ fn bad_voice_settings_are_typed_errors_and_runtime_refusals_change_nothing() {
         gain_target_dbov: -80.0,
         ..VoiceSettings::default()
     };
-    assert!(matches!(build(v, Codec::Pcmu), Err(Error::Voice(_))));
+    let e = build(v, Codec::Pcmu).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "gain_target_dbov = -80 is out of range; expected a number from -60 to -3"
+    );
     let v = VoiceSettings {
         vad_hangover: Duration::from_secs(61),
         ..VoiceSettings::default()

@@ -18,7 +18,7 @@ use crate::time::Instant;
 use crate::voice::vad::DEFAULT_HANGOVER;
 use crate::voice::{
     BackgroundConfig, BackgroundNoise, EarshotVad, GainConfig, LevelMeter, MeterConfig, VadConfig,
-    VadEvent, VoiceConfig, VoiceDetector, VoiceProcessor,
+    VadEvent, VoiceConfig, VoiceDetector, VoiceError, VoiceProcessor,
 };
 
 /// The shortest and longest [`VoiceSettings::sid_interval`].
@@ -199,7 +199,7 @@ pub struct VoiceSettings {
     /// The stages run on received audio before it is played (no echo cancellation or
     /// comfort noise there).
     pub playout: VoiceStages,
-    /// The level gain control brings speech to, in dBov: -40 to -3. Default -26 (see
+    /// The level gain control brings speech to, in dBov: -60 to -3. Default -26 (see
     /// [`GainConfig::target_level_dbov`]).
     pub gain_target_dbov: f32,
     /// How long voice stays active after the last speech: bridges pauses inside a
@@ -268,11 +268,17 @@ impl VoiceSettings {
             }
             .into());
         }
-        GainConfig {
+        match (GainConfig {
             target_level_dbov: self.gain_target_dbov,
             ..GainConfig::default()
+        })
+        .validate()
+        {
+            Err(VoiceError::InvalidParameter {
+                value, expected, ..
+            }) => return Err(VoiceSettingsError::GainTarget { value, expected }.into()),
+            other => other?,
         }
-        .validate()?;
         VadConfig {
             hangover: self.vad_hangover,
             ..VadConfig::new(8000)
@@ -331,6 +337,14 @@ pub enum VoiceSettingsError {
          expected another payload type for the codec"
     )]
     ComfortNoisePayloadType,
+    /// A gain target out of the gain controller's range.
+    #[error("gain_target_dbov = {value} is out of range; expected {expected}")]
+    GainTarget {
+        /// The value given, as text.
+        value: String,
+        /// What the gain controller accepts.
+        expected: String,
+    },
     /// A SID interval out of range.
     #[error("sid_interval {0:?} is out of range; expected 20 ms to 10 s")]
     SidInterval(Duration),
