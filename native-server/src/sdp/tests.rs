@@ -201,3 +201,41 @@ fn endpoint_codecs_exclude_comfort_noise_and_name_the_supported_ones() {
     let e = endpoint_codec("CN").unwrap_err().to_string();
     assert!(e.contains("PCMU, PCMA, G722, opus, L16"), "{e}");
 }
+
+#[test]
+fn odd_sdp_never_panics_and_ports_at_the_edge_have_no_rtcp_port() {
+    let top = "c=IN IP4 127.0.0.1\r\nm=audio 65535 RTP/AVP 0\r\n";
+    let (n, _) = answer(top, &prefs(&DEFAULT_CODECS), &local()).unwrap();
+    assert_eq!(n.transport.rtcp_remote, None);
+    let disabled = "c=IN IP4 127.0.0.1\r\nm=audio 0 RTP/AVP 0\r\n";
+    let (n, text) = answer(disabled, &prefs(&DEFAULT_CODECS), &local()).unwrap();
+    assert_eq!(
+        (n.transport.remote, n.transport.direction),
+        (None, Direction::Inactive)
+    );
+    assert!(text.contains("m=audio 0 RTP/AVP 0\r\n"), "{text}");
+    let odd = [
+        "",
+        "\r\n\r\n",
+        "m=audio",
+        "m=audio 1 RTP/AVP 0\r\na=rtcp:\r\n",
+        "m=audio 1 RTP/AVP 0\r\na=rtcp:0\r\n",
+        "m=audio 1 RTP/AVP 0\r\na=rtcp:9 IN\r\n",
+        "c=IN IP4 127.0.0.1/127\r\nm=audio 1 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n\
+         a=fmtp:96 maxplaybackrate=1;maxaveragebitrate=x\r\n",
+        "c=IN IP4 127.0.0.1\r\nm=audio 1 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n\
+         a=fmtp:96 maxaveragebitrate=6000\r\na=maxptime:1\r\n",
+        "c=IN IP4 127.0.0.1\r\nm=audio 1 RTP/AVP 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+        "c=IN IP4 ∞\r\nm=audio 1 RTP/AVP 0\r\n",
+        "m=video 1 RTP/AVP 96\r\nm=audio 2 RTP/AVP 0\r\na=rtcp-mux\r\nc=IN IP4 127.0.0.1\r\n",
+    ];
+    for sdp in odd {
+        // Either an answer or an error that says something; never a panic.
+        match answer(sdp, &prefs(&DEFAULT_CODECS), &local()) {
+            Ok((n, text)) => assert!(text.starts_with("v=0\r\n") && n.plan.ptime.as_millis() >= 10),
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+        let (offer_sdp, ..) = offer(&prefs(&[Codec::Pcmu]), true, false, &local()).unwrap();
+        let _ = accept(&offer_sdp, false, sdp, &prefs(&[Codec::Pcmu]), BIND);
+    }
+}
