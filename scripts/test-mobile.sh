@@ -69,7 +69,11 @@ expect "$OUT/kotlin/uniffi/mediacore_mobile/mediacore_mobile.kt" \
     'open class Conference\b' 'sealed class ConferenceEvent' 'data class ConferenceOptions' \
     'data class ParticipantOptions' 'data class SessionSettings' 'data class Transmit' \
     'fun `?addParticipant`?\(' 'fun `?removeParticipant`?\(' 'fun `?activeSpeaker`?\(' \
-    'fun `?tick`?\('
+    'fun `?tick`?\(' \
+    'data class VoiceSettings' 'enum class VoiceStage' 'enum class VoiceDirection' \
+    'data class VoiceLevel' 'fun `?setVoiceStage`?\(' 'fun `?voiceStage`?\(' \
+    'fun `?voiceSettings`?\(' 'fun `?voiceLevel`?\(' 'fun `?isTalking`?\(' \
+    'fun `?setBargeInOnSpeech`?\(' 'class Voice\(message' 'data class TalkStarted'
 expect "$OUT/swift/mediacore_mobile.swift" \
     'open class Encoder\b' 'open class Decoder\b' 'open class MediaSession\b' \
     'enum MediaError\b' 'enum MediaEvent\b' 'struct SessionStats\b' \
@@ -94,7 +98,11 @@ expect "$OUT/swift/mediacore_mobile.swift" \
     'func decodePromptInfo\(' \
     'open class Conference\b' 'enum ConferenceEvent\b' 'struct ConferenceOptions\b' \
     'struct ParticipantOptions\b' 'struct SessionSettings\b' 'struct Transmit\b' \
-    'func addParticipant\(' 'func removeParticipant\(' 'func activeSpeaker\(' 'func tick\('
+    'func addParticipant\(' 'func removeParticipant\(' 'func activeSpeaker\(' 'func tick\(' \
+    'struct VoiceSettings\b' 'enum VoiceStage\b' 'enum VoiceDirection\b' \
+    'struct VoiceLevel\b' 'func setVoiceStage\(' 'func voiceStage\(' 'func voiceSettings\(' \
+    'func voiceLevel\(' 'func isTalking\(' 'func setBargeInOnSpeech\(' 'case Voice\(message' \
+    'case talkStarted\('
 expect "$OUT/swift/mediacore_mobileFFI.h" 'uniffi_mediacore_mobile_fn_constructor_mediasession_new'
 expect "$OUT/swift/mediacore_mobileFFI.modulemap" 'mediacore_mobileFFI'
 

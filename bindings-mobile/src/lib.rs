@@ -15,6 +15,7 @@ mod playback;
 mod record;
 mod session;
 mod transcode;
+mod voice;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -38,6 +39,7 @@ pub use session::{
     JitterStats, MediaEvent, MediaSession, QualityReport, RtcpStats, SessionSettings, SessionStats,
 };
 pub use transcode::Transcoder;
+pub use voice::{VoiceDirection, VoiceLevel, VoiceSettings, VoiceStage};
 
 uniffi::setup_scaffolding!();
 
@@ -93,6 +95,14 @@ pub enum MediaError {
         /// What was wrong and what was expected.
         message: String,
     },
+    /// Voice processing settings or a voice stage were refused (a stage on the wrong path,
+    /// comfort noise or barge-in without their VAD, a value out of range, a rate an engine
+    /// does not take).
+    #[error("{message}")]
+    Voice {
+        /// What was wrong and what was expected.
+        message: String,
+    },
     /// An error of a kind this binding does not name yet.
     #[error("{message}")]
     Other {
@@ -112,6 +122,9 @@ impl From<::mediacore::Error> for MediaError {
             ::mediacore::Error::InvalidArgument(_) => MediaError::InvalidArgument { message },
             ::mediacore::Error::Playback(_) => MediaError::Playback { message },
             ::mediacore::Error::Record(_) => MediaError::Record { message },
+            ::mediacore::Error::Voice(_)
+            | ::mediacore::Error::Vad(_)
+            | ::mediacore::Error::VoiceSettings(_) => MediaError::Voice { message },
             _ => MediaError::Other { message },
         }
     }
@@ -128,6 +141,7 @@ impl MediaError {
             | MediaError::InvalidArgument { message }
             | MediaError::Playback { message }
             | MediaError::Record { message }
+            | MediaError::Voice { message }
             | MediaError::Other { message } => message,
         }
     }

@@ -18,6 +18,7 @@ use crate::playback::{
 use crate::record::{
     FinishedRecording, RecordLimit, RecordOptions, RecordingSummary, finished, record_target,
 };
+use crate::voice::{VoiceDirection, VoiceLevel, VoiceSettings};
 use crate::{MediaError, lock};
 
 /// Something that happened in a session, drained with [`MediaSession::poll_event`].
@@ -124,6 +125,21 @@ pub enum MediaEvent {
         /// The core's message.
         message: String,
     },
+    /// A voice activity detector heard talk start: the local talker on `Capture`, the
+    /// remote one on `Playout`.
+    TalkStarted {
+        /// Whose VAD.
+        direction: VoiceDirection,
+        /// Media time of the first 10 ms judged to be speech, in microseconds.
+        at_us: u64,
+    },
+    /// Talk stopped: the VAD's hangover after the last speech ran out.
+    TalkStopped {
+        /// Whose VAD.
+        direction: VoiceDirection,
+        /// Media time of the end of the last speech plus the hangover, in microseconds.
+        at_us: u64,
+    },
     /// An event kind this binding does not translate yet, by its core name.
     Other {
         /// The core's snake_case name of the event kind.
@@ -186,6 +202,14 @@ impl From<Event> for MediaEvent {
                 summary: summary.into(),
             },
             Event::RecordingFailed { message } => MediaEvent::RecordingFailed { message },
+            Event::TalkStarted { direction, at } => MediaEvent::TalkStarted {
+                direction: direction.into(),
+                at_us: at.as_micros(),
+            },
+            Event::TalkStopped { direction, at } => MediaEvent::TalkStopped {
+                direction: direction.into(),
+                at_us: at.as_micros(),
+            },
             other => MediaEvent::Other {
                 name: other.name().to_owned(),
             },
@@ -467,6 +491,9 @@ pub struct SessionSettings {
     /// Volume of sent digits in dBm0 below 0, 0 to 63.
     #[uniffi(default = 10)]
     pub dtmf_volume: u8,
+    /// Voice processing on capture and playout (`None`: every stage off).
+    #[uniffi(default = None)]
+    pub voice: Option<VoiceSettings>,
 }
 
 impl SessionSettings {
@@ -519,6 +546,11 @@ impl SessionSettings {
                 gap: Duration::from_millis(u64::from(self.dtmf_gap_ms)),
                 volume: self.dtmf_volume,
             },
+            voice: self
+                .voice
+                .as_ref()
+                .map(VoiceSettings::to_core)
+                .unwrap_or_default(),
             ..SessionConfig::new(codec)
         })
     }
@@ -559,7 +591,8 @@ impl MediaSession {
     /// `telephone_event_payload_type` both ways (`None`: none); `detect_inband_dtmf` also
     /// looks for DTMF tones in the received audio (8 and 16 kHz sessions). Digits given to
     /// `send_dtmf` last `dtmf_duration_ms` (1 to 600000) with `dtmf_gap_ms` (at most
-    /// 60000) between them, at volume `dtmf_volume` (dBm0 below 0, 0 to 63).
+    /// 60000) between them, at volume `dtmf_volume` (dBm0 below 0, 0 to 63). `voice` turns
+    /// voice processing stages on (`None`: all off).
     #[uniffi::constructor(default(
         seed = 0,
         payload_type = None,
@@ -579,7 +612,8 @@ impl MediaSession {
         detect_inband_dtmf = false,
         dtmf_duration_ms = 100,
         dtmf_gap_ms = 100,
-        dtmf_volume = 10
+        dtmf_volume = 10,
+        voice = None
     ))]
     #[allow(clippy::too_many_arguments)] // one argument per SessionConfig setting
     pub fn new(
@@ -603,6 +637,7 @@ impl MediaSession {
         dtmf_duration_ms: u32,
         dtmf_gap_ms: u32,
         dtmf_volume: u8,
+        voice: Option<VoiceSettings>,
     ) -> Result<Self, MediaError> {
         let settings = SessionSettings {
             codec,
@@ -625,10 +660,52 @@ impl MediaSession {
             dtmf_duration_ms,
             dtmf_gap_ms,
             dtmf_volume,
+            voice,
         };
         Ok(MediaSession::from_core(::mediacore::MediaSession::new(
             settings.to_core()?,
         )?))
+    }
+
+    /// The voice settings in force: the constructor's, with the stages switched since.
+    pub fn voice_settings(&self) -> VoiceSettings {
+        VoiceSettings::from_core(&lock(&self.inner).voice_settings())
+    }
+
+    /// Whether `stage` runs on `direction`'s pipeline.
+    pub fn voice_stage(&self, direction: VoiceDirection, stage: crate::VoiceStage) -> bool {
+        lock(&self.inner).voice_stage(direction.into(), stage.into())
+    }
+
+    /// Switches one voice stage while the call runs (built when first switched on; one
+    /// switched off keeps what it learnt). Fails, changing nothing, for a stage the path
+    /// does not have, comfort noise without the capture VAD or on a session whose RTP clock
+    /// is not 8 kHz, or switching off a VAD that comfort noise or barge-in needs.
+    pub fn set_voice_stage(
+        &self,
+        direction: VoiceDirection,
+        stage: crate::VoiceStage,
+        on: bool,
+    ) -> Result<(), MediaError> {
+        Ok(lock(&self.inner).set_voice_stage(direction.into(), stage.into(), on)?)
+    }
+
+    /// Whether the remote party's speech (the playout VAD) stops an interruptible prompt;
+    /// fails when turning it on while the playout VAD is off.
+    pub fn set_barge_in_on_speech(&self, on: bool) -> Result<(), MediaError> {
+        Ok(lock(&self.inner).set_barge_in_on_speech(on)?)
+    }
+
+    /// `direction`'s level while its level meter is on.
+    pub fn voice_level(&self, direction: VoiceDirection) -> Option<VoiceLevel> {
+        lock(&self.inner)
+            .voice_level(direction.into())
+            .map(Into::into)
+    }
+
+    /// Whether `direction`'s VAD hears voice now (false while it is off).
+    pub fn is_talking(&self, direction: VoiceDirection) -> bool {
+        lock(&self.inner).is_talking(direction.into())
     }
 
     /// The SDP encoding name of the codec used both ways.
@@ -955,6 +1032,7 @@ mod tests {
             100,
             100,
             10,
+            None,
         )
         .unwrap()
     }

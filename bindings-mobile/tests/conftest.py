@@ -65,7 +65,8 @@ def event_dict(event, kinds=None, prefix=""):
 EVENT_KINDS = ["remote_source_started", "remote_source_changed", "rtp_timeout", "rtp_resumed",
                "remote_bye", "quality", "dtmf_started", "dtmf", "digits_collected",
                "playback_started", "playback_finished", "playback_interrupted",
-               "play_collect_done", "recording_limit_reached", "recording_failed", "other"]
+               "play_collect_done", "recording_limit_reached", "recording_failed",
+               "talk_started", "talk_stopped", "other"]
 PLAYBACK_EVENT_KINDS = ["started", "finished", "interrupted"]
 RECORDER_EVENT_KINDS = ["limit_reached"]
 CONFERENCE_EVENT_KINDS = ["talk_started", "talk_stopped", "active_speaker", "session",
@@ -151,6 +152,36 @@ class MobileBinding(Binding):
 
     def events(self, session):
         return [event_dict(event) for event in drain_events(session)]
+
+    def voice_settings(self, **settings):
+        for path in ("capture", "playout"):
+            settings[path] = [mc.VoiceStage[name.upper()] for name in settings.get(path, [])]
+        record = mc.VoiceSettings(**settings)
+        record.validate()  # the record checks itself on request, Python's class when built
+        return record
+
+    def voice_settings_dict(self, session):
+        fields = fields_dict(session.voice_settings())
+        return {**fields, "capture": [s.name.lower() for s in fields["capture"]],
+                "playout": [s.name.lower() for s in fields["playout"]]}
+
+    def set_voice_stage(self, session, direction, stage, on):
+        session.set_voice_stage(mc.VoiceDirection[direction.upper()],
+                                mc.VoiceStage[stage.upper()], on)
+
+    def voice_stage(self, session, direction, stage):
+        return session.voice_stage(mc.VoiceDirection[direction.upper()],
+                                   mc.VoiceStage[stage.upper()])
+
+    def voice_level(self, session, direction):
+        level = session.voice_level(mc.VoiceDirection[direction.upper()])
+        return None if level is None else record_dict(level)
+
+    def is_talking(self, session, direction):
+        return session.is_talking(mc.VoiceDirection[direction.upper()])
+
+    def set_barge_in_on_speech(self, session, on):
+        session.set_barge_in_on_speech(on)
 
     def prompt(self, rate, pcm, channels=1):
         return mc.Prompt.from_samples(rate, pcm, channels)
