@@ -324,3 +324,49 @@ fn misuse_is_an_error_that_changes_nothing() {
     conf.tick(Instant::ZERO);
     assert!(conf.mix().samples().iter().all(|&s| s == 0));
 }
+
+#[test]
+fn a_running_session_moves_into_a_room_and_back_and_a_refused_one_is_handed_back() {
+    use mediacore::{AudioFrame, MediaSession};
+    let now = Instant::ZERO;
+    // A call's session with a remote source and counters, as a server holds it.
+    let mut peer = MediaSession::new(session(Codec::Pcmu, 8000, 20, 7)).unwrap();
+    let mut call = MediaSession::new(session(Codec::Pcmu, 8000, 20, 1)).unwrap();
+    let frame = AudioFrame::silence(8000, 1, Duration::from_millis(20)).unwrap();
+    peer.push_capture(now, &frame).unwrap();
+    while let Some(d) = peer.poll_transmit(now) {
+        let d = d.to_vec();
+        call.handle_rtp(now, &d).unwrap();
+    }
+    let (ssrc, received) = (call.local_ssrc(), call.stats().packets_received);
+    assert_eq!(received, 1);
+
+    let mut config = ConferenceConfig::new(16_000);
+    config.max_participants = 1;
+    let mut room = Conference::new(config).unwrap();
+    let id = room
+        .add_session(call, ParticipantOptions::default())
+        .unwrap();
+    assert_eq!(
+        room.session(id).unwrap().remote_ssrc(),
+        Some(peer.local_ssrc())
+    );
+
+    // The room is full: the next session is refused and handed back as it was.
+    let other = MediaSession::new(session(Codec::Pcma, 8000, 20, 2)).unwrap();
+    let other_ssrc = other.local_ssrc();
+    let rejected = room
+        .add_session(other, ParticipantOptions::default())
+        .unwrap_err();
+    assert!(
+        rejected.error.to_string().contains("full"),
+        "{}",
+        rejected.error
+    );
+    assert_eq!(rejected.session.local_ssrc(), other_ssrc);
+
+    let back = room.remove_participant(now, id).unwrap();
+    assert_eq!(back.local_ssrc(), ssrc);
+    assert_eq!(back.stats().packets_received, received);
+    assert!(room.is_empty());
+}

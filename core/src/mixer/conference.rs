@@ -80,6 +80,14 @@ impl ConferenceEvent {
     }
 }
 
+/// A session [`Conference::add_session`] did not take, handed back with the reason.
+#[derive(Debug)]
+pub struct Rejected {
+    /// Why it could not join.
+    pub error: Error,
+    /// The session, as it was.
+    pub session: MediaSession,
+}
 /// Counters kept by a conference.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -198,40 +206,35 @@ impl Conference {
         session: SessionConfig,
         options: ParticipantOptions,
     ) -> Result<ParticipantId> {
-        if self.mixer.len() >= self.config.max_participants {
-            return Err(Error::InvalidArgument(format!(
-                "the conference is full ({} participants); max_participants is {}",
-                self.mixer.len(),
-                self.config.max_participants
-            )));
-        }
-        let session = MediaSession::new(session)?;
-        let rate = session.sample_rate();
-        if !SUPPORTED_RATES.contains(&rate) {
-            return Err(Error::InvalidArgument(format!(
-                "a participant at {rate} Hz cannot be mixed; expected one of {SUPPORTED_RATES:?} Hz"
-            )));
-        }
-        let key = GroupKey::of(session.config(), rate);
-        let group = match self.groups.iter().position(|g| g.key == key) {
-            Some(g) => g,
-            None => {
-                self.groups.push(Group::new(
-                    key,
-                    self.config.sample_rate,
-                    self.config.tick,
-                    self.config.max_talkers + 1,
-                )?);
-                self.groups.len() - 1
-            }
+        self.mixer.check_new(&options)?;
+        self.add_session(MediaSession::new(session)?, options)
+            .map_err(|rejected| rejected.error)
+    }
+
+    /// Adds a participant with a session that already runs (a call's, with its remote
+    /// source, counters, recording and timers), as a media server moves a call into a
+    /// room; [`remove_participant`](Self::remove_participant) hands it back. It hears the
+    /// conference from the next tick. Fails as [`add_participant`](Self::add_participant)
+    /// does, and then hands the session back untouched with the reason.
+    pub fn add_session(
+        &mut self,
+        session: MediaSession,
+        options: ParticipantOptions,
+    ) -> core::result::Result<ParticipantId, Box<Rejected>> {
+        let group = match self.group_for(&session, &options) {
+            Ok(g) => g,
+            Err(error) => return Err(Box::new(Rejected { error, session })),
+        };
+        let id = match self.mixer.add(options) {
+            Ok(id) => id,
+            Err(error) => return Err(Box::new(Rejected { error, session })),
         };
         let member = Member::new(
             session,
             group,
             self.groups[group].max_payload(),
             self.config.tick,
-        )?;
-        let id = self.mixer.add(options)?;
+        );
         let need = self.groups[group].max_converted(self.mixer.frame_samples());
         if self.scratch.len() < need {
             self.scratch.resize(need, 0);
@@ -243,6 +246,31 @@ impl Conference {
         g.members += 1;
         self.members.push(member);
         Ok(id)
+    }
+
+    /// Checks that a participant with `session` and `options` can join, and finds (or
+    /// makes) the group of its codec, rate and packet time.
+    fn group_for(&mut self, session: &MediaSession, options: &ParticipantOptions) -> Result<usize> {
+        self.mixer.check_new(options)?;
+        let rate = session.sample_rate();
+        if !SUPPORTED_RATES.contains(&rate) {
+            return Err(Error::InvalidArgument(format!(
+                "a participant at {rate} Hz cannot be mixed; expected one of {SUPPORTED_RATES:?} Hz"
+            )));
+        }
+        let key = GroupKey::of(session.config(), rate);
+        Ok(match self.groups.iter().position(|g| g.key == key) {
+            Some(g) => g,
+            None => {
+                self.groups.push(Group::new(
+                    key,
+                    self.config.sample_rate,
+                    self.config.tick,
+                    self.config.max_talkers + 1,
+                )?);
+                self.groups.len() - 1
+            }
+        })
     }
 
     /// Removes a participant and hands back its session (to close it, read its counters...).

@@ -88,12 +88,12 @@ impl Member {
         group: usize,
         max_payload: usize,
         tick: Duration,
-    ) -> Result<Self> {
+    ) -> Self {
         let rate = session.sample_rate();
         let frame = session.frame_samples();
         let tick_len = samples_in(rate, tick);
         let payload = vec![0; max_payload];
-        Ok(Member {
+        Member {
             group,
             rate,
             tick: tick_len,
@@ -115,7 +115,7 @@ impl Member {
             settle_max: (SETTLE_MAX.as_micros() / session.config().ptime.as_micros().max(1)) as u32,
             payload,
             session: Some(session),
-        })
+        }
     }
 
     /// Pulls playout until a tick is there and makes it the current tick; `at` is when the

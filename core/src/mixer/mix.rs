@@ -149,15 +149,8 @@ impl Mixer {
     /// Adds a participant, silent and hearing the conference from the next mix;
     /// fails for options out of range or a full conference. Allocates its buffers.
     pub fn add(&mut self, options: ParticipantOptions) -> Result<ParticipantId> {
-        if self.ids.len() >= self.config.max_participants {
-            return Err(Error::InvalidArgument(format!(
-                "the conference is full ({} participants); max_participants is {}",
-                self.ids.len(),
-                self.config.max_participants
-            )));
-        }
+        self.check_new(&options)?;
         let id = ParticipantId::new(self.next_id);
-        self.check_options(id, &options, None)?;
         self.next_id += 1;
         let samples = self.frame_samples();
         let (input_gain, output_gain) = gains(&options);
@@ -272,6 +265,18 @@ impl Mixer {
     /// Checks `options` for participant `id`; names in its lists must be present, unless
     /// they were already in the same list of `before` (those who left stay listed: a
     /// whisper to someone who left is heard by nobody rather than by everyone).
+    /// Whether a participant with `options` could be added now: room left, options in range.
+    pub(crate) fn check_new(&self, options: &ParticipantOptions) -> Result<()> {
+        if self.ids.len() >= self.config.max_participants {
+            return Err(Error::InvalidArgument(format!(
+                "the conference is full ({} participants); max_participants is {}",
+                self.ids.len(),
+                self.config.max_participants
+            )));
+        }
+        self.check_options(ParticipantId::new(self.next_id), options, None)
+    }
+
     fn check_options(
         &self,
         id: ParticipantId,

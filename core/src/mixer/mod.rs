@@ -24,7 +24,7 @@ mod mix;
 mod slot;
 mod speaker;
 
-pub use conference::{Conference, ConferenceEvent, ConferenceStats};
+pub use conference::{Conference, ConferenceEvent, ConferenceStats, Rejected};
 pub use config::{
     ConferenceConfig, MAX_GAIN_DB, MAX_PARTICIPANTS, MAX_TALKERS, MAX_TICK, MIN_GAIN_DB, MIX_RATES,
     ParticipantId, ParticipantOptions, SpeakerConfig,
