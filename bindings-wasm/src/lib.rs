@@ -40,6 +40,7 @@ mod record;
 mod session;
 mod session_options;
 mod transcode;
+mod voice;
 
 pub use codec::{Decoder, Encoder};
 pub use conference::Conference;

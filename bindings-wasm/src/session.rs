@@ -48,7 +48,8 @@ export type MediaEvent =
   | PlaybackEvent
   | ({ type: "play_collect_done" } & PlayCollectResult)
   | ({ type: "recording_limit_reached"; limit: "duration" | "size" } & RecordingSummary)
-  | { type: "recording_failed"; message: string };
+  | { type: "recording_failed"; message: string }
+  | { type: "talk_started" | "talk_stopped"; direction: VoiceDirection; atUs: number };
 
 /** An ITU-T G.107 E-model estimate of the call as heard here, for the packets received
  * since the previous one. */
@@ -128,7 +129,7 @@ const TS_SECTION: &'static str = TS_TYPES;
 /// `undefined`, `handleTimeout`, and call again at `pollTimeout()`.
 #[wasm_bindgen]
 pub struct MediaSession {
-    inner: mediacore::MediaSession,
+    pub(crate) inner: mediacore::MediaSession,
 }
 
 #[wasm_bindgen]
@@ -643,6 +644,11 @@ pub(crate) fn event_object(event: Event) -> JsValue {
             limit_event("recording_limit_reached", limit, &summary)
         }
         Event::RecordingFailed { message } => object([kind, ("message", message.into())]),
+        Event::TalkStarted { direction, at } | Event::TalkStopped { direction, at } => object([
+            kind,
+            ("direction", direction.name().into()),
+            ("atUs", args::count(at.as_micros()).into()),
+        ]),
         // Events without fields, and kinds added to the core later, carry their name only.
         _ => object([kind]),
     }

@@ -2,7 +2,7 @@
 //!
 //! The last constructor argument is an optional `SessionOptions` object: the jitter buffer's
 //! mode and delays, the quality report interval, RTCP, telephone-events, how sent DTMF digits
-//! are timed and in-band DTMF detection. A key left out (or `undefined`)
+//! are timed, in-band DTMF detection and voice processing. A key left out (or `undefined`)
 //! keeps the core's default; an unknown key is an error, so that a typo does not pass
 //! silently. The core checks the values when it builds the session.
 
@@ -44,6 +44,8 @@ export interface SessionOptions {
   dtmfGapMs?: number;
   /** Volume of sent digits in dBm0 below 0, 0 to 63 (default 10; larger is quieter). */
   dtmfVolume?: number;
+  /** Voice processing on capture and playout (default: every stage off). */
+  voice?: VoiceOptions;
 }
 "#;
 
@@ -51,7 +53,7 @@ export interface SessionOptions {
 const TS_SECTION: &'static str = TS_TYPES;
 
 /// The option names, in the order the TypeScript type lists them.
-const KNOWN: [&str; 13] = [
+const KNOWN: [&str; 14] = [
     "jitterMode",
     "minDelayMs",
     "maxDelayMs",
@@ -65,6 +67,7 @@ const KNOWN: [&str; 13] = [
     "dtmfDurationMs",
     "dtmfGapMs",
     "dtmfVolume",
+    "voice",
 ];
 
 /// Applies the `options` argument to `config`: `undefined` or `null` changes nothing.
@@ -98,6 +101,7 @@ pub(crate) fn apply(value: &JsValue, config: &mut SessionConfig) -> Result<(), E
             "detectInbandDtmf" => config.detect_inband_dtmf = opt.boolean()?,
             "dtmfDurationMs" => config.dtmf.duration = opt.millis()?,
             "dtmfGapMs" => config.dtmf.gap = opt.millis()?,
+            "voice" => config.voice = crate::voice::settings(&opt.value)?,
             _ => config.dtmf.volume = opt.integer(u8::MAX)?,
         }
     }
