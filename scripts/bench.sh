@@ -12,6 +12,8 @@
 #                           opusenc (the bench prints its own table)
 #   scripts/bench.sh playback prompt decoding against ffmpeg, the player's cost per call and
 #                           memory for 1,000 calls on one prompt (the bench prints its table)
+#   scripts/bench.sh voice-wasm the session's voice pipelines (AEC, NS, AGC, VAD, meters) per
+#                           10 ms frame natively and in WASM under node, on the same call loop
 #   scripts/bench.sh mixer  conference cost per 20 ms tick for 10 to 4,000 PCMU
 #                           participants (3 talking, 16 kHz mix) against the naive N-1 mixer
 #   scripts/bench.sh server [loadgen args]  the media server under K concurrent echo calls
@@ -29,6 +31,24 @@ if [ "${1:-}" = server ]; then
 fi
 
 case "${1:-}" in
+    voice-wasm)
+        # The session's voice pipelines per 10 ms frame, natively and in WASM (node), on the
+        # same loop (tests/src/bin/voice_cost.rs, bindings-wasm/bench/voice_cost.mjs).
+        out="${CARGO_TARGET_DIR:-target}/mediacore-wasm-node"
+        cargo build --release -q -p mediacore-wasm --target wasm32-unknown-unknown >&2
+        rm -rf "$out"
+        wasm-bindgen --target nodejs --out-dir "$out" \
+            "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/mediacore_wasm.wasm"
+        native="$(cargo run --release -q -p mediacore-tests --bin voice_cost)"
+        wasm="$(node bindings-wasm/bench/voice_cost.mjs "$out")"
+        echo "| session rate | native: voice on / off, µs per 10 ms | pipelines natively | WASM (node $(node --version)): voice on / off | pipelines in WASM | WASM / native |"
+        echo "|---|---|---|---|---|---|"
+        paste -d' ' <(echo "$native") <(echo "$wasm") | while read -r rate on off _ won woff; do
+            awk -v r="$rate" -v a="$on" -v b="$off" -v c="$won" -v d="$woff" 'BEGIN {
+                printf "| %d kHz | %.1f / %.1f | %.1f | %.1f / %.1f | %.1f | %.1f |\n",
+                    r / 1000, a, b, a - b, c, d, c - d, (c - d) / (a - b) }'
+        done
+        exit 0 ;;
     record)
         exec cargo bench -p mediacore --bench record -- --warm-up-time 2 --measurement-time 10 ;;
     playback)
