@@ -43,16 +43,18 @@ fn signals(rate: usize) -> (Vec<i16>, Vec<i16>) {
             seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             let t = i as f64 / rate as f64;
             let f = 180.0 + 60.0 * (t * 3.0).sin();
-            (t * f * std::f64::consts::TAU).sin() * 6000.0
-                + f64::from(seed >> 16) * 0.02
-                - 655.0
+            (t * f * std::f64::consts::TAU).sin() * 6000.0 + f64::from(seed >> 16) * 0.02 - 655.0
         })
         .collect();
     let delay = rate / 25;
     let mic = (0..n)
         .map(|i| {
             let t = i as f64 / rate as f64;
-            let echo = if i >= delay { far[i - delay] * 0.3 } else { 0.0 };
+            let echo = if i >= delay {
+                far[i - delay] * 0.3
+            } else {
+                0.0
+            };
             (echo + (t * 310.0 * std::f64::consts::TAU).sin() * 1500.0) as i16
         })
         .collect();
@@ -71,7 +73,9 @@ fn run(codec: Codec, rate: usize, voice: bool) -> f64 {
             let now = Instant::from_micros(i as u64 * 10_000);
             far.push_capture(now, &AudioFrame::new(f.to_vec(), rate as u32, 1).unwrap())
                 .unwrap();
-            far.poll_transmit(now).expect("one packet per frame").to_vec()
+            far.poll_transmit(now)
+                .expect("one packet per frame")
+                .to_vec()
         })
         .collect();
     let frames: Vec<AudioFrame> = mic
