@@ -82,6 +82,21 @@ impl Sent {
     fn audio(&self) -> Vec<i16> {
         self.payload.iter().map(|&b| ulaw_to_linear(b)).collect()
     }
+
+    /// The packet again, as sequence number `sequence` of source `ssrc`.
+    fn datagram(&self, sequence: u16, ssrc: u32) -> Vec<u8> {
+        let header = crate::rtp::RtpHeader {
+            payload_type: self.payload_type,
+            marker: self.marker,
+            timestamp: self.timestamp,
+            sequence_number: sequence,
+            ssrc,
+            ..crate::rtp::RtpHeader::default()
+        };
+        let mut buf = vec![0; header.packet_len(self.payload.len())];
+        header.write(&self.payload, &mut buf).unwrap();
+        buf
+    }
 }
 
 fn drain(s: &mut MediaSession, now: Instant) -> Vec<Sent> {
@@ -307,17 +322,7 @@ fn echo_call(near: &mut MediaSession) -> (f64, f64) {
         far.push_capture(now, &AudioFrame::new(frame.to_vec(), 8000, 1).unwrap())
             .unwrap();
         for p in drain(&mut far, now) {
-            let header = crate::rtp::RtpHeader {
-                payload_type: p.payload_type,
-                marker: p.marker,
-                timestamp: p.timestamp,
-                sequence_number: i as u16,
-                ssrc: 9,
-                ..crate::rtp::RtpHeader::default()
-            };
-            let mut buf = vec![0; header.packet_len(p.payload.len())];
-            header.write(&p.payload, &mut buf).unwrap();
-            near.handle_rtp(now, &buf).unwrap();
+            near.handle_rtp(now, &p.datagram(i as u16, 9)).unwrap();
         }
         speaker.extend_from_slice(near.pull_playout(now).samples());
         let mic: Vec<i16> = speaker.drain(..FRAME).map(|s| s / 2).collect();
@@ -491,17 +496,7 @@ fn comfort_noise_replaces_silence_with_sid_packets_and_audio_resumes_with_a_mark
     for frame in 0..(pcm.len() / FRAME) as u32 {
         let now = Instant::from_millis(u64::from(frame) * 20);
         while let Some((i, p)) = packets.next_if(|(_, p)| ms_at(p) <= frame * 20) {
-            let header = crate::rtp::RtpHeader {
-                payload_type: p.payload_type,
-                marker: p.marker,
-                timestamp: p.timestamp,
-                sequence_number: i as u16,
-                ssrc: 7,
-                ..crate::rtp::RtpHeader::default()
-            };
-            let mut buf = vec![0; header.packet_len(p.payload.len())];
-            header.write(&p.payload, &mut buf).unwrap();
-            peer.handle_rtp(now, &buf).unwrap();
+            peer.handle_rtp(now, &p.datagram(i as u16, 7)).unwrap();
         }
         let _ = peer.pull_playout(now);
     }
