@@ -19,6 +19,7 @@ use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 
 pub mod media;
+pub mod metrics;
 pub mod sdp;
 pub mod streams;
 
@@ -205,6 +206,7 @@ pub fn router(endpoints: Arc<Endpoints>) -> Router {
             get(get_endpoint).delete(delete_endpoint),
         )
         .route("/v1/stats", get(stats))
+        .route("/metrics", get(metrics::metrics))
         .route("/v1/endpoints/{id}/sdp", put(sdp::update))
         .route("/v1/endpoints/{id}/play", post(media::play))
         .route("/v1/endpoints/{id}/play/stop", post(media::stop_play))
@@ -309,5 +311,7 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_metrics;
 #[cfg(test)]
 mod tests_sdp;

@@ -8,6 +8,12 @@ use serde::Serialize;
 
 use super::LATE_TICK_THRESHOLD;
 
+/// Upper edges of the tick lateness histogram's buckets, in microseconds; a last, open
+/// bucket takes everything later.
+pub const LATENESS_BUCKETS_US: [u64; 12] = [
+    50, 100, 250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 250_000,
+];
+
 /// Tick and queue measurements of one shard, written by the shard and read by the API.
 #[derive(Debug, Default)]
 pub struct ShardStats {
@@ -22,6 +28,8 @@ pub struct ShardStats {
     work_total_us: AtomicU64,
     pub(super) datagrams: AtomicU64,
     inbound_dropped: AtomicU64,
+    /// Ticks per lateness bucket ([`LATENESS_BUCKETS_US`], then the open one).
+    lateness_buckets: [AtomicU64; LATENESS_BUCKETS_US.len() + 1],
 }
 
 impl ShardStats {
@@ -35,6 +43,8 @@ impl ShardStats {
         self.lateness_last_us.store(us, Ordering::Relaxed);
         self.lateness_max_us.fetch_max(us, Ordering::Relaxed);
         self.lateness_total_us.fetch_add(us, Ordering::Relaxed);
+        let bucket = LATENESS_BUCKETS_US.partition_point(|&edge| edge < us);
+        self.lateness_buckets[bucket].fetch_add(1, Ordering::Relaxed);
     }
 
     pub(super) fn record_work(&self, work: Duration) {
@@ -84,6 +94,23 @@ pub struct ShardStatsSnapshot {
     pub datagrams: u64,
     /// Datagrams dropped because the inbound queue was full.
     pub inbound_dropped: u64,
+    /// Total time spent driving sessions, in microseconds (its growth over wall-clock time
+    /// is the shard's load).
+    pub work_total_us: u64,
+    /// How late ticks started: counts per bucket.
+    pub lateness_histogram: LatenessHistogram,
+}
+
+/// Ticks counted by how late they started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LatenessHistogram {
+    /// Each bucket's upper edge in microseconds (inclusive); the last bucket, one more than
+    /// there are edges, takes every later tick.
+    pub upper_bounds_us: Vec<u64>,
+    /// Ticks per bucket (not cumulative).
+    pub counts: Vec<u64>,
+    /// Sum of all lateness, in microseconds.
+    pub sum_us: u64,
 }
 
 impl ShardStatsSnapshot {
@@ -111,6 +138,16 @@ impl ShardStatsSnapshot {
             work_mean_us: mean(&stats.work_total_us),
             datagrams: stats.datagrams.load(Ordering::Relaxed),
             inbound_dropped: stats.inbound_dropped.load(Ordering::Relaxed),
+            work_total_us: stats.work_total_us.load(Ordering::Relaxed),
+            lateness_histogram: LatenessHistogram {
+                upper_bounds_us: LATENESS_BUCKETS_US.to_vec(),
+                counts: stats
+                    .lateness_buckets
+                    .iter()
+                    .map(|c| c.load(Ordering::Relaxed))
+                    .collect(),
+                sum_us: stats.lateness_total_us.load(Ordering::Relaxed),
+            },
         }
     }
 }
