@@ -93,6 +93,20 @@ impl MediaSession {
         self.send_payload(now, payload.len())
     }
 
+    /// Sends no audio for one ptime frame, as a relay does when the leg it forwards from
+    /// had nothing for this frame (lost, late, or silent); the RTP clock moves on by a frame,
+    /// so the receiver sees the gap in timestamps (RFC 3550 §5.1) and the next frame plays
+    /// in time. An RFC 4733 event being sent goes out in its place, so digits queued with
+    /// [`MediaSession::send_dtmf`] are sent while the other leg is silent.
+    pub fn skip_frame(&mut self, now: Instant) -> Result<()> {
+        if self.send_telephone_event(now)? {
+            return Ok(());
+        }
+        let ticks = self.frame_ticks();
+        self.packetizer.skip(ticks);
+        Ok(())
+    }
+
     /// Sends a telephone-event packet (or holds the audio back between an event's packets)
     /// in place of this frame; returns whether the frame's audio is to be left out.
     fn send_telephone_event(&mut self, now: Instant) -> Result<bool> {

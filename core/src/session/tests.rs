@@ -854,3 +854,34 @@ fn a_frame_encoded_elsewhere_is_sent_as_the_sessions_own() {
     assert!(a.send_encoded(ms(200), &[]).is_err());
     assert_eq!(a.stats().packets_sent, 10, "a refused frame sends nothing");
 }
+
+#[test]
+fn a_skipped_frame_moves_the_rtp_clock_and_lets_dtmf_out() {
+    let (mut a, _) = pcmu_pair();
+    let payload = [0xffu8; 160];
+    a.send_encoded(ms(0), &payload).unwrap();
+    let first = RtpPacket::parse(a.poll_transmit(ms(0)).unwrap()).unwrap();
+    let (seq, ts) = (first.sequence_number(), first.timestamp());
+    a.skip_frame(ms(20)).unwrap();
+    assert!(
+        a.poll_transmit(ms(20)).is_none(),
+        "a skipped frame sends nothing"
+    );
+    a.send_encoded(ms(40), &payload).unwrap();
+    let next = RtpPacket::parse(a.poll_transmit(ms(40)).unwrap()).unwrap();
+    assert_eq!(next.sequence_number(), seq.wrapping_add(1));
+    assert_eq!(
+        next.timestamp().wrapping_sub(ts),
+        320,
+        "the gap shows in the timestamps"
+    );
+    a.send_dtmf("5").unwrap();
+    a.skip_frame(ms(60)).unwrap();
+    let event = RtpPacket::parse(a.poll_transmit(ms(60)).unwrap()).unwrap();
+    assert_eq!(
+        event.payload_type(),
+        101,
+        "the digit goes out in the skipped frame"
+    );
+    assert_eq!(event.payload()[0], 5);
+}
