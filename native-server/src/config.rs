@@ -47,6 +47,11 @@ pub struct Config {
     /// 0 never.
     #[arg(long, env = "MEDIACORE_RTP_TIMEOUT_MS", default_value_t = 30_000)]
     pub rtp_timeout_ms: u64,
+    /// Bearer token every control request must carry (`Authorization: Bearer <token>`);
+    /// required to listen on a non-loopback address. Prefer the environment variable: a
+    /// flag shows in the process list.
+    #[arg(long, env = "MEDIACORE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 impl Default for Config {
@@ -65,6 +70,7 @@ impl Default for Config {
             recordings_dir: PathBuf::from("./recordings"),
             prompt_cache_mb: 256,
             rtp_timeout_ms: 30_000,
+            token: None,
         }
     }
 }

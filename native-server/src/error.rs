@@ -61,6 +61,9 @@ pub enum ApiError {
     /// An operating-system error while setting up an endpoint.
     #[error("{0}")]
     Io(String),
+    /// The request did not carry the server's bearer token.
+    #[error("{0}")]
+    Unauthorized(String),
 }
 
 impl ApiError {
@@ -78,6 +81,7 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
         }
     }
 }
@@ -112,12 +116,20 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(error = %self, "request rejected");
         }
-        (
+        let mut response = (
             status,
             Json(ErrorBody {
                 error: self.to_string(),
             }),
         )
-            .into_response()
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 6750 §3: say which scheme the server wants.
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"mediacore\""),
+            );
+        }
+        response
     }
 }

@@ -48,6 +48,15 @@ pub enum ServerError {
     /// Serving HTTP failed.
     #[error("HTTP server failed: {0}")]
     Serve(io::Error),
+    /// The control API would listen beyond this machine with no bearer token to check.
+    #[error(
+        "refusing to listen on {addr} without a bearer token: anyone who reaches it could \
+         control calls; set MEDIACORE_TOKEN (or --token), or listen on a loopback address"
+    )]
+    TokenRequired {
+        /// The address the API would listen on.
+        addr: SocketAddr,
+    },
 }
 
 /// Runs the server until `shutdown` completes, then releases every endpoint.
@@ -55,6 +64,11 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    if !config.listen.ip().is_loopback() && config.token.as_deref().is_none_or(str::is_empty) {
+        return Err(ServerError::TokenRequired {
+            addr: config.listen,
+        });
+    }
     // Fail at startup, not at the first request, when the RTP address is not usable.
     std::net::UdpSocket::bind((config.rtp_bind, 0)).map_err(|source| ServerError::RtpBind {
         addr: config.rtp_bind,
@@ -86,6 +100,10 @@ pub async fn serve(
             addr: config.listen,
             source,
         })?;
+    let token = api::auth::Token::from_config(config.token.as_deref());
+    if !local.ip().is_loopback() && token.is_none() {
+        return Err(ServerError::TokenRequired { addr: local });
+    }
     let endpoints = Arc::new(Endpoints::start(&config, MediaClock::new())?);
     info!(
         address = %local,
@@ -105,7 +123,8 @@ pub async fn serve(
         closing.shutdown().await;
         let _ = released.send(());
     });
-    let served = axum::serve(listener, api::router(endpoints.clone()))
+    let app = api::auth::protect(api::router(endpoints.clone()), token);
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = http_stop.await;
         })

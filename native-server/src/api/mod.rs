@@ -18,6 +18,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 
+pub mod auth;
 pub mod media;
 pub mod metrics;
 pub mod sdp;
@@ -240,6 +241,7 @@ pub fn router(endpoints: Arc<Endpoints>) -> Router {
         .route("/v1/events", get(streams::events))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(auth::MAX_BODY))
         .with_state(endpoints)
 }
 
@@ -311,6 +313,8 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_auth;
 #[cfg(test)]
 mod tests_metrics;
 #[cfg(test)]
