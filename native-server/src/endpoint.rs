@@ -19,6 +19,7 @@ use mediacore::{Codec, MediaSession, RtcpConfig};
 use serde::Serialize;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{debug, info};
 
@@ -34,8 +35,13 @@ use crate::shard::{
     ShardSession, ShardStats, ShardStatsSnapshot, Wiring,
 };
 
+mod links;
 mod negotiate;
 
+pub use links::{
+    BridgeDescription, BridgeRequest, ConferenceDescription, ConferenceRecordOp, ConferenceRequest,
+    JoinRequest,
+};
 pub use negotiate::{OfferRequest, SdpKind, SdpUpdate};
 
 /// Receive buffer per endpoint; a datagram that fills it entirely may have been truncated
@@ -154,10 +160,28 @@ pub struct ServerStats {
     pub shards: Vec<ShardStatsSnapshot>,
 }
 
+/// Where an endpoint's receive tasks send its datagrams: the shard that drives it now.
+#[derive(Debug, Clone)]
+struct Route {
+    inbound: mpsc::Sender<Inbound>,
+    stats: Arc<ShardStats>,
+}
+
+impl Route {
+    fn to(shard: &ShardHandle) -> Self {
+        Route {
+            inbound: shard.inbound(),
+            stats: shard.stats_handle(),
+        }
+    }
+}
+
 struct Entry {
     key: EndpointKey,
     info: EndpointInfo,
     receivers: [JoinHandle<()>; 2],
+    /// Changed when the endpoint moves to another shard.
+    route: watch::Sender<Route>,
     /// SDP state; held across an update so that updates of one endpoint take turns.
     negotiation: Arc<tokio::sync::Mutex<negotiate::SdpState>>,
 }
@@ -177,6 +201,8 @@ pub struct Endpoints {
     prompts: Arc<PromptStore>,
     recordings: Arc<Recordings>,
     events: EventBus,
+    /// Bridges and conferences; held across a link operation so that they take turns.
+    links: tokio::sync::Mutex<links::Links>,
 }
 
 impl core::fmt::Debug for Entry {
@@ -221,6 +247,7 @@ impl Endpoints {
             prompts: Arc::new(PromptStore::new(media, cache_bytes)),
             recordings,
             events: EventBus::new(),
+            links: tokio::sync::Mutex::new(links::Links::default()),
         })
     }
 
@@ -317,6 +344,7 @@ impl Endpoints {
             shard.unassign();
             return Err(e);
         }
+        let (route, _) = watch::channel(Route::to(shard));
         let receive = |socket: Arc<UdpSocket>, rtcp: bool| {
             tokio::spawn(receive_loop(
                 Receiver {
@@ -326,9 +354,8 @@ impl Endpoints {
                 },
                 socket,
                 self.clock,
-                shard.inbound(),
+                route.subscribe(),
                 counters.clone(),
-                shard.stats_handle(),
             ))
         };
         let receivers = [receive(socket, false), receive(rtcp_socket, true)];
@@ -338,6 +365,7 @@ impl Endpoints {
                 key,
                 info: info.clone(),
                 receivers,
+                route,
                 negotiation: Arc::new(tokio::sync::Mutex::new(settled.state)),
             },
         );
@@ -360,13 +388,17 @@ impl Endpoints {
     /// Applies an SDP exchange to endpoint `id`: a remote offer (we answer), the remote's
     /// answer to our offer, or a new offer of ours. Updates of one endpoint take turns.
     pub async fn update_sdp(&self, id: &str, update: SdpUpdate) -> Result<EndpointSdp, ApiError> {
-        let (key, shard, negotiation) = self
+        let negotiation = self
             .table()
             .get(id)
-            .map(|e| (e.key, e.info.shard, e.negotiation.clone()))
+            .map(|e| e.negotiation.clone())
             .ok_or_else(|| ApiError::EndpointNotFound(id.to_owned()))?;
         let mut state = negotiation.lock().await;
         let outcome = negotiate::settle_update(&state, update, self.bind)?;
+        let rebuilds = outcome.media_changed && !outcome.state.plan.same_session(&state.plan);
+        self.check_sdp_change(id, rebuilds).await?;
+        // Read after the wait: the endpoint may have moved to another shard meanwhile.
+        let (key, shard) = self.key_and_shard(id)?;
         if outcome.media_changed {
             let next = &outcome.state;
             let session = if next.plan.same_session(&state.plan) {
@@ -385,17 +417,24 @@ impl Endpoints {
                 .ok_or_else(|| ApiError::EndpointNotFound(id.to_owned()))?;
         }
         *state = outcome.state;
-        let mut table = self.table();
-        let entry = table
-            .get_mut(id)
-            .ok_or_else(|| ApiError::EndpointNotFound(id.to_owned()))?;
-        let local = SocketAddr::new(entry.info.local_address, entry.info.local_port);
-        entry.info = state.info(id.to_owned(), local, entry.info.echo, entry.info.shard);
-        info!(endpoint = %id, codec = entry.info.codec, direction = entry.info.direction, remote = ?entry.info.remote, awaiting_answer = entry.info.awaiting_answer, "endpoint SDP updated");
-        Ok(EndpointSdp {
-            info: entry.info.clone(),
-            sdp: outcome.sdp,
-        })
+        let updated = {
+            let mut table = self.table();
+            let entry = table
+                .get_mut(id)
+                .ok_or_else(|| ApiError::EndpointNotFound(id.to_owned()))?;
+            let local = SocketAddr::new(entry.info.local_address, entry.info.local_port);
+            entry.info = state.info(id.to_owned(), local, entry.info.echo, entry.info.shard);
+            info!(endpoint = %id, codec = entry.info.codec, direction = entry.info.direction, remote = ?entry.info.remote, awaiting_answer = entry.info.awaiting_answer, "endpoint SDP updated");
+            EndpointSdp {
+                info: entry.info.clone(),
+                sdp: outcome.sdp,
+            }
+        };
+        drop(state);
+        if rebuilds {
+            self.relink_after_sdp(id).await?;
+        }
+        Ok(updated)
     }
 
     /// A session for `plan`, seeded per endpoint and per SDP version (a rebuilt session
@@ -428,10 +467,14 @@ impl Endpoints {
 
     /// Releases an endpoint and returns its final state.
     pub async fn remove(&self, id: &str) -> Result<EndpointDescription, ApiError> {
+        // Its bridge or conference forgets it; the shard unlinks it before closing it.
+        let mut links = self.lock_links().await;
         let entry = self
             .table()
             .remove(id)
             .ok_or_else(|| ApiError::EndpointNotFound(id.to_owned()))?;
+        Self::forget_link(&mut links, id);
+        drop(links);
         for receiver in entry.receivers {
             receiver.abort();
             let _ = receiver.await;
@@ -576,9 +619,8 @@ async fn receive_loop(
     Receiver { id, key, rtcp }: Receiver,
     socket: Arc<UdpSocket>,
     clock: MediaClock,
-    shard: mpsc::Sender<Inbound>,
+    route: watch::Receiver<Route>,
     counters: Arc<EndpointCounters>,
-    shard_stats: Arc<ShardStats>,
 ) {
     let mut buf = vec![0u8; RECV_BUFFER];
     loop {
@@ -604,13 +646,15 @@ async fn receive_loop(
             data: buf[..len].to_vec(),
             rtcp,
         };
-        match shard.try_send(datagram) {
+        // The shard that drives the endpoint now (it changes when the endpoint moves).
+        let route = route.borrow();
+        match route.inbound.try_send(datagram) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
                 counters
                     .datagrams_inbound_dropped
                     .fetch_add(1, Ordering::Relaxed);
-                shard_stats.record_inbound_dropped();
+                route.stats.record_inbound_dropped();
             }
             Err(TrySendError::Closed(_)) => break,
         }

@@ -25,6 +25,9 @@ pub enum ApiError {
     /// No endpoint has this id.
     #[error("no endpoint with id {0:?}")]
     EndpointNotFound(String),
+    /// No bridge or conference has this id, or the endpoint is not in it.
+    #[error("{0}")]
+    NotFound(String),
     /// No prompt or recording file has this name.
     #[error("{0}")]
     FileNotFound(String),
@@ -73,6 +76,7 @@ impl ApiError {
             ApiError::Body { status, .. } => *status,
             ApiError::InvalidField(_) => StatusCode::BAD_REQUEST,
             ApiError::EndpointNotFound(_)
+            | ApiError::NotFound(_)
             | ApiError::FileNotFound(_)
             | ApiError::NoRoute { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,

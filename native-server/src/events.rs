@@ -133,6 +133,65 @@ pub enum ServerEvent {
         #[serde(flatten)]
         quality: QualitySnapshot,
     },
+    /// A bridge ended: deleted, or one of its endpoints was deleted; the endpoints left go
+    /// on alone.
+    BridgeEnded {
+        /// The bridge.
+        bridge: String,
+        /// Its endpoints (those still there).
+        endpoints: Vec<String>,
+        /// `deleted` or `endpoint_deleted`.
+        reason: &'static str,
+    },
+    /// A participant of a conference started talking.
+    TalkStarted {
+        /// The conference.
+        conference: String,
+        /// The participant's endpoint.
+        endpoint: String,
+    },
+    /// A participant of a conference stopped talking (or was muted, made a listener, left).
+    TalkStopped {
+        /// The conference.
+        conference: String,
+        /// The participant's endpoint.
+        endpoint: String,
+    },
+    /// The loudest talker of a conference changed.
+    ActiveSpeaker {
+        /// The conference.
+        conference: String,
+        /// The new active speaker's endpoint; `null` when nobody talks.
+        endpoint: Option<String>,
+    },
+    /// An endpoint left a conference and goes on alone.
+    ConferenceLeft {
+        /// The conference.
+        conference: String,
+        /// The endpoint.
+        endpoint: String,
+        /// `removed`, `conference_deleted`, `endpoint_deleted` or `shutdown`.
+        reason: &'static str,
+    },
+    /// A conference's mix recording was completed.
+    ConferenceRecordingDone {
+        /// The conference.
+        conference: String,
+        /// `stopped`, `max_duration`, `max_bytes`, `conference_deleted` or `shutdown`.
+        reason: &'static str,
+        /// The recording.
+        #[serde(flatten)]
+        recording: RecordingDone,
+    },
+    /// A conference's recording file failed.
+    ConferenceRecordingFailed {
+        /// The conference.
+        conference: String,
+        /// The recording's name.
+        name: String,
+        /// What went wrong.
+        message: String,
+    },
     /// The endpoint was released (`deleted`) or the server stopped (`shutdown`).
     EndpointClosed {
         /// The endpoint.
@@ -143,7 +202,16 @@ pub enum ServerEvent {
 }
 
 impl ServerEvent {
-    /// The endpoint the event is about.
+    /// Whether the event is about endpoint `id` (a bridge's event is about both legs).
+    pub fn involves(&self, id: &str) -> bool {
+        match self {
+            ServerEvent::BridgeEnded { endpoints, .. } => endpoints.iter().any(|e| e == id),
+            _ => self.endpoint() == id,
+        }
+    }
+
+    /// The endpoint the event is about: the first leg for a bridge's, empty for a
+    /// conference's own (recordings, or no active speaker).
     pub fn endpoint(&self) -> &str {
         match self {
             ServerEvent::Dtmf { endpoint, .. }
@@ -158,7 +226,16 @@ impl ServerEvent {
             | ServerEvent::RtpResumed { endpoint }
             | ServerEvent::RemoteBye { endpoint, .. }
             | ServerEvent::Quality { endpoint, .. }
-            | ServerEvent::EndpointClosed { endpoint, .. } => endpoint,
+            | ServerEvent::EndpointClosed { endpoint, .. }
+            | ServerEvent::TalkStarted { endpoint, .. }
+            | ServerEvent::TalkStopped { endpoint, .. }
+            | ServerEvent::ConferenceLeft { endpoint, .. } => endpoint,
+            ServerEvent::ActiveSpeaker { endpoint, .. } => endpoint.as_deref().unwrap_or(""),
+            ServerEvent::BridgeEnded { endpoints, .. } => {
+                endpoints.first().map_or("", String::as_str)
+            }
+            ServerEvent::ConferenceRecordingDone { .. }
+            | ServerEvent::ConferenceRecordingFailed { .. } => "",
         }
     }
 }

@@ -31,11 +31,17 @@ use crate::events::EventBus;
 use crate::media::Recordings;
 use crate::sdp::{PayloadRewrite, Transport};
 
+mod bridge;
+mod links;
 mod ops;
+mod room;
 mod stats;
 mod transport;
 
+pub use bridge::{BridgeMode, LegStats};
+pub use links::{BridgeLegSnapshot, LinkOp, LinkReply};
 pub use ops::{MediaOp, MediaReply, RecordingDone, RecordingStart, RecordingStatus};
+pub use room::{ConferenceSnapshot, ParticipantSnapshot, Role, SeatChange};
 pub use stats::{ShardStats, ShardStatsSnapshot};
 pub use transport::{SessionUpdate, TransportSnapshot};
 
@@ -75,6 +81,15 @@ enum Command {
         oneshot::Sender<Option<Result<MediaReply, ApiError>>>,
     ),
     Update(EndpointKey, Box<SessionUpdate>, oneshot::Sender<Option<()>>),
+    /// Hand the session to another shard (through its control channel) and forward the
+    /// datagrams still coming for it there; answers whether it was handed over.
+    Move {
+        key: EndpointKey,
+        control: mpsc::Sender<Command>,
+        inbound: mpsc::Sender<Inbound>,
+        reply: oneshot::Sender<bool>,
+    },
+    Link(Box<LinkOp>, oneshot::Sender<Result<LinkReply, ApiError>>),
     Shutdown,
 }
 
@@ -187,6 +202,13 @@ pub struct EndpointSnapshot {
     pub receive: ReceiveSnapshot,
 }
 
+/// Which path a received datagram takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arrival {
+    Rtp,
+    Rtcp,
+}
+
 /// One endpoint's session as a shard drives it.
 pub(crate) struct ShardSession {
     id: String,
@@ -221,6 +243,11 @@ pub(crate) struct ShardSession {
     frames_skipped: u64,
     events: u64,
     rtcp_received: u64,
+    /// The bridge this endpoint is a leg of.
+    bridge: Option<bridge::BridgeLeg>,
+    /// The conference this endpoint is in; its session is then the conference's, and
+    /// `session` holds an idle stand-in until it comes back.
+    room: Option<String>,
 }
 
 /// What a shard needs besides the session to drive an endpoint.
@@ -279,42 +306,64 @@ impl ShardSession {
             frames_skipped: 0,
             events: 0,
             rtcp_received: 0,
+            bridge: None,
+            room: None,
         })
     }
 
     /// Symmetric RTP: the first valid packet's source is latched; other sources are ignored.
     /// With rtcp-mux, RTCP on the RTP port is told apart by its packet type (RFC 5761 §4);
-    /// `on_rtcp_port` datagrams are RTCP.
+    /// `on_rtcp_port` datagrams are RTCP. A pass-through leg keeps its audio packets for the
+    /// other leg.
     fn receive(&mut self, at: Instant, from: SocketAddr, data: &[u8], on_rtcp_port: bool) {
+        match self.classify(from, data, on_rtcp_port) {
+            Some(Arrival::Rtcp) => self.receive_rtcp(at, from, data),
+            Some(Arrival::Rtp) => {
+                let accepted = if self.relay_receive(data) {
+                    Ok(())
+                } else {
+                    self.session.handle_rtp(at, data)
+                };
+                match accepted {
+                    Ok(()) => self.rtp_accepted(at, from),
+                    Err(e) => {
+                        debug!(endpoint = %self.id, %from, error = %e, "ignored invalid RTP datagram");
+                    }
+                }
+                self.drain_events(at);
+            }
+            None => {}
+        }
+    }
+
+    /// Whether a datagram is RTP or RTCP, or `None` when it comes from another source than
+    /// the latched one (counted).
+    fn classify(&mut self, from: SocketAddr, data: &[u8], on_rtcp_port: bool) -> Option<Arrival> {
         if on_rtcp_port {
-            self.receive_rtcp(at, from, data);
-            return;
+            return Some(Arrival::Rtcp);
         }
         if self.latched.is_some_and(|source| source != from) {
             self.ignored_source += 1;
             debug!(endpoint = %self.id, %from, "ignored datagram from a source other than the latched one");
-            return;
+            return None;
         }
         if self.transport.rtcp_mux && transport::is_rtcp(data) {
-            self.receive_rtcp(at, from, data);
-            return;
+            return Some(Arrival::Rtcp);
         }
-        match self.session.handle_rtp(at, data) {
-            Ok(()) => {
-                if self.latched.is_none() {
-                    self.latched = Some(from);
-                    info!(endpoint = %self.id, source = %from, "latched to the first valid RTP source");
-                }
-                if self.next_frame.is_none() {
-                    self.next_frame = Some(at);
-                }
-                self.rtp_arrived(at);
-            }
-            Err(e) => {
-                debug!(endpoint = %self.id, %from, error = %e, "ignored invalid RTP datagram");
-            }
+        Some(Arrival::Rtp)
+    }
+
+    /// A valid RTP packet came from `from`: latch to it, start the frame clock (echo
+    /// endpoints), restart the inactivity watch.
+    fn rtp_accepted(&mut self, at: Instant, from: SocketAddr) {
+        if self.latched.is_none() {
+            self.latched = Some(from);
+            info!(endpoint = %self.id, source = %from, "latched to the first valid RTP source");
         }
-        self.drain_events(at);
+        if self.next_frame.is_none() {
+            self.next_frame = Some(at);
+        }
+        self.rtp_arrived(at);
     }
 
     /// Runs every frame due by `now`, then lets the session act on time passing and sends
@@ -345,24 +394,40 @@ impl ShardSession {
     /// DTMF wait, and no RTP goes out.
     fn frame(&mut self, now: Instant) {
         let played = self.session.pull_playout(now).samples();
+        if let Some(leg) = self.bridge.as_mut()
+            && leg.mode == BridgeMode::Transcode
+        {
+            leg.take_playout(played);
+        }
         if !self.transport.direction.sends() {
             return;
         }
-        if self.echo {
-            let n = played.len().min(self.capture.samples().len());
-            self.capture.samples_mut()[..n].copy_from_slice(&played[..n]);
-        }
-        if let Err(e) = self.session.push_capture(now, &self.capture) {
-            warn!(endpoint = %self.id, error = %e, "could not capture a frame");
-        }
-        let dest = self.transport.remote.or(self.latched);
-        while let Some(datagram) = self.session.poll_transmit(now) {
-            let Some(dest) = dest else { continue };
-            let out = transport::rewrite_payload_type(&self.rewrite, datagram, &mut self.rewritten);
-            if let Err(e) = self.socket.try_send_to(out, dest) {
-                self.send_errors += 1;
-                debug!(endpoint = %self.id, %dest, error = %e, "could not send RTP");
+        if self.bridge.is_some() {
+            self.bridged_frame(now);
+        } else {
+            if self.echo {
+                let n = played.len().min(self.capture.samples().len());
+                self.capture.samples_mut()[..n].copy_from_slice(&played[..n]);
             }
+            if let Err(e) = self.session.push_capture(now, &self.capture) {
+                warn!(endpoint = %self.id, error = %e, "could not capture a frame");
+            }
+        }
+        self.send_rtp(now);
+    }
+
+    /// Sends what the session has queued to the RTP destination.
+    fn send_rtp(&mut self, now: Instant) {
+        while let Some(datagram) = self.session.poll_transmit(now) {
+            send_datagram(
+                &self.id,
+                &self.socket,
+                self.transport.remote.or(self.latched),
+                &self.rewrite,
+                &mut self.rewritten,
+                &mut self.send_errors,
+                datagram,
+            );
         }
     }
 
@@ -381,17 +446,23 @@ impl ShardSession {
     }
 
     fn snapshot(&self) -> EndpointSnapshot {
+        self.snapshot_of(&self.session)
+    }
+
+    /// The snapshot with `session` as the endpoint's session (a conference's participant's
+    /// lives in the conference).
+    fn snapshot_of(&self, session: &MediaSession) -> EndpointSnapshot {
         let c = &self.counters;
         EndpointSnapshot {
             latched_source: self.latched,
             sending_to: self.transport.remote.or(self.latched),
             media_started: self.next_frame.is_some(),
             echo_started: self.echo && self.next_frame.is_some(),
-            playing: self.session.is_playing(),
+            playing: session.is_playing(),
             recording: self.recording_status(),
             transport: self.transport_snapshot(),
             stats: EndpointStats {
-                session: self.session.stats(),
+                session: session.stats(),
                 datagrams_received: c.datagrams_received.load(Ordering::Relaxed),
                 datagrams_inbound_dropped: c.datagrams_inbound_dropped.load(Ordering::Relaxed),
                 datagrams_oversized: c.datagrams_oversized.load(Ordering::Relaxed),
@@ -406,12 +477,31 @@ impl ShardSession {
                     .session
                     .playout_delay()
                     .map(|d| d.as_secs_f64() * 1000.0),
-                target_delay_ms: self.session.target_delay().as_secs_f64() * 1000.0,
-                jitter: self.session.jitter_stats(),
-                rtcp: self.session.rtcp_stats(),
-                quality: self.session.quality().map(QualitySnapshot::from),
+                target_delay_ms: session.target_delay().as_secs_f64() * 1000.0,
+                jitter: session.jitter_stats(),
+                rtcp: session.rtcp_stats(),
+                quality: session.quality().map(QualitySnapshot::from),
             },
         }
+    }
+}
+
+/// Sends one RTP datagram to `dest` with its payload type rewritten; counts what the socket
+/// refuses. (Free of `ShardSession` so that the datagram may borrow the session.)
+fn send_datagram(
+    id: &str,
+    socket: &UdpSocket,
+    dest: Option<SocketAddr>,
+    rewrite: &PayloadRewrite,
+    rewritten: &mut Vec<u8>,
+    send_errors: &mut u64,
+    datagram: &[u8],
+) {
+    let Some(dest) = dest else { return };
+    let out = transport::rewrite_payload_type(rewrite, datagram, rewritten);
+    if let Err(e) = socket.try_send_to(out, dest) {
+        *send_errors += 1;
+        debug!(endpoint = %id, %dest, error = %e, "could not send RTP");
     }
 }
 
@@ -435,6 +525,8 @@ impl core::fmt::Debug for Command {
             Command::Snapshot(key, _) => write!(f, "Snapshot({key})"),
             Command::Media(key, op, _) => write!(f, "Media({key}, {op:?})"),
             Command::Update(key, ..) => write!(f, "Update({key})"),
+            Command::Move { key, .. } => write!(f, "Move({key})"),
+            Command::Link(op, _) => write!(f, "Link({op:?})"),
             Command::Shutdown => f.write_str("Shutdown"),
         }
     }
@@ -451,6 +543,9 @@ impl ShardHandle {
             tick,
             clock,
             sessions: HashMap::new(),
+            bridges: HashMap::new(),
+            rooms: HashMap::new(),
+            forwards: HashMap::new(),
             stats: stats.clone(),
         };
         let task = tokio::spawn(shard.run(control_rx, inbound_rx));
@@ -553,6 +648,40 @@ impl ShardHandle {
             .map_err(|_| ApiError::ShardUnavailable(self.index))
     }
 
+    /// Hands endpoint `key` over to shard `to`; `false` when it is not here, is linked, or
+    /// `to` cannot take it now.
+    pub(crate) async fn move_to(
+        &self,
+        key: EndpointKey,
+        to: &ShardHandle,
+    ) -> Result<bool, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.control
+            .send(Command::Move {
+                key,
+                control: to.control.clone(),
+                inbound: to.inbound.clone(),
+                reply,
+            })
+            .await
+            .map_err(|_| ApiError::ShardUnavailable(self.index))?;
+        answer
+            .await
+            .map_err(|_| ApiError::ShardUnavailable(self.index))
+    }
+
+    /// Applies a link operation (bridges, conferences) in the shard.
+    pub(crate) async fn link(&self, op: LinkOp) -> Result<LinkReply, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.control
+            .send(Command::Link(Box::new(op), reply))
+            .await
+            .map_err(|_| ApiError::ShardUnavailable(self.index))?;
+        answer
+            .await
+            .map_err(|_| ApiError::ShardUnavailable(self.index))?
+    }
+
     async fn ask(
         &self,
         command: impl FnOnce(oneshot::Sender<Option<EndpointSnapshot>>) -> Command,
@@ -588,6 +717,12 @@ struct Shard {
     tick: Duration,
     clock: MediaClock,
     sessions: HashMap<EndpointKey, ShardSession>,
+    /// Bridges by id: their two legs, both in `sessions`.
+    bridges: HashMap<String, (EndpointKey, EndpointKey)>,
+    /// Conferences by id; their participants' endpoints are in `sessions`.
+    rooms: HashMap<String, room::Room>,
+    /// Endpoints moved to another shard: datagrams that still come here go there.
+    forwards: HashMap<EndpointKey, mpsc::Sender<Inbound>>,
     stats: Arc<ShardStats>,
 }
 
@@ -615,6 +750,13 @@ impl Shard {
                 }
                 command = control.recv() => match command {
                     Some(Command::Shutdown) | None => break,
+                    Some(Command::Move { key, control, inbound: to, reply }) => {
+                        // What is queued for the endpoint is handled here first.
+                        while let Ok(datagram) = inbound.try_recv() {
+                            self.on_datagram(datagram);
+                        }
+                        let _ = reply.send(self.move_out(key, &control, to));
+                    }
                     Some(command) => self.on_command(command),
                 },
                 datagram = inbound.recv() => match datagram {
@@ -623,8 +765,13 @@ impl Shard {
                 },
             }
         }
-        // Recordings are completed before the sessions go.
+        // Recordings are completed before the sessions go; sessions in conferences come
+        // back to their endpoints first.
         let now = self.clock.now();
+        let rooms: Vec<String> = self.rooms.keys().cloned().collect();
+        for room in rooms {
+            let _ = self.close_room(now, &room, "shutdown");
+        }
         for (_, mut session) in self.sessions.drain() {
             session.close(now, "shutdown");
         }
@@ -650,7 +797,13 @@ impl Shard {
             .record_tick(woke.saturating_duration_since(deadline), skipped);
         let now = self.clock.at(deadline);
         for session in self.sessions.values_mut() {
-            session.on_tick(now);
+            if session.bridge.is_none() && session.room.is_none() {
+                session.on_tick(now);
+            }
+        }
+        self.tick_bridges(now);
+        for room in self.rooms.values_mut() {
+            room.on_tick(now, &mut self.sessions);
         }
         self.stats.record_work(woke.elapsed());
     }
@@ -659,9 +812,12 @@ impl Shard {
         match command {
             Command::Add(key, mut session) => {
                 session.start_media(self.clock.now());
+                self.forwards.remove(&key);
                 self.sessions.insert(key, *session);
             }
             Command::Remove(key, reply) => {
+                self.unlink(self.clock.now(), key);
+                self.forwards.remove(&key);
                 let snapshot = self.sessions.remove(&key).map(|mut s| {
                     s.close(self.clock.now(), "deleted");
                     s.snapshot()
@@ -670,11 +826,36 @@ impl Shard {
             }
             Command::Media(key, op, reply) => {
                 let now = self.clock.now();
-                let result = self.sessions.get_mut(&key).map(|s| s.apply(now, op));
+                let result = self.sessions.get_mut(&key).map(|s| match &s.room {
+                    Some(room) => Err(ApiError::Conflict(format!(
+                        "endpoint {:?} is in conference {room:?}, which sends it the mix; \
+                         take it out of the conference first",
+                        s.id
+                    ))),
+                    None => s.apply(now, op),
+                });
                 let _ = reply.send(result);
             }
             Command::Snapshot(key, reply) => {
-                let _ = reply.send(self.sessions.get(&key).map(ShardSession::snapshot));
+                let snapshot = self.sessions.get(&key).map(|s| {
+                    match s
+                        .room
+                        .as_ref()
+                        .and_then(|room| self.rooms.get(room))
+                        .and_then(|room| room.session(key))
+                    {
+                        Some(session) => s.snapshot_of(session),
+                        None => s.snapshot(),
+                    }
+                });
+                let _ = reply.send(snapshot);
+            }
+            Command::Link(op, reply) => {
+                let result = self.on_link(self.clock.now(), *op);
+                let _ = reply.send(result);
+            }
+            Command::Move { reply, .. } => {
+                let _ = reply.send(false);
             }
             Command::Update(key, update, reply) => {
                 let now = self.clock.now();
@@ -689,10 +870,59 @@ impl Shard {
     }
 
     fn on_datagram(&mut self, datagram: Inbound) {
+        let key = datagram.key;
+        let Some(session) = self.sessions.get_mut(&key) else {
+            // Moved to another shard: its receive tasks are being pointed there.
+            if let Some(to) = self.forwards.get(&key) {
+                let _ = to.try_send(datagram);
+            }
+            // Otherwise removed meanwhile: dropped.
+            return;
+        };
         self.stats.datagrams.fetch_add(1, Ordering::Relaxed);
-        // A datagram for an endpoint removed meanwhile is dropped.
-        if let Some(session) = self.sessions.get_mut(&datagram.key) {
-            session.receive(datagram.at, datagram.from, &datagram.data, datagram.rtcp);
+        if let Some(room) = session.room.as_ref().and_then(|r| self.rooms.get_mut(r)) {
+            room.receive(session, &datagram);
+            return;
+        }
+        session.receive(datagram.at, datagram.from, &datagram.data, datagram.rtcp);
+        if session.bridge.is_some() {
+            self.after_bridged_datagram(key);
+        }
+    }
+
+    /// Hands endpoint `key` (not linked) to the shard behind `control`; datagrams that still
+    /// come here for it are forwarded to `inbound` until its receive tasks point there.
+    fn move_out(
+        &mut self,
+        key: EndpointKey,
+        control: &mpsc::Sender<Command>,
+        inbound: mpsc::Sender<Inbound>,
+    ) -> bool {
+        let linked = self
+            .sessions
+            .get(&key)
+            .is_none_or(|s| s.bridge.is_some() || s.room.is_some());
+        if linked {
+            return false;
+        }
+        let Some(session) = self.sessions.remove(&key) else {
+            return false;
+        };
+        match control.try_send(Command::Add(key, Box::new(session))) {
+            Ok(()) => {
+                self.forwards.insert(key, inbound);
+                self.stats
+                    .sessions
+                    .store(self.sessions.len() as u64, Ordering::Relaxed);
+                true
+            }
+            Err(e) => {
+                // The other shard is busy or stopping: the endpoint stays here.
+                if let Command::Add(key, session) = e.into_inner() {
+                    self.sessions.insert(key, *session);
+                }
+                false
+            }
         }
     }
 }

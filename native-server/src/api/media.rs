@@ -322,7 +322,7 @@ fn stopped(reply: MediaReply) -> Answer {
     }
 }
 
-fn unexpected(reply: MediaReply) -> ApiError {
+pub(crate) fn unexpected(reply: MediaReply) -> ApiError {
     ApiError::Io(format!("the shard answered {reply:?} unexpectedly"))
 }
 
@@ -475,13 +475,32 @@ pub async fn start_recording(
     let Json(body) = body?;
     let rate = endpoints.sample_rate(&id)?;
     let config = body.config(rate, &id)?;
+    let (started, start) = new_recording(&endpoints, &body.name, config).await?;
+    let path = start.path.clone();
+    if let Err(e) = endpoints
+        .media(&id, MediaOp::RecordStart(Box::new(start)))
+        .await
+    {
+        discard_recording(&endpoints, path).await;
+        return Err(e);
+    }
+    Ok((StatusCode::CREATED, Json(started)))
+}
+
+/// Creates recording `name`'s file (on a blocking thread) for `config`: what `record/start`
+/// answers and what the shard starts.
+pub(crate) async fn new_recording(
+    endpoints: &Endpoints,
+    name: &str,
+    config: RecordConfig,
+) -> Result<(RecordingStarted, RecordingStart), ApiError> {
     let recordings = endpoints.recordings().clone();
-    let name = body.name.clone();
-    let (path, file) = tokio::task::spawn_blocking(move || recordings.create(&name))
+    let owned = name.to_owned();
+    let (path, file) = tokio::task::spawn_blocking(move || recordings.create(&owned))
         .await
         .map_err(|e| ApiError::Io(format!("recording file creation did not complete: {e}")))??;
     let started = RecordingStarted {
-        name: body.name.clone(),
+        name: name.to_owned(),
         path: path.to_string_lossy().into_owned(),
         format: match config.format {
             RecordFormat::Wav => "wav",
@@ -491,20 +510,18 @@ pub async fn start_recording(
         sample_rate: config.sample_rate,
     };
     let start = RecordingStart {
-        name: body.name,
-        path: path.clone(),
+        name: name.to_owned(),
+        path,
         config,
         target: RecordTarget::Stream(Box::new(BufWriter::new(file))),
     };
-    if let Err(e) = endpoints
-        .media(&id, MediaOp::RecordStart(Box::new(start)))
-        .await
-    {
-        let recordings = endpoints.recordings().clone();
-        let _ = tokio::task::spawn_blocking(move || recordings.discard(&path)).await;
-        return Err(e);
-    }
-    Ok((StatusCode::CREATED, Json(started)))
+    Ok((started, start))
+}
+
+/// Deletes the file of a recording that did not start.
+pub(crate) async fn discard_recording(endpoints: &Endpoints, path: std::path::PathBuf) {
+    let recordings = endpoints.recordings().clone();
+    let _ = tokio::task::spawn_blocking(move || recordings.discard(&path)).await;
 }
 
 /// `POST /v1/endpoints/{id}/record/pause`.

@@ -15,10 +15,11 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use serde::{Deserialize, Serialize};
 
 pub mod auth;
+pub mod links;
 pub mod media;
 pub mod metrics;
 pub mod sdp;
@@ -239,6 +240,62 @@ pub fn router(endpoints: Arc<Endpoints>) -> Router {
         .route("/v1/recordings", get(streams::list_recordings))
         .route("/v1/recordings/{*name}", get(streams::download_recording))
         .route("/v1/events", get(streams::events))
+        .route(
+            "/v1/bridges",
+            get(links::list_bridges).post(links::create_bridge),
+        )
+        .route(
+            "/v1/bridges/{id}",
+            get(links::get_bridge).delete(links::delete_bridge),
+        )
+        .route(
+            "/v1/bridges/{id}/record/start",
+            post(links::start_bridge_recording),
+        )
+        .route(
+            "/v1/bridges/{id}/record/pause",
+            post(links::pause_bridge_recording),
+        )
+        .route(
+            "/v1/bridges/{id}/record/resume",
+            post(links::resume_bridge_recording),
+        )
+        .route(
+            "/v1/bridges/{id}/record/stop",
+            post(links::stop_bridge_recording),
+        )
+        .route(
+            "/v1/conferences",
+            get(links::list_conferences).post(links::create_conference),
+        )
+        .route(
+            "/v1/conferences/{id}",
+            get(links::get_conference).delete(links::delete_conference),
+        )
+        .route(
+            "/v1/conferences/{id}/participants",
+            post(links::add_participant),
+        )
+        .route(
+            "/v1/conferences/{id}/participants/{endpoint}",
+            patch(links::change_participant).delete(links::remove_participant),
+        )
+        .route(
+            "/v1/conferences/{id}/record/start",
+            post(links::start_conference_recording),
+        )
+        .route(
+            "/v1/conferences/{id}/record/pause",
+            post(links::pause_conference_recording),
+        )
+        .route(
+            "/v1/conferences/{id}/record/resume",
+            post(links::resume_conference_recording),
+        )
+        .route(
+            "/v1/conferences/{id}/record/stop",
+            post(links::stop_conference_recording),
+        )
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(auth::MAX_BODY))

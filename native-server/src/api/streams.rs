@@ -125,7 +125,7 @@ async fn stream_events(
     mut closed: watch::Receiver<bool>,
     endpoint: Option<String>,
 ) {
-    let wanted = |event: &ServerEvent| endpoint.as_deref().is_none_or(|e| e == event.endpoint());
+    let wanted = |event: &ServerEvent| endpoint.as_deref().is_none_or(|e| event.involves(e));
     loop {
         let text = tokio::select! {
             received = events.recv() => match received {

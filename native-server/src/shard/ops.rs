@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use mediacore::dtmf::CollectConfig;
+use mediacore::dtmf::{CollectConfig, DigitSource};
 use mediacore::ivr::PlayCollectConfig;
 use mediacore::playback::{InterruptReason, PlayOptions, PlaybackEvent, PlaybackId, Prompt};
 use mediacore::record::{RecordConfig, RecordFormat, RecordLimit, RecordingSummary};
@@ -333,12 +333,19 @@ impl ShardSession {
                 digit,
                 duration_ms,
                 source,
-            } => ServerEvent::Dtmf {
-                endpoint,
-                digit: digit.to_string(),
-                duration_ms,
-                source: source.name(),
-            },
+            } => {
+                if source == DigitSource::Rfc4733
+                    && let Some(leg) = self.bridge.as_mut()
+                {
+                    leg.forward_digit(digit.as_char());
+                }
+                ServerEvent::Dtmf {
+                    endpoint,
+                    digit: digit.to_string(),
+                    duration_ms,
+                    source: source.name(),
+                }
+            }
             Event::DigitsCollected(c) => ServerEvent::DigitsCollected {
                 endpoint,
                 digits: c.digits.to_string(),
@@ -442,7 +449,10 @@ fn playback_event(endpoint: String, event: PlaybackEvent) -> ServerEvent {
     }
 }
 
-fn recording_done(recording: &ActiveRecording, summary: &RecordingSummary) -> RecordingDone {
+pub(super) fn recording_done(
+    recording: &ActiveRecording,
+    summary: &RecordingSummary,
+) -> RecordingDone {
     RecordingDone {
         name: recording.name.clone(),
         path: recording.path.to_string_lossy().into_owned(),

@@ -115,6 +115,30 @@ impl ShardSession {
         }
     }
 
+    /// Sends one RTCP compound built elsewhere (a conference's participant's session).
+    pub(super) fn send_rtcp_datagram(&mut self, compound: &[u8]) {
+        let Some(dest) = self.rtcp_destination() else {
+            return;
+        };
+        let socket = if self.transport.rtcp_mux {
+            &self.socket
+        } else {
+            &self.rtcp_socket
+        };
+        if let Err(e) = socket.try_send_to(compound, dest) {
+            self.send_errors += 1;
+            debug!(endpoint = %self.id, %dest, error = %e, "could not send RTCP");
+        }
+    }
+
+    /// An RTCP compound from `from` was valid: with separate ports, latch its source.
+    pub(super) fn rtcp_accepted(&mut self, from: SocketAddr) {
+        self.rtcp_received += 1;
+        if !self.transport.rtcp_mux && self.rtcp_latched.is_none() {
+            self.rtcp_latched = Some(from);
+        }
+    }
+
     /// Valid RTP arrived: the inactivity watch restarts (and says so after a timeout).
     pub(super) fn rtp_arrived(&mut self, at: Instant) {
         self.last_rtp = Some(at);
