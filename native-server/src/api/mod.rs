@@ -22,6 +22,7 @@ pub mod auth;
 pub mod links;
 pub mod media;
 pub mod metrics;
+pub mod openapi;
 pub mod sdp;
 pub mod streams;
 
@@ -209,6 +210,7 @@ pub fn router(endpoints: Arc<Endpoints>) -> Router {
         )
         .route("/v1/stats", get(stats))
         .route("/metrics", get(metrics::metrics))
+        .route("/v1/openapi.json", get(openapi::openapi))
         .route("/v1/endpoints/{id}/sdp", put(sdp::update))
         .route("/v1/endpoints/{id}/play", post(media::play))
         .route("/v1/endpoints/{id}/play/stop", post(media::stop_play))
@@ -374,5 +376,7 @@ mod tests;
 mod tests_auth;
 #[cfg(test)]
 mod tests_metrics;
+#[cfg(test)]
+mod tests_openapi;
 #[cfg(test)]
 mod tests_sdp;
