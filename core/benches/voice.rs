@@ -1,5 +1,6 @@
 //! Cost per 10 ms of the capture pipeline (AEC → NS → AGC, with the far end's 10 ms given as
-//! the echo reference) at 8, 16 and 48 kHz, next to each stage alone and to sonora's own
+//! the echo reference) at 8, 16 and 48 kHz, next to each stage alone, our own MDF echo
+//! canceller in place of AEC3 (`ours_aec_mdf`) and to sonora's own
 //! `AudioProcessing` running the same three stages in one instance (measured in the same
 //! run; the ratio is what to report).
 //!
@@ -10,7 +11,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use mediacore::voice::{VoiceConfig, VoiceProcessor};
+use mediacore::voice::{
+    MdfEchoCanceller, SonoraGainController, SonoraNoiseSuppressor, VoiceConfig, VoiceProcessor,
+};
 use sonora::config::{
     AdaptiveDigital, EchoCanceller, GainController2, MaxProcessingRate, NoiseSuppression,
     NoiseSuppressionLevel,
@@ -76,6 +79,31 @@ fn voice(c: &mut Criterion) {
                 });
             });
         }
+
+        // Our MDF echo canceller alone, in place of AEC3 (compare with `ours_aec`).
+        let mut config = VoiceConfig::new(rate);
+        config.noise_suppression = false;
+        config.gain_control = false;
+        let processing = config.validate().expect("supported rate");
+        let mut voice = VoiceProcessor::with_engines(
+            config.clone(),
+            Box::new(MdfEchoCanceller::new(processing).expect("supported rate")),
+            Box::new(SonoraNoiseSuppressor::new(processing, config.noise_level).expect("rate")),
+            Box::new(SonoraGainController::new(processing, config.gain).expect("rate")),
+        )
+        .expect("engines at the processing rate");
+        let mut frame = vec![0i16; chunk];
+        let mut at = 0;
+        group.bench_function("ours_aec_mdf", |b| {
+            b.iter(|| {
+                at = (at + chunk) % far.len();
+                frame.copy_from_slice(&capture[at..at + chunk]);
+                voice
+                    .process_render(black_box(&far[at..at + chunk]))
+                    .unwrap();
+                voice.process_capture(black_box(&mut frame)).unwrap();
+            });
+        });
 
         // The reference: one sonora AudioProcessing with all three stages.
         let stream = StreamConfig::new(rate, 1);

@@ -18,10 +18,13 @@ pub mod engine;
 pub mod engine_config;
 pub mod gain;
 pub mod level;
+pub mod mdf;
 pub mod noise;
 mod sonora_stage;
 #[cfg(test)]
 mod tests_engine;
+#[cfg(test)]
+mod tests_mdf;
 pub mod vad;
 pub mod vad_earshot;
 
@@ -32,6 +35,7 @@ pub use engine::VoiceProcessor;
 pub use engine_config::{VOICE_RATES, VoiceConfig, VoiceError};
 pub use gain::{GainConfig, GainController, GainMetrics, SonoraGainController};
 pub use level::{FrameLevel, LevelMeter, MeterConfig, NoiseFloor};
+pub use mdf::{MDF_RATES, MdfConfig, MdfEchoCanceller};
 pub use noise::{NoiseLevel, NoiseSuppressor, SonoraNoiseSuppressor};
 pub use sonora_stage::SONORA_RATES;
 pub use vad::{TalkTracker, VadConfig, VadError, VadEvent, VoiceDetector};

@@ -1,0 +1,640 @@
+//! Our own acoustic echo canceller: a partitioned-block frequency-domain adaptive filter
+//! (multidelay block filter, MDF) long enough for an office's reverberation, whose learning
+//! rate follows the residual echo so that the near end's speech neither stops nor disturbs
+//! it, and a mild residual-echo suppressor that stays out of the near end's way.
+//!
+//! - **Filter.** 10 ms blocks, overlap-save with FFTs of 20 ms; the echo path is modelled by
+//!   `M` partitions of 10 ms each (300 ms by default, from no delay on), updated every block
+//!   with the gradient constrained to 10 ms of taps (J.-S. Soo and K. K. Pang, "Multidelay
+//!   block frequency domain adaptive filter", IEEE Trans. ASSP 38(2), 1990). The update of
+//!   each bin is normalised by the far end's power in that bin over the whole filter.
+//! - **Learning rate.** After J.-M. Valin, "On adjusting the learning rate in frequency
+//!   domain echo cancellation with double-talk" (IEEE TASLP 15(3), 2007): the optimal step
+//!   of a normalised filter is the ratio of the residual echo's power to the error's power,
+//!   `mu(k) = min(mu_max, eta * |Y(k)|^2 / |E(k)|^2)`, where the residual echo is estimated
+//!   as a leakage `eta` times the echo estimate's power. `eta` is the least-squares slope
+//!   of the error's power spectrum on the echo estimate's, averaged with a weight that falls
+//!   when the error holds more than the echo estimate (the near end talking). In double talk
+//!   the error's power grows and the step falls with it; after an echo-path change the error
+//!   follows the echo estimate, `eta` grows and the filter moves fast again.
+//! - **Suppressor.** A short-time spectral gain on the filter's output (sine windows, 20 ms,
+//!   half overlapped, so 10 ms of delay) removes the residual echo `eta * |Y(k)|^2`; with a
+//!   converged filter `eta` is small and the near end passes untouched.
+
+use std::sync::Arc;
+
+use realfft::num_complex::Complex;
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+
+use super::echo::{EchoCanceller, EchoMetrics};
+use super::engine::VoiceError;
+
+/// The rates, in Hz, [`MdfEchoCanceller`] runs at.
+pub const MDF_RATES: [u32; 4] = [8000, 16_000, 32_000, 48_000];
+
+/// Render frames held between `analyze_render` and `process_capture` (160 ms); past it the
+/// oldest is dropped.
+const RENDER_FRAMES: usize = 16;
+
+/// Far-end mean square (full scale 1.0) from which a block counts as far-end activity:
+/// -60 dBov.
+const FAR_ACTIVE: f32 = 1e-6;
+
+/// How [`MdfEchoCanceller`] is set up.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MdfConfig {
+    /// The echo path modelled, in ms from no delay on (rounded up to 10 ms partitions);
+    /// 50 to 1000. Default 300: an office's direct path after up to 100 ms of device delay,
+    /// and its reverberation down by about 35 dB.
+    pub filter_ms: u32,
+    /// The largest step of the normalised update, 0.05 to 1.
+    pub max_step: f32,
+    /// Runs the residual-echo suppressor. Default on.
+    pub suppressor: bool,
+    /// The suppressor's deepest cut in dB (a positive number), 0 to 60. Default 40.
+    pub max_suppression_db: f32,
+    /// How many times the estimated residual echo the suppressor removes, 0.5 to 10.
+    pub overestimate: f32,
+}
+
+impl Default for MdfConfig {
+    fn default() -> Self {
+        MdfConfig {
+            filter_ms: 300,
+            max_step: 0.8,
+            suppressor: true,
+            max_suppression_db: 40.0,
+            overestimate: 2.0,
+        }
+    }
+}
+
+impl MdfConfig {
+    fn validate(&self) -> Result<(), VoiceError> {
+        let bad = |name: &'static str, value: String, expected: &str| {
+            Err(VoiceError::InvalidParameter {
+                name,
+                value,
+                expected: expected.to_owned(),
+            })
+        };
+        if !(50..=1000).contains(&self.filter_ms) {
+            return bad("filter_ms", self.filter_ms.to_string(), "50 to 1000 ms");
+        }
+        if !(0.05..=1.0).contains(&self.max_step) {
+            return bad("max_step", self.max_step.to_string(), "0.05 to 1");
+        }
+        if !(0.0..=60.0).contains(&self.max_suppression_db) {
+            return bad(
+                "max_suppression_db",
+                self.max_suppression_db.to_string(),
+                "0 to 60 dB",
+            );
+        }
+        if !(0.5..=10.0).contains(&self.overestimate) {
+            return bad("overestimate", self.overestimate.to_string(), "0.5 to 10");
+        }
+        Ok(())
+    }
+}
+
+/// A partitioned-block frequency-domain adaptive filter with a double-talk-robust learning
+/// rate and a residual-echo suppressor, as an [`EchoCanceller`] (see the module docs).
+///
+/// Runs at 8, 16, 32 or 48 kHz on 10 ms frames; adds 10 ms of delay (the suppressor's
+/// overlap). Everything is allocated at construction; deterministic; no clock, no thread.
+pub struct MdfEchoCanceller {
+    config: MdfConfig,
+    rate: u32,
+    /// Samples in a block (10 ms).
+    n: usize,
+    /// Bins of a 2n-point real FFT.
+    bins: usize,
+    /// Partitions.
+    m: usize,
+    forward: Arc<dyn RealToComplex<f32>>,
+    inverse: Arc<dyn ComplexToReal<f32>>,
+    scratch: Vec<Complex<f32>>,
+    /// A 2n-sample time buffer and a spectrum, both working space.
+    time: Vec<f32>,
+    spectrum: Vec<Complex<f32>>,
+
+    /// Render frames waiting, `RENDER_FRAMES` of `n`, a ring.
+    render: Vec<f32>,
+    render_start: usize,
+    render_len: usize,
+    /// The previous render block (the first half of the next FFT).
+    far_prev: Vec<f32>,
+    /// Far-end spectra, newest at `x_head`, partition `p` at `(x_head + p) % m`: `m * bins`.
+    x: Vec<Complex<f32>>,
+    x_head: usize,
+    /// The filter, partition by partition: `m * bins`.
+    w: Vec<Complex<f32>>,
+    /// Per bin: the far end's power over the filter, the smoothed echo estimate's and
+    /// error's powers, and this block's step over that far-end power.
+    far_power: Vec<f32>,
+    echo_power: Vec<f32>,
+    error_power: Vec<f32>,
+    step: Vec<f32>,
+    /// Running means of the error's and the echo estimate's power per bin.
+    mean_error: Vec<f32>,
+    mean_echo: Vec<f32>,
+    /// Proportionate share of the step per partition (sums to 1).
+    gain: Vec<f32>,
+    /// The echo estimate and the error of this block, time domain.
+    y: Vec<f32>,
+    e: Vec<f32>,
+    /// Spectra of the zero-padded error and echo estimate.
+    e_spec: Vec<Complex<f32>>,
+    y_spec: Vec<Complex<f32>>,
+    /// Leakage estimate and its running correlations.
+    eta: f32,
+    r_ey: f32,
+    r_yy: f32,
+    /// Blocks of far-end activity seen (for the first convergence).
+    far_blocks: u32,
+
+    /// Suppressor: sine window (2n), last block of error and echo estimate, overlap-add
+    /// tail (n), smoothed powers per bin.
+    window: Vec<f32>,
+    e_prev: Vec<f32>,
+    y_prev: Vec<f32>,
+    overlap: Vec<f32>,
+    pf_error: Vec<f32>,
+    pf_echo: Vec<f32>,
+
+    /// Metrics: smoothed capture, output, far-end and echo-estimate powers in far-end
+    /// activity, and the partition holding most of the filter's energy.
+    in_power: f32,
+    out_power: f32,
+    far_level: f32,
+    echo_level: f32,
+    peak_partition: usize,
+}
+
+impl core::fmt::Debug for MdfEchoCanceller {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MdfEchoCanceller")
+            .field("config", &self.config)
+            .field("sample_rate", &self.rate)
+            .field("partitions", &self.m)
+            .field("leakage", &self.eta)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Leakage at construction: the filter knows nothing yet.
+const ETA_START: f32 = 1.0;
+/// Bounds of the leakage estimate.
+const ETA_MIN: f32 = 1e-4;
+const ETA_MAX: f32 = 1000.0;
+/// The leakage's averaging weight per block when the echo estimate dominates the error.
+const ETA_RATE: f32 = 0.05;
+/// Smoothing of the per-bin powers the step is taken from.
+const POWER_SMOOTHING: f32 = 0.35;
+/// Smoothing of the running means the leakage's power deviations are taken from (about
+/// 100 ms).
+const MEAN_SMOOTHING: f32 = 0.9;
+/// The first convergence: a step of at least `WARM_STEP`, falling to 0 over
+/// `WARM_BLOCKS` blocks of far-end activity, while the leakage estimate has nothing to go on.
+const WARM_STEP: f32 = 0.5;
+const WARM_BLOCKS: u32 = 100;
+/// The share of the step given in proportion to the partitions' magnitudes.
+const PROPORTION: f32 = 0.5;
+
+impl MdfEchoCanceller {
+    /// An echo canceller at `sample_rate` Hz (one of [`MDF_RATES`]) with the default
+    /// [`MdfConfig`].
+    pub fn new(sample_rate: u32) -> Result<Self, VoiceError> {
+        Self::with_config(sample_rate, MdfConfig::default())
+    }
+
+    /// An echo canceller at `sample_rate` Hz (one of [`MDF_RATES`]) set up by `config`.
+    pub fn with_config(sample_rate: u32, config: MdfConfig) -> Result<Self, VoiceError> {
+        if !MDF_RATES.contains(&sample_rate) {
+            return Err(VoiceError::UnsupportedEngineRate {
+                stage: "the MDF echo canceller",
+                requested: sample_rate,
+                supported: "8000, 16000, 32000, 48000",
+            });
+        }
+        config.validate()?;
+        let n = sample_rate as usize / 100;
+        let bins = n + 1;
+        let m = config.filter_ms.div_ceil(10) as usize;
+        let mut planner = RealFftPlanner::<f32>::new();
+        let forward = planner.plan_fft_forward(2 * n);
+        let inverse = planner.plan_fft_inverse(2 * n);
+        let scratch_len = forward.get_scratch_len().max(inverse.get_scratch_len());
+        let zero = Complex::new(0.0, 0.0);
+        let window = (0..2 * n)
+            .map(|i| (core::f32::consts::PI * (i as f32 + 0.5) / (2 * n) as f32).sin())
+            .collect();
+        let mut aec = MdfEchoCanceller {
+            config,
+            rate: sample_rate,
+            n,
+            bins,
+            m,
+            forward,
+            inverse,
+            scratch: vec![zero; scratch_len],
+            time: vec![0.0; 2 * n],
+            spectrum: vec![zero; bins],
+            render: vec![0.0; RENDER_FRAMES * n],
+            render_start: 0,
+            render_len: 0,
+            far_prev: vec![0.0; n],
+            x: vec![zero; m * bins],
+            x_head: 0,
+            w: vec![zero; m * bins],
+            far_power: vec![0.0; bins],
+            echo_power: vec![0.0; bins],
+            error_power: vec![0.0; bins],
+            step: vec![0.0; bins],
+            mean_error: vec![0.0; bins],
+            mean_echo: vec![0.0; bins],
+            gain: vec![1.0 / m as f32; m],
+            y: vec![0.0; n],
+            e: vec![0.0; n],
+            e_spec: vec![zero; bins],
+            y_spec: vec![zero; bins],
+            eta: ETA_START,
+            r_ey: 0.0,
+            r_yy: 0.0,
+            far_blocks: 0,
+            window,
+            e_prev: vec![0.0; n],
+            y_prev: vec![0.0; n],
+            overlap: vec![0.0; n],
+            pf_error: vec![0.0; bins],
+            pf_echo: vec![0.0; bins],
+            in_power: 0.0,
+            out_power: 0.0,
+            far_level: 0.0,
+            echo_level: 0.0,
+            peak_partition: 0,
+        };
+        aec.reset();
+        Ok(aec)
+    }
+
+    /// The settings this canceller runs with.
+    pub fn config(&self) -> MdfConfig {
+        self.config
+    }
+
+    /// The current leakage estimate: the share of the echo estimate's power that the
+    /// filter is estimated to leave in its output (1 before it has learnt anything).
+    pub fn leakage(&self) -> f32 {
+        self.eta
+    }
+
+    fn check(&self, frame: &[f32], what: &'static str) -> Result<(), VoiceError> {
+        if frame.len() != self.n {
+            return Err(VoiceError::EngineFrameLength {
+                len: frame.len(),
+                expected: self.n,
+            });
+        }
+        if let Some(bad) = frame.iter().find(|s| !s.is_finite()) {
+            return Err(VoiceError::InvalidParameter {
+                name: what,
+                value: bad.to_string(),
+                expected: "finite samples".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// `time` into `out` (the forward FFT; `time` is used up).
+    fn fft(&mut self, into_e: bool) -> Result<(), VoiceError> {
+        let out = if into_e {
+            &mut self.e_spec
+        } else {
+            &mut self.y_spec
+        };
+        self.forward
+            .process_with_scratch(&mut self.time, out, &mut self.scratch)
+            .map_err(|_| VoiceError::Engine("the MDF forward FFT refused its buffers"))
+    }
+
+    /// Takes the oldest waiting render frame into `time[n..]` (silence when none waits).
+    fn next_render_into_time(&mut self) {
+        let n = self.n;
+        self.time[..n].copy_from_slice(&self.far_prev);
+        if self.render_len == 0 {
+            self.time[n..].fill(0.0);
+        } else {
+            let at = self.render_start * n;
+            self.time[n..].copy_from_slice(&self.render[at..at + n]);
+            self.render_start = (self.render_start + 1) % RENDER_FRAMES;
+            self.render_len -= 1;
+        }
+        self.far_prev.copy_from_slice(&self.time[n..]);
+    }
+
+    /// The filter's step per bin, from the leakage (or the first-convergence floor).
+    fn update_step(&mut self, far_active: bool) {
+        let warm = if self.far_blocks < WARM_BLOCKS {
+            WARM_STEP * (1.0 - self.far_blocks as f32 / WARM_BLOCKS as f32)
+        } else {
+            0.0
+        };
+        // Regularisation: a far end at -80 dBov in every bin.
+        let floor = 2.0 * self.n as f32 * 1e-8;
+        let scale = 1.0 / (2 * self.n) as f32;
+        for k in 0..self.bins {
+            let mu = if far_active {
+                let residual = self.eta * self.echo_power[k];
+                let optimal = residual / self.error_power[k].max(1e-12);
+                optimal.max(warm).min(self.config.max_step)
+            } else {
+                0.0
+            };
+            self.step[k] = mu * scale / (self.far_power[k] + floor);
+        }
+    }
+
+    /// The constrained gradient step on every partition.
+    fn adapt(&mut self) -> Result<(), VoiceError> {
+        let (n, bins) = (self.n, self.bins);
+        for p in 0..self.m {
+            let (xp, g) = (((self.x_head + p) % self.m) * bins, self.gain[p]);
+            for k in 0..bins {
+                self.spectrum[k] = self.x[xp + k].conj() * self.e_spec[k] * (g * self.step[k]);
+            }
+            self.spectrum[0].im = 0.0;
+            self.spectrum[bins - 1].im = 0.0;
+            self.inverse
+                .process_with_scratch(&mut self.spectrum, &mut self.time, &mut self.scratch)
+                .map_err(|_| VoiceError::Engine("the MDF inverse FFT refused its buffers"))?;
+            self.time[n..].fill(0.0);
+            self.forward
+                .process_with_scratch(&mut self.time, &mut self.spectrum, &mut self.scratch)
+                .map_err(|_| VoiceError::Engine("the MDF forward FFT refused its buffers"))?;
+            let wp = p * bins;
+            for k in 0..bins {
+                self.w[wp + k] += self.spectrum[k];
+            }
+        }
+        Ok(())
+    }
+
+    /// Proportionate gains (improved proportionate MDF, after P. Loganathan, A. W. H. Khong
+    /// and P. A. Naylor, "A class of sparseness-controlled algorithms for echo cancellation",
+    /// IEEE TASLP 17(8), 2009): half shared evenly, half in proportion to each partition's
+    /// share of the filter's magnitude, so the direct path and early reverberation learn
+    /// faster than the empty delay before them and the faint end of the tail.
+    fn update_gains(&mut self) {
+        let bins = self.bins;
+        let mut total = 0.0;
+        for p in 0..self.m {
+            let norm = self.w[p * bins..(p + 1) * bins]
+                .iter()
+                .map(|c| c.norm_sqr())
+                .sum::<f32>()
+                .sqrt();
+            self.gain[p] = norm;
+            total += norm;
+        }
+        let even = (1.0 - PROPORTION) / self.m as f32;
+        for g in &mut self.gain {
+            *g = if total > 0.0 {
+                even + PROPORTION * *g / total
+            } else {
+                1.0 / self.m as f32
+            };
+        }
+    }
+
+    /// Least-squares slope of the error's power on the echo estimate's, averaged with a
+    /// weight that falls as the error outgrows the echo estimate.
+    fn update_leakage(&mut self) {
+        let (mut ey, mut yy, mut e_sum, mut y_sum) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+        let a = MEAN_SMOOTHING;
+        for k in 0..self.bins {
+            let pe = self.e_spec[k].norm_sqr();
+            let py = self.y_spec[k].norm_sqr();
+            // Deviations from the running means: a steady near end or noise in the error
+            // does not vary with the echo estimate and adds nothing to the slope.
+            let (de, dy) = (pe - self.mean_error[k], py - self.mean_echo[k]);
+            self.mean_error[k] = a * self.mean_error[k] + (1.0 - a) * pe;
+            self.mean_echo[k] = a * self.mean_echo[k] + (1.0 - a) * py;
+            ey += de * dy;
+            yy += dy * dy;
+            e_sum += pe;
+            y_sum += py;
+        }
+        if y_sum <= 0.0 || e_sum <= 0.0 {
+            return;
+        }
+        let beta = ETA_RATE * (y_sum / e_sum).min(1.0);
+        self.r_ey = (1.0 - beta) * self.r_ey + beta * ey;
+        self.r_yy = (1.0 - beta) * self.r_yy + beta * yy;
+        if self.r_yy > 0.0 && self.far_blocks >= WARM_BLOCKS / 4 {
+            self.eta = (self.r_ey / self.r_yy).clamp(ETA_MIN, ETA_MAX);
+        }
+    }
+
+    /// The residual-echo suppressor on `e`, writing the (10 ms late) result into `out`.
+    fn suppress(&mut self, out: &mut [f32]) -> Result<(), VoiceError> {
+        let (n, bins) = (self.n, self.bins);
+        for i in 0..n {
+            self.time[i] = self.y_prev[i] * self.window[i];
+            self.time[n + i] = self.y[i] * self.window[n + i];
+        }
+        self.fft(false)?;
+        for i in 0..n {
+            self.time[i] = self.e_prev[i] * self.window[i];
+            self.time[n + i] = self.e[i] * self.window[n + i];
+        }
+        self.fft(true)?;
+        self.y_prev.copy_from_slice(&self.y);
+        self.e_prev.copy_from_slice(&self.e);
+        let floor = 10f32.powf(-self.config.max_suppression_db / 20.0);
+        let a = 0.5;
+        for k in 0..bins {
+            self.pf_error[k] = a * self.pf_error[k] + (1.0 - a) * self.e_spec[k].norm_sqr();
+            self.pf_echo[k] = a * self.pf_echo[k] + (1.0 - a) * self.y_spec[k].norm_sqr();
+            let residual = self.config.overestimate * self.eta * self.pf_echo[k];
+            let gain = if self.pf_error[k] > 0.0 {
+                (1.0 - residual / self.pf_error[k]).max(floor)
+            } else {
+                1.0
+            };
+            self.e_spec[k] *= gain / (2 * n) as f32;
+        }
+        self.e_spec[0].im = 0.0;
+        self.e_spec[bins - 1].im = 0.0;
+        self.inverse
+            .process_with_scratch(&mut self.e_spec, &mut self.time, &mut self.scratch)
+            .map_err(|_| VoiceError::Engine("the MDF inverse FFT refused its buffers"))?;
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self.overlap[i] + self.time[i] * self.window[i];
+            self.overlap[i] = self.time[n + i] * self.window[n + i];
+        }
+        Ok(())
+    }
+
+    fn process(&mut self, capture: &mut [f32]) -> Result<(), VoiceError> {
+        let (n, bins, m) = (self.n, self.bins, self.m);
+        // The newest far-end spectrum, and the far end's power per bin over the filter.
+        self.next_render_into_time();
+        let far_ms = self.time[n..].iter().map(|s| s * s).sum::<f32>() / n as f32;
+        let far_active = far_ms > FAR_ACTIVE;
+        self.x_head = (self.x_head + m - 1) % m;
+        let head = self.x_head * bins;
+        self.forward
+            .process_with_scratch(
+                &mut self.time,
+                &mut self.x[head..head + bins],
+                &mut self.scratch,
+            )
+            .map_err(|_| VoiceError::Engine("the MDF forward FFT refused its buffers"))?;
+        self.update_gains();
+        self.far_power.fill(0.0);
+        for p in 0..m {
+            let (xp, g) = (((self.x_head + p) % m) * bins, self.gain[p]);
+            for k in 0..bins {
+                self.far_power[k] += g * self.x[xp + k].norm_sqr();
+            }
+        }
+        // The echo estimate.
+        self.spectrum.fill(Complex::new(0.0, 0.0));
+        for p in 0..m {
+            let (xp, wp) = (((self.x_head + p) % m) * bins, p * bins);
+            for k in 0..bins {
+                self.spectrum[k] += self.w[wp + k] * self.x[xp + k];
+            }
+        }
+        self.spectrum[0].im = 0.0;
+        self.spectrum[bins - 1].im = 0.0;
+        self.inverse
+            .process_with_scratch(&mut self.spectrum, &mut self.time, &mut self.scratch)
+            .map_err(|_| VoiceError::Engine("the MDF inverse FFT refused its buffers"))?;
+        let scale = 1.0 / (2 * n) as f32;
+        for (i, c) in capture.iter().enumerate() {
+            self.y[i] = self.time[n + i] * scale;
+            self.e[i] = c - self.y[i];
+        }
+        // Spectra of the zero-padded error and echo estimate.
+        self.time[..n].fill(0.0);
+        self.time[n..].copy_from_slice(&self.y);
+        self.fft(false)?;
+        self.time[..n].fill(0.0);
+        self.time[n..].copy_from_slice(&self.e);
+        self.fft(true)?;
+        let a = POWER_SMOOTHING;
+        for k in 0..bins {
+            let pe = self.e_spec[k].norm_sqr();
+            self.echo_power[k] = a * self.echo_power[k] + (1.0 - a) * self.y_spec[k].norm_sqr();
+            // Fast attack: the near end's onset lowers the step in the block it starts.
+            self.error_power[k] = (a * self.error_power[k] + (1.0 - a) * pe).max(pe);
+        }
+        if far_active {
+            self.update_leakage();
+        }
+        self.update_step(far_active);
+        if far_active {
+            self.adapt()?;
+            self.far_blocks = self.far_blocks.saturating_add(1);
+        }
+        // Metrics before the suppressor's delay: capture in, linear output out.
+        let cap_ms = capture.iter().map(|s| s * s).sum::<f32>() / n as f32;
+        let y_ms = self.y.iter().map(|s| s * s).sum::<f32>() / n as f32;
+        if self.config.suppressor {
+            self.suppress(capture)?;
+        } else {
+            capture.copy_from_slice(&self.e);
+        }
+        if far_active {
+            let out_ms = capture.iter().map(|s| s * s).sum::<f32>() / n as f32;
+            let b = 0.05;
+            self.in_power = (1.0 - b) * self.in_power + b * cap_ms;
+            self.out_power = (1.0 - b) * self.out_power + b * out_ms;
+            self.far_level = (1.0 - b) * self.far_level + b * far_ms;
+            self.echo_level = (1.0 - b) * self.echo_level + b * y_ms;
+            if self.far_blocks.is_multiple_of(10) {
+                self.peak_partition = self.strongest_partition();
+            }
+        }
+        Ok(())
+    }
+
+    fn strongest_partition(&self) -> usize {
+        let energy = |p: &usize| -> f32 {
+            self.w[p * self.bins..(p + 1) * self.bins]
+                .iter()
+                .map(|c| c.norm_sqr())
+                .sum()
+        };
+        (0..self.m)
+            .max_by(|a, b| energy(a).total_cmp(&energy(b)))
+            .unwrap_or(0)
+    }
+}
+
+impl EchoCanceller for MdfEchoCanceller {
+    fn sample_rate(&self) -> u32 {
+        self.rate
+    }
+
+    fn analyze_render(&mut self, render: &[f32]) -> Result<(), VoiceError> {
+        self.check(render, "render sample")?;
+        let n = self.n;
+        if self.render_len == RENDER_FRAMES {
+            self.render_start = (self.render_start + 1) % RENDER_FRAMES;
+            self.render_len -= 1;
+        }
+        let at = ((self.render_start + self.render_len) % RENDER_FRAMES) * n;
+        self.render[at..at + n].copy_from_slice(render);
+        self.render_len += 1;
+        Ok(())
+    }
+
+    fn process_capture(&mut self, capture: &mut [f32]) -> Result<(), VoiceError> {
+        self.check(capture, "capture sample")?;
+        self.process(capture)
+    }
+
+    fn metrics(&self) -> EchoMetrics {
+        let db = |a: f32, b: f32| (a > 0.0 && b > 0.0).then(|| 10.0 * (a / b).log10());
+        EchoMetrics {
+            erl_db: db(self.far_level, self.echo_level),
+            erle_db: db(self.in_power, self.out_power),
+            delay_ms: (self.far_blocks > 0).then(|| self.peak_partition as u32 * 10),
+        }
+    }
+
+    fn reset(&mut self) {
+        let zero = Complex::new(0.0, 0.0);
+        self.render_start = 0;
+        self.render_len = 0;
+        self.far_prev.fill(0.0);
+        self.x.fill(zero);
+        self.x_head = 0;
+        self.w.fill(zero);
+        self.far_power.fill(0.0);
+        self.echo_power.fill(0.0);
+        self.error_power.fill(0.0);
+        self.step.fill(0.0);
+        self.mean_error.fill(0.0);
+        self.mean_echo.fill(0.0);
+        self.gain.fill(1.0 / self.m as f32);
+        self.eta = ETA_START;
+        self.r_ey = 0.0;
+        self.r_yy = 0.0;
+        self.far_blocks = 0;
+        self.e_prev.fill(0.0);
+        self.y_prev.fill(0.0);
+        self.overlap.fill(0.0);
+        self.pf_error.fill(0.0);
+        self.pf_echo.fill(0.0);
+        self.in_power = 0.0;
+        self.out_power = 0.0;
+        self.far_level = 0.0;
+        self.echo_level = 0.0;
+        self.peak_partition = 0;
+    }
+}
