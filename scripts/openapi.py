@@ -96,6 +96,37 @@ media = [
 for path, summary, schema, opid in media:
     add(path, "post", op(summary, {**ok("Done", ref("Status")), **errors(400, 404, 409, 413, 415, 422)},
         body(ref(schema)) if schema else None, ID, tag="media", opid=opid))
+BID = [{"name": "id", "in": "path", "required": True, "schema": S(), "description": "bridge id"}]
+CID = [{"name": "id", "in": "path", "required": True, "schema": S(), "description": "conference id"}]
+PID = CID + [{"name": "endpoint", "in": "path", "required": True, "schema": S(), "description": "the participant's endpoint id"}]
+role = S(enum=["speaker", "listener", "moderator"])
+schemas["CreateBridge"] = obj({"endpoints": {"type": "array", "items": S(), "minItems": 2, "maxItems": 2},
+    "mode": S(enum=["auto", "passthrough", "transcode"])}, ["endpoints"])
+schemas["CreateConference"] = obj({"sample_rate": I(enum=[8000, 16000, 48000]), "max_participants": I(minimum=1), "max_talkers": I(minimum=1)})
+schemas["AddParticipant"] = obj({"endpoint": S(), "role": role, "muted": B, "deaf": B}, ["endpoint"])
+schemas["ChangeParticipant"] = obj({"role": role, "muted": B, "deaf": B}, desc="At least one field.")
+schemas["Bridge"] = {"type": "object", "properties": {"id": S(), "endpoints": {"type": "array", "items": S()}, "mode": S()}, "required": ["id"], "additionalProperties": True}
+schemas["BridgeList"] = obj({"bridges": {"type": "array", "items": ref("Bridge")}}, ["bridges"])
+schemas["Conference"] = {"type": "object", "properties": {"id": S(), "participants": {"type": "array", "items": {"type": "object", "additionalProperties": True}}}, "required": ["id"], "additionalProperties": True}
+schemas["ConferenceList"] = obj({"conferences": {"type": "array", "items": ref("Conference")}}, ["conferences"])
+add("/v1/bridges", "post", op("Bridge two endpoints: pass-through when they share a codec, transcoding otherwise; DTMF carried across",
+    {**ok("Created", ref("Bridge"), code="201"), **errors(400, 404, 409, 413, 415, 422)}, body(ref("CreateBridge")), tag="bridges", opid="createBridge"))
+add("/v1/bridges", "get", op("List bridges", ok("Every bridge", ref("BridgeList")), tag="bridges", opid="listBridges"))
+add("/v1/bridges/{id}", "get", op("Describe a bridge", {**ok("The bridge", ref("Bridge")), **errors(404)}, params=BID, tag="bridges", opid="getBridge"))
+add("/v1/bridges/{id}", "delete", op("Unbridge (both endpoints go on alone)", {**ok("Ended", ref("Bridge")), **errors(404)}, params=BID, tag="bridges", opid="deleteBridge"))
+for verb, summary in [("start", "Start a stereo recording of the bridge (one party per channel)"), ("pause", "Pause the bridge's recording"), ("resume", "Resume the bridge's recording"), ("stop", "Stop and complete the bridge's recording")]:
+    add(f"/v1/bridges/{{id}}/record/{verb}", "post", op(summary, {**ok("Done", ref("Status")), **errors(400, 404, 409, 413, 415, 422)},
+        body(ref("RecordStart")) if verb == "start" else None, BID, tag="bridges", opid=f"{verb}BridgeRecording"))
+add("/v1/conferences", "post", op("Create a conference", {**ok("Created", ref("Conference"), code="201"), **errors(400, 413, 415, 422)}, body(ref("CreateConference"), required=False), tag="conferences", opid="createConference"))
+add("/v1/conferences", "get", op("List conferences", ok("Every conference", ref("ConferenceList")), tag="conferences", opid="listConferences"))
+add("/v1/conferences/{id}", "get", op("Describe a conference: participants, talking, levels", {**ok("The conference", ref("Conference")), **errors(404)}, params=CID, tag="conferences", opid="getConference"))
+add("/v1/conferences/{id}", "delete", op("Delete a conference (its endpoints go on alone)", {**ok("Deleted", ref("Conference")), **errors(404)}, params=CID, tag="conferences", opid="deleteConference"))
+add("/v1/conferences/{id}/participants", "post", op("Move an endpoint into the conference with a role", {**ok("Joined", ref("Status")), **errors(400, 404, 409, 413, 415, 422)}, body(ref("AddParticipant")), CID, tag="conferences", opid="addParticipant"))
+add("/v1/conferences/{id}/participants/{endpoint}", "patch", op("Change a participant's role, mute or deaf", {**ok("Changed", ref("Status")), **errors(400, 404, 413, 415, 422)}, body(ref("ChangeParticipant")), PID, tag="conferences", opid="changeParticipant"))
+add("/v1/conferences/{id}/participants/{endpoint}", "delete", op("Take an endpoint out of the conference (it goes on alone)", {**ok("Left", ref("Status")), **errors(404)}, params=PID, tag="conferences", opid="removeParticipant"))
+for verb, summary in [("start", "Start recording the conference's mix"), ("pause", "Pause the conference's recording"), ("resume", "Resume the conference's recording"), ("stop", "Stop and complete the conference's recording")]:
+    add(f"/v1/conferences/{{id}}/record/{verb}", "post", op(summary, {**ok("Done", ref("Status")), **errors(400, 404, 409, 413, 415, 422)},
+        body(ref("RecordStart")) if verb == "start" else None, CID, tag="conferences", opid=f"{verb}ConferenceRecording"))
 add("/v1/recordings", "get", op("List finished recordings", ok("Recordings", ref("RecordingList")), tag="recordings", opid="listRecordings"))
 add("/v1/recordings/{name}", "get", op("Download a recording", {**ok("The file", S(format="binary"), ctype="application/octet-stream"), **errors(400, 404, 409)},
     params=[{"name": "name", "in": "path", "required": True, "schema": S(), "description": "path inside the recordings folder"}], tag="recordings", opid="downloadRecording"))
