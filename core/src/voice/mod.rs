@@ -3,6 +3,9 @@
 //! - [`echo`], [`noise`], [`gain`]: echo cancellation, noise suppression and automatic gain
 //!   control, each behind a small trait so that an engine can be swapped; the default engine is
 //!   `sonora`, the pure-Rust port of WebRTC audio processing (AEC3, NS, AGC2).
+//! - [`mdf`]: our own echo canceller (a partitioned-block frequency-domain adaptive filter
+//!   with a double-talk-robust learning rate), not the default: it meets none of the echo
+//!   floors yet (docs/BENCHMARKS.md, "Voice processing").
 //! - [`engine`]: [`VoiceProcessor`], which runs them in that order over a session's
 //!   microphone frames (with the far end's audio as the echo reference), resampling around
 //!   the engines where needed; each stage switches on and off per session. Its settings and
