@@ -622,41 +622,51 @@ async fn receive_loop(
     route: watch::Receiver<Route>,
     counters: Arc<EndpointCounters>,
 ) {
-    let mut buf = vec![0u8; RECV_BUFFER];
     loop {
-        let (len, from) = match socket.recv_from(&mut buf).await {
-            Ok(received) => received,
-            Err(e) => {
-                debug!(endpoint = %id, error = %e, "RTP socket receive error");
-                tokio::time::sleep(RECV_ERROR_BACKOFF).await;
-                continue;
-            }
-        };
-        let at = clock.now();
-        counters.datagrams_received.fetch_add(1, Ordering::Relaxed);
-        if len == buf.len() {
-            counters.datagrams_oversized.fetch_add(1, Ordering::Relaxed);
-            debug!(endpoint = %id, %from, "dropped a datagram larger than {RECV_BUFFER} bytes");
+        // Wait for a datagram without holding a buffer across the wait: the buffer lives on
+        // the stack only while the socket is drained, not in each endpoint's task (two tasks
+        // per endpoint, thousands of endpoints).
+        if let Err(e) = socket.readable().await {
+            debug!(endpoint = %id, error = %e, "RTP socket readiness error");
+            tokio::time::sleep(RECV_ERROR_BACKOFF).await;
             continue;
         }
-        let datagram = Inbound {
-            key,
-            at,
-            from,
-            data: buf[..len].to_vec(),
-            rtcp,
-        };
-        // The shard that drives the endpoint now (it changes when the endpoint moves).
-        let route = route.borrow();
-        match route.inbound.try_send(datagram) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                counters
-                    .datagrams_inbound_dropped
-                    .fetch_add(1, Ordering::Relaxed);
-                route.stats.record_inbound_dropped();
+        let mut buf = [0u8; RECV_BUFFER];
+        loop {
+            let (len, from) = match socket.try_recv_from(&mut buf) {
+                Ok(received) => received,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    debug!(endpoint = %id, error = %e, "RTP socket receive error");
+                    break;
+                }
+            };
+            let at = clock.now();
+            counters.datagrams_received.fetch_add(1, Ordering::Relaxed);
+            if len == buf.len() {
+                counters.datagrams_oversized.fetch_add(1, Ordering::Relaxed);
+                debug!(endpoint = %id, %from, "dropped a datagram larger than {RECV_BUFFER} bytes");
+                continue;
             }
-            Err(TrySendError::Closed(_)) => break,
+            let datagram = Inbound {
+                key,
+                at,
+                from,
+                data: buf[..len].to_vec(),
+                rtcp,
+            };
+            // The shard that drives the endpoint now (it changes when the endpoint moves).
+            let route = route.borrow();
+            match route.inbound.try_send(datagram) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => {
+                    counters
+                        .datagrams_inbound_dropped
+                        .fetch_add(1, Ordering::Relaxed);
+                    route.stats.record_inbound_dropped();
+                }
+                Err(TrySendError::Closed(_)) => return,
+            }
         }
     }
 }

@@ -56,8 +56,10 @@ const CN_PAYLOAD_TYPE: u8 = 13;
 pub const DEFAULT_TELEPHONE_EVENT_PT: u8 = 101;
 /// Events kept before the oldest are dropped.
 const EVENT_CAPACITY: usize = 64;
-/// Outgoing packets kept before the oldest are dropped.
-const TRANSMIT_CAPACITY: usize = 32;
+/// Outgoing packets kept before the oldest are dropped: 320 ms of 20 ms packets, or a
+/// frame's packet with a telephone-event end and its two retransmissions several times over.
+/// Hosts drain every frame; a server holds thousands of these queues.
+const TRANSMIT_CAPACITY: usize = 16;
 
 /// How a [`MediaSession`] codes and sends its media.
 #[derive(Debug, Clone, PartialEq)]

@@ -13,8 +13,13 @@
 //!   sequence numbers each peer receives) and datagrams it dropped on the way in,
 //! - resident memory per endpoint (`VmRSS` before the endpoints and after they run).
 //!
-//! Usage: `loadgen [--calls K] [--seconds S] [--warmup S] [--shards N] [--server PATH]`;
-//! `scripts/bench.sh server` builds the server and runs it. It prints one JSON object.
+//! With `--mode transcode` each call is instead two endpoints bridged by the server, a PCMU
+//! leg and an Opus leg (the server decodes and re-encodes both ways), with one peer on each:
+//! K calls are 2K endpoints and 2K peers.
+//!
+//! Usage: `loadgen [--calls K] [--seconds S] [--warmup S] [--shards N] [--server PATH]
+//! [--mode echo|transcode]`; `scripts/bench.sh server` builds the server and runs it. It
+//! prints one JSON object.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
@@ -29,7 +34,14 @@ use serde_json::{Value, json};
 const FRAME: usize = 160;
 const PTIME: Duration = Duration::from_millis(20);
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Echo,
+    Transcode,
+}
+
 struct Args {
+    mode: Mode,
     calls: usize,
     seconds: u64,
     warmup: u64,
@@ -39,6 +51,7 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
+        mode: Mode::Echo,
         calls: 1000,
         seconds: 20,
         warmup: 5,
@@ -56,6 +69,13 @@ fn parse_args() -> Result<Args, String> {
             "--warmup" => args.warmup = value()?.parse().map_err(|e| format!("--warmup: {e}"))?,
             "--shards" => args.shards = value()?.parse().map_err(|e| format!("--shards: {e}"))?,
             "--server" => args.server = value()?,
+            "--mode" => {
+                args.mode = match value()?.as_str() {
+                    "echo" => Mode::Echo,
+                    "transcode" => Mode::Transcode,
+                    other => return Err(format!("--mode {other:?}: expected echo or transcode")),
+                }
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -175,6 +195,10 @@ impl Received {
 
 struct Call {
     socket: UdpSocket,
+    /// 0 for PCMU, 96 for Opus.
+    payload_type: u8,
+    /// Timestamp units per packet.
+    ticks: u32,
     seq: u16,
     timestamp: u32,
     ssrc: u32,
@@ -290,32 +314,81 @@ fn main() {
     let tone: Vec<i16> = (0..FRAME)
         .map(|i| (3277.0 * (i as f64 * 400.0 * std::f64::consts::TAU / 8000.0).sin()) as i16)
         .collect();
-    let mut payload = [0u8; FRAME];
-    encoder.encode(&tone, &mut payload).expect("encode");
+    let mut pcmu = vec![0u8; FRAME];
+    encoder.encode(&tone, &mut pcmu).expect("encode");
+    let pcmu = vec![pcmu];
+    // For Opus legs: a second of a gliding tone at 48 kHz, coded as the server's peers would.
+    let opus: Vec<Vec<u8>> = if args.mode == Mode::Transcode {
+        let mut enc = mediacore::codec::new_packet_encoder(
+            Codec::Opus,
+            48_000,
+            1,
+            PTIME,
+            mediacore::codec::opus::OpusConfig::default(),
+        )
+        .expect("Opus encoder");
+        let mut phase = 0.0f64;
+        (0..50)
+            .map(|k| {
+                let pcm: Vec<i16> = (0..960)
+                    .map(|_| {
+                        phase += (300.0 + 4.0 * k as f64) * std::f64::consts::TAU / 48_000.0;
+                        (3277.0 * phase.sin()) as i16
+                    })
+                    .collect();
+                let mut out = vec![0u8; 1500];
+                let n = enc.encode(&pcm, &mut out).expect("Opus encode");
+                out.truncate(n);
+                out
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
 
-    let mut calls = Vec::with_capacity(args.calls);
+    let legs: &[(&str, u8, u32)] = match args.mode {
+        Mode::Echo => &[("PCMU", 0, FRAME as u32)],
+        Mode::Transcode => &[("PCMU", 0, FRAME as u32), ("opus", 96, 960)],
+    };
+    let mut calls = Vec::with_capacity(args.calls * legs.len());
     for i in 0..args.calls {
-        let socket = UdpSocket::bind("127.0.0.1:0").expect("peer socket");
-        let local = socket.local_addr().expect("peer address");
-        let (status, created) = http(
-            addr,
-            "POST",
-            "/v1/endpoints",
-            Some(&json!({"codec": "PCMU", "remote": local.to_string(), "echo": true})),
-        );
-        assert_eq!(status, 201, "creating endpoint {i}: {created}");
-        let port = created["local_port"].as_u64().expect("local_port") as u16;
-        socket
-            .connect(("127.0.0.1", port))
-            .expect("connect the peer");
-        socket.set_nonblocking(true).expect("non-blocking");
-        calls.push(Call {
-            socket,
-            seq: (i as u16).wrapping_mul(7919),
-            timestamp: (i as u32).wrapping_mul(104_729),
-            ssrc: 0x5EED_0000 + i as u32,
-            received: Received::default(),
-        });
+        let mut ids = Vec::new();
+        for (leg, &(codec, payload_type, ticks)) in legs.iter().enumerate() {
+            let socket = UdpSocket::bind("127.0.0.1:0").expect("peer socket");
+            let local = socket.local_addr().expect("peer address");
+            let body = json!({
+                "codec": codec,
+                "remote": local.to_string(),
+                "echo": args.mode == Mode::Echo,
+            });
+            let (status, created) = http(addr, "POST", "/v1/endpoints", Some(&body));
+            assert_eq!(status, 201, "creating endpoint {i}/{leg}: {created}");
+            let port = created["local_port"].as_u64().expect("local_port") as u16;
+            ids.push(created["id"].as_str().expect("id").to_owned());
+            socket
+                .connect(("127.0.0.1", port))
+                .expect("connect the peer");
+            socket.set_nonblocking(true).expect("non-blocking");
+            let n = calls.len();
+            calls.push(Call {
+                socket,
+                payload_type,
+                ticks,
+                seq: (n as u16).wrapping_mul(7919),
+                timestamp: (n as u32).wrapping_mul(104_729),
+                ssrc: 0x5EED_0000 + n as u32,
+                received: Received::default(),
+            });
+        }
+        if args.mode == Mode::Transcode {
+            let (status, bridge) = http(
+                addr,
+                "POST",
+                "/v1/bridges",
+                Some(&json!({"endpoints": ids, "mode": "transcode"})),
+            );
+            assert_eq!(status, 201, "bridging call {i}: {bridge}");
+        }
     }
     eprintln!("loadgen: {} endpoints created", calls.len());
 
@@ -323,7 +396,8 @@ fn main() {
     let start = Instant::now();
     let warmup_end = start + Duration::from_secs(args.warmup);
     let end = warmup_end + Duration::from_secs(args.seconds);
-    let mut datagram = vec![0u8; 12 + FRAME];
+    let mut datagram = vec![0u8; 1500];
+    let mut frame_index = 0usize;
     let mut buf = [0u8; 2048];
     let mut next = start;
     let mut measuring = false;
@@ -347,19 +421,22 @@ fn main() {
         }
         for call in &mut calls {
             let header = RtpHeader {
-                payload_type: 0,
+                payload_type: call.payload_type,
                 sequence_number: call.seq,
                 timestamp: call.timestamp,
                 ssrc: call.ssrc,
                 ..RtpHeader::default()
             };
-            let len = header.write(&payload, &mut datagram).expect("RTP header");
+            let pool = if call.payload_type == 0 { &pcmu } else { &opus };
+            let payload = &pool[frame_index % pool.len()];
+            let len = header.write(payload, &mut datagram).expect("RTP header");
             if call.socket.send(&datagram[..len]).is_ok() {
                 sent += 1;
             }
             call.seq = call.seq.wrapping_add(1);
-            call.timestamp = call.timestamp.wrapping_add(FRAME as u32);
+            call.timestamp = call.timestamp.wrapping_add(call.ticks);
         }
+        frame_index += 1;
         for call in &mut calls {
             while let Ok(n) = call.socket.recv(&mut buf) {
                 if n >= 12 {
@@ -390,14 +467,16 @@ fn main() {
         .collect();
     let received: u64 = calls.iter().map(|c| c.received.packets).sum();
     let missing: u64 = calls.iter().map(|c| c.received.missing()).sum();
-    let calls_n = calls.len() as f64;
+    let endpoints_n = calls.len() as f64;
     let cpu_share = cpu.as_secs_f64() / window.as_secs_f64();
     let result = json!({
-        "calls": calls.len(),
+        "mode": if args.mode == Mode::Echo { "echo" } else { "transcode" },
+        "calls": args.calls,
+        "endpoints": calls.len(),
         "shards": args.shards,
         "window_s": window.as_secs_f64(),
         "server_cpu_share_of_one_core": cpu_share,
-        "server_cpu_us_per_call_second": cpu.as_secs_f64() * 1e6 / window.as_secs_f64() / calls_n,
+        "server_cpu_us_per_call_second": cpu.as_secs_f64() * 1e6 / window.as_secs_f64() / args.calls as f64,
         "tick_lateness_p50_us": quantile_us(&bounds, &counts, 0.50),
         "tick_lateness_p99_us": quantile_us(&bounds, &counts, 0.99),
         "tick_lateness_max_us_since_start": max_us,
@@ -409,7 +488,7 @@ fn main() {
         "server_loss_percent": 100.0 * missing as f64 / (received + missing).max(1) as f64,
         "rss_kib_before": rss_before,
         "rss_kib_running": rss_running,
-        "memory_kib_per_endpoint": (rss_running.saturating_sub(rss_before)) as f64 / calls_n,
+        "memory_kib_per_endpoint": (rss_running.saturating_sub(rss_before)) as f64 / endpoints_n,
         "loadgen_late_ticks": late_sends,
     });
     println!("{}", serde_json::to_string_pretty(&result).expect("JSON"));
