@@ -36,6 +36,6 @@ if [ ! -x .venv/bin/python ]; then
     log "python3 -m venv .venv"
     python3 -m venv .venv
 fi
-log "pip install (maturin, pytest, numpy, pesq)"
+log "pip install (maturin, pytest, numpy, pesq, schemathesis)"
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r scripts/requirements-test.txt

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything (scripts/setup.sh) and runs every suite: formatting and lints, the
 # native Rust tests (unit, property, conformance against sox/ffmpeg/SpanDSP, end to end
-# with the server and ffmpeg), WASM in node and headless Chromium, the Python module and
-# the uniffi bindings. Fails at the first failing step and says which.
+# with the server and ffmpeg), the server's API fuzzed from its OpenAPI document, WASM in
+# node and headless Chromium, the Python module and the uniffi bindings. Fails at the first
+# failing step and says which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,7 @@ if grep -rnE 'Instant::now|SystemTime::now|std::thread|tokio' core/src; then
 fi
 
 run cargo test --workspace --no-fail-fast
+run bash scripts/test-api-fuzz.sh
 run bash scripts/test-wasm.sh
 run bash scripts/test-python.sh
 run bash scripts/test-mobile.sh
