@@ -108,7 +108,10 @@ fn a_pcmu_participant_keeps_at_most_64_kib() {
         "heap kept: {per_kib:.1} KiB per participant of a {ROOM}-party PCMU room mixed at \
          16 kHz ({TALKERS} talking); {session_kib:.1} KiB for a lone PCMU session"
     );
-    assert!(session_kib < per_kib, "a participant is its session and more");
+    assert!(
+        session_kib < per_kib,
+        "a participant is its session and more"
+    );
     assert!(
         per_kib <= BUDGET_KIB,
         "a participant keeps {per_kib:.1} KiB, over the {BUDGET_KIB} KiB budget"
