@@ -21,9 +21,11 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 
-.venv/bin/st run "http://127.0.0.1:$port/v1/openapi.json" \
+# From the scratch folder: schemathesis keeps its own files where it runs.
+st="$PWD/.venv/bin/st"
+(cd "$dir" && "$st" run "http://127.0.0.1:$port/v1/openapi.json" \
     --checks not_a_server_error --max-examples 25 --workers 1 --seed 20261121 \
-    --no-color
+    --no-color)
 
 if grep -n "panicked" "$dir/server.log"; then
     echo "the server panicked during the API fuzzing" >&2
