@@ -396,20 +396,33 @@ fn correlation_at(piece: &[i16], heard: &[i16], lag: usize) -> f64 {
 /// `heard` (searched a frame at a time, then sample by sample around the best frame).
 fn median_piece_correlation(prompt: &[i16], heard: &[i16]) -> f64 {
     const PIECE: usize = 3200;
+    /// How far a piece may sit from where the one before it put the prompt: a shard that
+    /// fell behind leaves a short gap in the recording's timeline.
+    const DRIFT: usize = 480;
     let mut best_of_pieces = Vec::new();
-    for piece in prompt.chunks_exact(PIECE) {
+    // The prompt's lag in the recording so far; the recording starts when it is asked to,
+    // not on a frame boundary, so any lag is possible: the first voiced piece searches
+    // every lag, the others around the lag before.
+    let mut lag_so_far: Option<isize> = None;
+    for (k, piece) in prompt.chunks_exact(PIECE).enumerate() {
         if energy(piece) < 1e9 || heard.len() < PIECE {
             continue; // a pause in the speech says nothing about alignment
         }
         let last = heard.len() - PIECE;
-        let coarse = (0..=last)
-            .step_by(FRAME)
+        let lags = match lag_so_far {
+            None => 0..=last,
+            Some(lag) => {
+                let at = (k * PIECE) as isize + lag;
+                let from = (at - DRIFT as isize).clamp(0, last as isize) as usize;
+                let to = (at + DRIFT as isize).clamp(0, last as isize) as usize;
+                from..=to
+            }
+        };
+        let (lag, best) = lags
             .map(|lag| (lag, correlation_at(piece, heard, lag)))
             .fold((0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
-        let fine = (coarse.0.saturating_sub(FRAME)..=(coarse.0 + FRAME).min(last))
-            .map(|lag| correlation_at(piece, heard, lag))
-            .fold(coarse.1, f64::max);
-        best_of_pieces.push(fine);
+        lag_so_far = Some(lag as isize - (k * PIECE) as isize);
+        best_of_pieces.push(best);
     }
     assert!(!best_of_pieces.is_empty(), "the prompt has no voiced piece");
     best_of_pieces.sort_by(f64::total_cmp);
