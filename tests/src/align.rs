@@ -51,6 +51,50 @@ pub fn best_alignment(sent: &[f64], received: &[f64], max_lag: usize) -> (isize,
         .unwrap_or((0, 0.0))
 }
 
+/// The median, over `sent`'s voiced pieces of `piece` samples, of each piece's best
+/// correlation with `received`, for audio that crossed a real-time path which may leave
+/// short gaps (a media shard that fell behind skips frames, and what follows arrives a little
+/// later). The first voiced piece searches every lag from 0 (found as in
+/// [`best_alignment`]); each later one searches within `drift` samples of where the piece
+/// before put the signal.
+pub fn median_piece_correlation(sent: &[f64], received: &[f64], piece: usize, drift: usize) -> f64 {
+    let loudest = sent.chunks_exact(piece).map(energy).fold(0.0, f64::max);
+    let mut lag_so_far: Option<isize> = None;
+    let mut best_of_pieces = Vec::new();
+    for (k, chunk) in sent.chunks_exact(piece).enumerate() {
+        // A pause in the speech says nothing about alignment.
+        if energy(chunk) < loudest * 1e-3 {
+            continue;
+        }
+        let start = (k * piece) as isize;
+        let (lag, best) = match lag_so_far {
+            None => {
+                let (lag, _) = best_alignment(
+                    chunk,
+                    &received[(k * piece).min(received.len())..],
+                    received.len(),
+                );
+                let lag = lag + start;
+                (lag, correlation_at(chunk, received, lag))
+            }
+            Some(lag) => {
+                let at = start + lag;
+                (at - drift as isize..=at + drift as isize)
+                    .map(|l| (l, correlation_at(chunk, received, l)))
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+                    .unwrap_or((at, 0.0))
+            }
+        };
+        lag_so_far = Some(lag - start);
+        best_of_pieces.push(best);
+    }
+    if best_of_pieces.is_empty() {
+        return 0.0;
+    }
+    best_of_pieces.sort_by(f64::total_cmp);
+    best_of_pieces[best_of_pieces.len() / 2]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +108,28 @@ mod tests {
         assert_eq!(lag, 123);
         assert!(c > 0.999, "{c}");
         assert!(correlation_at(&sent, &received, 0) < 0.5);
+    }
+
+    #[test]
+    fn pieces_follow_a_signal_with_a_gap() {
+        // Noise from a linear congruential generator, louder and quieter by turns.
+        let mut state = 12345u32;
+        let sent: Vec<f64> = (0..16_000)
+            .map(|i| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                let gain = if (i / 2000) % 2 == 0 { 1.0 } else { 0.5 };
+                f64::from((state >> 16) as u16 as i16) * gain
+            })
+            .collect();
+        // 300 samples late, then a 90-sample gap halfway.
+        let mut received = vec![0.0; 300];
+        received.extend_from_slice(&sent[..8000]);
+        received.extend(std::iter::repeat_n(0.0, 90));
+        received.extend_from_slice(&sent[8000..]);
+        let median = median_piece_correlation(&sent, &received, 1600, 200);
+        assert!(median > 0.99, "{median}");
+        assert!(best_alignment(&sent, &received, 1000).1 < 0.9);
+        let unrelated: Vec<f64> = (0..16_500).map(|i| ((i * 31) % 53) as f64 - 26.0).collect();
+        assert!(median_piece_correlation(&sent, &unrelated, 1600, 200) < 0.3);
     }
 }

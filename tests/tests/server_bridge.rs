@@ -23,7 +23,7 @@ use std::net::SocketAddr;
 use mediacore::rtp::RtpPacket;
 use mediacore::{AudioFrame, Codec, Event, MediaSession, SessionConfig};
 use mediacore_server::Config;
-use mediacore_tests::align::best_alignment;
+use mediacore_tests::align::{best_alignment, median_piece_correlation};
 use mediacore_tests::oracle::{espeak_speech, pesq_scores, run, s16le_samples};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -410,8 +410,11 @@ async fn pcmu_and_opus_bridged_hear_each_other_send_digits_and_record_in_stereo(
     };
     let (left, right) = (channel("1"), channel("2"));
     let b_at_8k = reference_a_side;
-    let corr =
-        |reference: &[i16], x: &[i16]| best_alignment(&floats(reference), &floats(x), 16_000).1;
+    // Piece by piece: a shard that falls behind under load leaves short gaps in the
+    // recording's timeline, which one alignment for the whole call does not survive.
+    let corr = |reference: &[i16], x: &[i16]| {
+        median_piece_correlation(&floats(reference), &floats(x), 3200, 480)
+    };
     let (ll, lr) = (corr(&speech_a, &left), corr(&speech_a, &right));
     let (rr, rl) = (corr(&b_at_8k, &right), corr(&b_at_8k, &left));
     println!("recording: A left {ll:.3} right {lr:.3}; B right {rr:.3} left {rl:.3}");

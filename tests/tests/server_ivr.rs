@@ -381,52 +381,12 @@ fn best_frame_alignment(prompt: &[i16], heard: &[i16]) -> (usize, f64) {
     best
 }
 
-/// Normalised correlation of `piece` with `heard` at `lag`.
-fn correlation_at(piece: &[i16], heard: &[i16], lag: usize) -> f64 {
-    let b = &heard[lag..lag + piece.len()];
-    let dot: f64 = piece
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| f64::from(x) * f64::from(y))
-        .sum();
-    dot / (energy(piece) * energy(b)).sqrt().max(1.0)
-}
-
-/// The median, over the prompt's voiced 400 ms pieces, of each piece's best correlation with
-/// `heard` (searched a frame at a time, then sample by sample around the best frame).
+/// The median over the prompt's voiced 400 ms pieces of each one's best correlation with
+/// `heard`, following the prompt through short gaps (see
+/// [`mediacore_tests::align::median_piece_correlation`]).
 fn median_piece_correlation(prompt: &[i16], heard: &[i16]) -> f64 {
-    const PIECE: usize = 3200;
-    /// How far a piece may sit from where the one before it put the prompt: a shard that
-    /// fell behind leaves a short gap in the recording's timeline.
-    const DRIFT: usize = 480;
-    let mut best_of_pieces = Vec::new();
-    // The prompt's lag in the recording so far; the recording starts when it is asked to,
-    // not on a frame boundary, so any lag is possible: the first voiced piece searches
-    // every lag, the others around the lag before.
-    let mut lag_so_far: Option<isize> = None;
-    for (k, piece) in prompt.chunks_exact(PIECE).enumerate() {
-        if energy(piece) < 1e9 || heard.len() < PIECE {
-            continue; // a pause in the speech says nothing about alignment
-        }
-        let last = heard.len() - PIECE;
-        let lags = match lag_so_far {
-            None => 0..=last,
-            Some(lag) => {
-                let at = (k * PIECE) as isize + lag;
-                let from = (at - DRIFT as isize).clamp(0, last as isize) as usize;
-                let to = (at + DRIFT as isize).clamp(0, last as isize) as usize;
-                from..=to
-            }
-        };
-        let (lag, best) = lags
-            .map(|lag| (lag, correlation_at(piece, heard, lag)))
-            .fold((0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
-        lag_so_far = Some(lag as isize - (k * PIECE) as isize);
-        best_of_pieces.push(best);
-    }
-    assert!(!best_of_pieces.is_empty(), "the prompt has no voiced piece");
-    best_of_pieces.sort_by(f64::total_cmp);
-    best_of_pieces[best_of_pieces.len() / 2]
+    let floats = |x: &[i16]| -> Vec<f64> { x.iter().map(|&s| f64::from(s)).collect() };
+    mediacore_tests::align::median_piece_correlation(&floats(prompt), &floats(heard), 3200, 480)
 }
 
 fn soxi(path: &Path, flag: &str) -> String {
