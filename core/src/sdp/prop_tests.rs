@@ -126,8 +126,11 @@ proptest! {
     ) {
         let mut caps = caps;
         caps.insert(0, CodecCapability::pcmu());
-        let mut offer = create_offer(&caps, &local).unwrap();
-        offer.port = offer.port.max(1);
+        // Port 0 in an offer or an answer declines the stream (RFC 3264 §5.1, §6): both
+        // sides here take it.
+        let mut local = local;
+        local.port = local.port.max(1);
+        let offer = create_offer(&caps, &local).unwrap();
         let answer = answer_offer(&caps, &offer, &local).unwrap();
         prop_assert_eq!(&answer.description.formats, &offer.formats);
         let n = accept_answer(&offer, &answer.description).unwrap();
