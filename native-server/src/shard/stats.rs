@@ -10,9 +10,9 @@ use super::LATE_TICK_THRESHOLD;
 
 /// Upper edges of the tick lateness histogram's buckets, in microseconds; a last, open
 /// bucket takes everything later.
-pub const LATENESS_BUCKETS_US: [u64; 16] = [
-    50, 100, 250, 500, 1_000, 1_500, 2_000, 3_000, 4_000, 5_000, 7_500, 10_000, 20_000, 50_000,
-    100_000, 250_000,
+pub const LATENESS_BUCKETS_US: [u64; 20] = [
+    50, 100, 250, 500, 750, 1_000, 1_500, 2_000, 2_500, 3_000, 3_500, 4_000, 4_500, 5_000, 7_500,
+    10_000, 20_000, 50_000, 100_000, 250_000,
 ];
 
 /// Tick and queue measurements of one shard, written by the shard and read by the API.
