@@ -272,17 +272,7 @@ impl ShardSession {
         reason: &'static str,
     ) -> Option<RecordingDone> {
         let recording = self.recording.take()?;
-        let result = self
-            .session
-            .stop_recording(now)
-            .and_then(|(target, summary)| {
-                if let RecordTarget::Stream(mut stream) = target {
-                    stream.flush().map_err(|e| {
-                        mediacore::Error::InvalidArgument(format!("cannot flush the file: {e}"))
-                    })?;
-                }
-                Ok(summary)
-            });
+        let result = flushed(self.session.stop_recording(now));
         self.recordings.finished(&recording.path);
         match result {
             Ok(summary) => {
@@ -465,4 +455,18 @@ pub(super) fn recording_done(
             _ => "ogg-opus",
         },
     }
+}
+
+/// What a stopped recording hands back, with its file flushed: the summary, or why the file
+/// could not be completed.
+pub(super) fn flushed(
+    stopped: mediacore::Result<(RecordTarget, mediacore::record::RecordingSummary)>,
+) -> mediacore::Result<mediacore::record::RecordingSummary> {
+    let (target, summary) = stopped?;
+    if let RecordTarget::Stream(mut stream) = target {
+        stream.flush().map_err(|e| {
+            mediacore::Error::InvalidArgument(format!("cannot flush the file: {e}"))
+        })?;
+    }
+    Ok(summary)
 }

@@ -9,14 +9,13 @@
 //! own tick and sends what it transmits from each participant's sockets.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::Arc;
 
 use mediacore::mixer::{
     Conference, ConferenceConfig, ConferenceEvent, ConferenceStats, ParticipantId,
     ParticipantOptions, SpeakerEvent,
 };
-use mediacore::{Codec, Instant, MediaSession, RecordTarget, SessionConfig};
+use mediacore::{Codec, Instant, MediaSession, SessionConfig};
 use serde::{Deserialize, Serialize};
 use tracing::{debug, info, warn};
 
@@ -536,17 +535,7 @@ impl Room {
         reason: &'static str,
     ) -> Option<RecordingDone> {
         let recording = self.recording.take()?;
-        let result = self
-            .conference
-            .stop_recording(now)
-            .and_then(|(target, summary)| {
-                if let RecordTarget::Stream(mut stream) = target {
-                    stream.flush().map_err(|e| {
-                        mediacore::Error::InvalidArgument(format!("cannot flush the file: {e}"))
-                    })?;
-                }
-                Ok(summary)
-            });
+        let result = super::ops::flushed(self.conference.stop_recording(now));
         self.recordings.finished(&recording.path);
         match result {
             Ok(summary) => {
