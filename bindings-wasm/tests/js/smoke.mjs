@@ -328,7 +328,8 @@ test("TypeScript declarations type the optional arguments and results", () => {
     "export interface RecordingSummary {",
     "export interface DecodeOptions {",
     "export interface CacheStats {",
-    '| { type: "recording_failed"; message: string };',
+    '| { type: "recording_failed"; message: string }',
+    '| { type: "talk_started" | "talk_stopped"; direction: VoiceDirection; atUs: number };',
   ]) {
     assert.ok(dts.includes(line), `d.ts lacks: ${line}`);
   }
