@@ -566,10 +566,63 @@ async fn three_parties_hear_the_others_not_themselves_and_mute_works() {
             404,
         )
         .await;
+    // The room's mix is recorded while all three talk (a stereo layout is refused).
+    let record = |verb: &str| format!("/v1/conferences/{id}/record/{verb}");
+    server
+        .call(
+            "POST",
+            &record("start"),
+            Some(json!({"name": "room.wav", "layout": "stereo"})),
+            400,
+        )
+        .await;
+    server
+        .call(
+            "POST",
+            &record("start"),
+            Some(json!({"name": "room.wav"})),
+            201,
+        )
+        .await;
+    server
+        .call(
+            "POST",
+            &record("start"),
+            Some(json!({"name": "again.wav"})),
+            409,
+        )
+        .await;
     let [p0, p1, p2] = &mut peers[..] else {
         unreachable!()
     };
     talk(&mut [p0, p1, p2], Duration::from_secs(3)).await;
+    server.call("POST", &record("pause"), None, 200).await;
+    server.call("POST", &record("resume"), None, 200).await;
+    let done = server.call("POST", &record("stop"), None, 200).await;
+    let recorded_ms = done["duration_ms"].as_u64().expect("duration_ms");
+    assert!((2500..=3600).contains(&recorded_ms), "{done}");
+    assert_eq!(
+        (done["channels"].as_u64(), done["sample_rate"].as_u64()),
+        (Some(1), Some(16_000))
+    );
+    server.call("POST", &record("stop"), None, 409).await;
+    let path = server.dir.path().join("recordings/room.wav");
+    let path = path.to_str().expect("utf-8 path");
+    let soxi =
+        |flag: &str| String::from_utf8(run("soxi", &[flag, path], &[], "sox")).expect("text");
+    assert_eq!(soxi("-c").trim(), "1");
+    assert_eq!(soxi("-r").trim(), "16000");
+    let mix = s16le_samples(&run(
+        "sox",
+        &[path, "-t", "raw", "-e", "signed", "-b", "16", "-"],
+        &[],
+        "sox",
+    ));
+    let tail = &mix[mix.len().saturating_sub(16_000)..];
+    for f in freqs {
+        let share = tone_share(tail, 16_000, f64::from(f));
+        assert!(share > 0.15, "the recorded mix lacks {f} Hz: {share}");
+    }
     let state = server
         .call("GET", &format!("/v1/conferences/{id}"), None, 200)
         .await;
