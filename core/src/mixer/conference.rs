@@ -206,6 +206,8 @@ impl Conference {
         session: SessionConfig,
         options: ParticipantOptions,
     ) -> Result<ParticipantId> {
+        // Checked before the session is built, so a full room costs no allocation;
+        // add_session checks again for the sessions it is handed.
         self.mixer.check_new(&options)?;
         self.add_session(MediaSession::new(session)?, options)
             .map_err(|rejected| rejected.error)

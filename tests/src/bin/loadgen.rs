@@ -170,17 +170,16 @@ struct Received {
 impl Received {
     fn on_packet(&mut self, seq: u16) {
         self.packets += 1;
-        let ext = match self.first {
-            None => {
-                self.first = Some(u64::from(seq));
-                u64::from(seq)
-            }
-            Some(_) => {
-                let delta = seq.wrapping_sub(self.last_seq) as i16;
-                (self.highest as i64 + i64::from(delta)).max(0) as u64
-            }
-        };
-        if self.first.is_none() || ext > self.highest {
+        if self.first.is_none() {
+            self.first = Some(u64::from(seq));
+            self.highest = u64::from(seq);
+            self.last_seq = seq;
+            return;
+        }
+        // Extended by the shortest distance from the highest so far (RFC 3550 A.1 in short).
+        let delta = seq.wrapping_sub(self.last_seq) as i16;
+        let ext = (self.highest as i64 + i64::from(delta)).max(0) as u64;
+        if ext > self.highest {
             self.highest = ext;
             self.last_seq = seq;
         }
