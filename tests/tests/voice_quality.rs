@@ -30,7 +30,8 @@
 //!   over the far end and PESQ compares what leaves with the clean near-end speech. That
 //!   floor (3.0) is not met by sonora 0.2's AEC3 in any room measured, with its defaults or
 //!   with any tuning of it tried (ignored tests print those); its test is ignored; see it
-//!   for the figures.
+//!   for the figures. Our own two-path [`MdfEchoCanceller`] keeps the near end above 3.0 at
+//!   8 kHz (asserted) but falls short of the ERLE and recovery floors.
 //! - **Noise.** Speech with 0.6 s pauses between sentences, mixed with stationary noise
 //!   (white, and a low-passed "fan") at 5 dB SNR. SNR, as ITU-T P.56 measures speech
 //!   level, is taken in two ways. *Pauses and segments*: the noise is the mean power in the
@@ -677,8 +678,9 @@ fn aec3_tunings_trade_double_talk_against_erle_and_recovery() {
 
 /// [`MdfEchoCanceller`] in the office room and the hall at 8 and 16 kHz, with its
 /// defaults and with its suppressor off (the adaptive filter's own output); printed, not
-/// asserted: it keeps more of the near end in double talk than AEC3 but meets none of the
-/// three floors (docs/BENCHMARKS.md, "Voice processing"). Run with `--ignored`.
+/// asserted: it keeps the near end in double talk far better than AEC3 (PESQ above 3.0 at
+/// 8 kHz in the office) but meets neither the single-talk ERLE nor the recovery floor
+/// (docs/BENCHMARKS.md, "Voice processing"). Run with `--ignored`.
 #[test]
 #[ignore = "a measurement (about a minute); prints, asserts nothing"]
 fn mdf_echo_canceller_in_the_office_and_the_hall() {
@@ -700,6 +702,28 @@ fn mdf_echo_canceller_in_the_office_and_the_hall() {
             }
         }
     }
+}
+
+/// What [`MdfEchoCanceller`] does hold in the office room, kept from regressing: double
+/// talk at 8 kHz leaves the near end at PESQ 3.0 or better (3.15 measured) and at 16 kHz at
+/// 2.5 or better (2.76 measured), where the default AEC3 leaves 1.6 and 1.1. Its
+/// single-talk ERLE and its recovery after a path change are printed, not asserted: they
+/// fall short of issue 8's floors (docs/BENCHMARKS.md, "Voice processing").
+#[test]
+fn our_echo_canceller_keeps_the_near_end_in_double_talk() {
+    let mut failures = Vec::new();
+    for (rate, floor) in [(8000, 3.0), (16_000, 2.5)] {
+        let r = echo_scenario(rate, Room::OFFICE, mdf_voice(rate, MdfConfig::default()));
+        print!("MDF, office: ");
+        print_echo(rate, &r);
+        if r.double_talk_pesq.is_nan() || r.double_talk_pesq < floor {
+            failures.push(format!(
+                "{rate} Hz: double-talk PESQ {:.3} < {floor}",
+                r.double_talk_pesq
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
 
 /// Frames of `len` samples whose clean-speech power is above silence, and frames more than

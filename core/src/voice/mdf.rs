@@ -1,25 +1,35 @@
 //! Our own acoustic echo canceller: a partitioned-block frequency-domain adaptive filter
-//! (multidelay block filter, MDF) long enough for an office's reverberation, whose learning
-//! rate follows the residual echo so that the near end's speech neither stops nor disturbs
-//! it, and a mild residual-echo suppressor that stays out of the near end's way.
+//! (multidelay block filter, MDF) long enough for an office's reverberation, run as two
+//! filters so that the near end's speech cannot disturb the one that is heard, and a
+//! residual-echo suppressor sized by the leakage it measures.
 //!
 //! - **Filter.** 10 ms blocks, overlap-save with FFTs of 20 ms; the echo path is modelled by
-//!   `M` partitions of 10 ms each (300 ms by default, from no delay on), updated every block
+//!   `M` partitions of 10 ms each (400 ms by default, from no delay on), updated every block
 //!   with the gradient constrained to 10 ms of taps (J.-S. Soo and K. K. Pang, "Multidelay
 //!   block frequency domain adaptive filter", IEEE Trans. ASSP 38(2), 1990). The update of
-//!   each bin is normalised by the far end's power in that bin over the whole filter.
-//! - **Learning rate.** After J.-M. Valin, "On adjusting the learning rate in frequency
-//!   domain echo cancellation with double-talk" (IEEE TASLP 15(3), 2007): the optimal step
-//!   of a normalised filter is the ratio of the residual echo's power to the error's power,
-//!   `mu(k) = min(mu_max, eta * |Y(k)|^2 / |E(k)|^2)`, where the residual echo is estimated
-//!   as a leakage `eta` times the echo estimate's power. `eta` is the least-squares slope
-//!   of the error's power spectrum on the echo estimate's, averaged with a weight that falls
-//!   when the error holds more than the echo estimate (the near end talking). In double talk
-//!   the error's power grows and the step falls with it; after an echo-path change the error
-//!   follows the echo estimate, `eta` grows and the filter moves fast again.
-//! - **Suppressor.** A short-time spectral gain on the filter's output (sine windows, 20 ms,
-//!   half overlapped, so 10 ms of delay) removes the residual echo `eta * |Y(k)|^2`; with a
-//!   converged filter `eta` is small and the near end passes untouched.
+//!   each bin is normalised by the far end's power in that bin over the whole filter, and
+//!   shared among the partitions partly in proportion to their magnitudes.
+//! - **Two paths.** A *background* filter adapts at a fixed step whenever the far end is
+//!   active; it converges and tracks path changes as fast as a normalised filter can, and
+//!   in double talk it is led astray by the near end. The *foreground* filter, whose error
+//!   is what leaves, never adapts: it takes the background's coefficients when the
+//!   background's error energy, averaged over about 50 ms, is half the foreground's or
+//!   less, and the background is put back to the foreground when its error is four times
+//!   larger (the scheme of Speex's echo canceller, with a plainer test). In double talk the
+//!   near end dominates both errors, so the background is never twice as good, and the
+//!   foreground keeps the path learnt before (`double_talk_neither_stops_nor_disturbs_a_
+//!   converged_filter`). A test over longer averages with a smaller margin was measured and
+//!   dropped: a background adapting in double talk cancels part of the near end, which
+//!   lowers its error energy without being a better echo path.
+//! - **Leakage.** In eight bands, the least-squares slope of the foreground error's power
+//!   deviations on its echo estimate's (after J.-M. Valin, "On adjusting the learning rate
+//!   in frequency domain echo cancellation with double-talk", IEEE TASLP 15(3), 2007),
+//!   averaged with a weight that falls when the error holds more than the echo estimate
+//!   (the near end talking): the share of the echo estimate's power left in the output.
+//! - **Suppressor.** A short-time spectral gain on the foreground's output (sine windows,
+//!   20 ms, half overlapped, so 10 ms of delay) removes `overestimate` times the residual
+//!   echo `eta(band) * |Y(k)|^2`; with a converged filter `eta` is small and the near end
+//!   passes almost untouched.
 
 use std::sync::Arc;
 
@@ -44,27 +54,28 @@ const FAR_ACTIVE: f32 = 1e-6;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MdfConfig {
     /// The echo path modelled, in ms from no delay on (rounded up to 10 ms partitions);
-    /// 50 to 1000. Default 300: an office's direct path after up to 100 ms of device delay,
-    /// and its reverberation down by about 35 dB.
+    /// 50 to 1000. Default 400: an office's direct path after up to 100 ms of device delay,
+    /// and 300 ms of its reverberation (an RT60 of 400 ms down by 45 dB).
     pub filter_ms: u32,
-    /// The largest step of the normalised update, 0.05 to 1.
+    /// The background filter's step (normalised), 0.05 to 1. Default 0.8.
     pub max_step: f32,
     /// Runs the residual-echo suppressor. Default on.
     pub suppressor: bool,
     /// The suppressor's deepest cut in dB (a positive number), 0 to 60. Default 40.
     pub max_suppression_db: f32,
     /// How many times the estimated residual echo the suppressor removes, 0.5 to 10.
+    /// Default 4.
     pub overestimate: f32,
 }
 
 impl Default for MdfConfig {
     fn default() -> Self {
         MdfConfig {
-            filter_ms: 300,
+            filter_ms: 400,
             max_step: 0.8,
             suppressor: true,
             max_suppression_db: 40.0,
-            overestimate: 2.0,
+            overestimate: 4.0,
         }
     }
 }
@@ -98,8 +109,8 @@ impl MdfConfig {
     }
 }
 
-/// A partitioned-block frequency-domain adaptive filter with a double-talk-robust learning
-/// rate and a residual-echo suppressor, as an [`EchoCanceller`] (see the module docs).
+/// A two-path partitioned-block frequency-domain adaptive filter and a residual-echo
+/// suppressor, as an [`EchoCanceller`] (see the module docs).
 ///
 /// Runs at 8, 16, 32 or 48 kHz on 10 ms frames; adds 10 ms of delay (the suppressor's
 /// overlap). Everything is allocated at construction; deterministic; no clock, no thread.
@@ -128,14 +139,25 @@ pub struct MdfEchoCanceller {
     /// Far-end spectra, newest at `x_head`, partition `p` at `(x_head + p) % m`: `m * bins`.
     x: Vec<Complex<f32>>,
     x_head: usize,
-    /// The filter, partition by partition: `m * bins`.
+    /// The background filter (adapting every block), partition by partition: `m * bins`.
     w: Vec<Complex<f32>>,
-    /// Per bin: the far end's power over the filter, the smoothed echo estimate's and
-    /// error's powers, and this block's step over that far-end power.
+    /// The foreground filter (the one heard), a copy of the background taken whenever the
+    /// background has shown itself better: `m * bins`.
+    wf: Vec<Complex<f32>>,
+    /// Per bin: the far end's power over the filter, and this block's step over it.
     far_power: Vec<f32>,
-    echo_power: Vec<f32>,
-    error_power: Vec<f32>,
     step: Vec<f32>,
+    /// The background's echo estimate and error of this block, time domain.
+    yb: Vec<f32>,
+    eb: Vec<f32>,
+    /// The foreground-versus-background test: the error energies' difference averaged
+    /// fast and slowly, and the matching spreads.
+    fore_fast: f32,
+    back_fast: f32,
+    fore_slow: f32,
+    back_slow: f32,
+    /// Times the foreground has taken the background's coefficients.
+    copies: u64,
     /// Running means of the error's and the echo estimate's power per bin.
     mean_error: Vec<f32>,
     mean_echo: Vec<f32>,
@@ -148,9 +170,9 @@ pub struct MdfEchoCanceller {
     e_spec: Vec<Complex<f32>>,
     y_spec: Vec<Complex<f32>>,
     /// Leakage estimate and its running correlations.
-    eta: f32,
-    r_ey: f32,
-    r_yy: f32,
+    eta: [f32; BANDS],
+    r_ey: [f32; BANDS],
+    r_yy: [f32; BANDS],
     /// Blocks of far-end activity seen (for the first convergence).
     far_blocks: u32,
 
@@ -178,7 +200,7 @@ impl core::fmt::Debug for MdfEchoCanceller {
             .field("config", &self.config)
             .field("sample_rate", &self.rate)
             .field("partitions", &self.m)
-            .field("leakage", &self.eta)
+            .field("leakage", &self.leakage())
             .finish_non_exhaustive()
     }
 }
@@ -190,17 +212,22 @@ const ETA_MIN: f32 = 1e-4;
 const ETA_MAX: f32 = 1000.0;
 /// The leakage's averaging weight per block when the echo estimate dominates the error.
 const ETA_RATE: f32 = 0.05;
-/// Smoothing of the per-bin powers the step is taken from.
-const POWER_SMOOTHING: f32 = 0.35;
 /// Smoothing of the running means the leakage's power deviations are taken from (about
 /// 100 ms).
 const MEAN_SMOOTHING: f32 = 0.9;
-/// The first convergence: a step of at least `WARM_STEP`, falling to 0 over
-/// `WARM_BLOCKS` blocks of far-end activity, while the leakage estimate has nothing to go on.
-const WARM_STEP: f32 = 0.5;
-const WARM_BLOCKS: u32 = 100;
+/// Blocks of far-end activity before the leakage estimate is taken (until then it stays
+/// at `ETA_START`: the filter knows nothing yet).
+const LEAKAGE_WARMUP: u32 = 25;
+/// The foreground takes the background when the background's averaged error energy is at
+/// most this share of the foreground's.
+const COPY_FAST: f32 = 0.5;
+/// The background is put back to the foreground when its averaged error energy is this
+/// many times the foreground's.
+const RESET_RATIO: f32 = 4.0;
+/// Bands of the leakage estimate, equal in width.
+const BANDS: usize = 8;
 /// The share of the step given in proportion to the partitions' magnitudes.
-const PROPORTION: f32 = 0.5;
+const PROPORTION: f32 = 0.8;
 
 impl MdfEchoCanceller {
     /// An echo canceller at `sample_rate` Hz (one of [`MDF_RATES`]) with the default
@@ -248,10 +275,16 @@ impl MdfEchoCanceller {
             x: vec![zero; m * bins],
             x_head: 0,
             w: vec![zero; m * bins],
+            wf: vec![zero; m * bins],
             far_power: vec![0.0; bins],
-            echo_power: vec![0.0; bins],
-            error_power: vec![0.0; bins],
             step: vec![0.0; bins],
+            yb: vec![0.0; n],
+            eb: vec![0.0; n],
+            fore_fast: 0.0,
+            back_fast: 0.0,
+            fore_slow: 0.0,
+            back_slow: 0.0,
+            copies: 0,
             mean_error: vec![0.0; bins],
             mean_echo: vec![0.0; bins],
             gain: vec![1.0 / m as f32; m],
@@ -259,9 +292,9 @@ impl MdfEchoCanceller {
             e: vec![0.0; n],
             e_spec: vec![zero; bins],
             y_spec: vec![zero; bins],
-            eta: ETA_START,
-            r_ey: 0.0,
-            r_yy: 0.0,
+            eta: [ETA_START; BANDS],
+            r_ey: [0.0; BANDS],
+            r_yy: [0.0; BANDS],
             far_blocks: 0,
             window,
             e_prev: vec![0.0; n],
@@ -287,7 +320,18 @@ impl MdfEchoCanceller {
     /// The current leakage estimate: the share of the echo estimate's power that the
     /// filter is estimated to leave in its output (1 before it has learnt anything).
     pub fn leakage(&self) -> f32 {
-        self.eta
+        self.eta.iter().sum::<f32>() / BANDS as f32
+    }
+
+    /// How many times the foreground filter (the one heard) has taken the background's
+    /// coefficients since construction or [`reset`](EchoCanceller::reset).
+    pub fn foreground_updates(&self) -> u64 {
+        self.copies
+    }
+
+    /// The leakage band of bin `k`.
+    fn band(&self, k: usize) -> usize {
+        (k * BANDS / self.bins).min(BANDS - 1)
     }
 
     fn check(&self, frame: &[f32], what: &'static str) -> Result<(), VoiceError> {
@@ -334,26 +378,67 @@ impl MdfEchoCanceller {
         self.far_prev.copy_from_slice(&self.time[n..]);
     }
 
-    /// The filter's step per bin, from the leakage (or the first-convergence floor).
-    fn update_step(&mut self, far_active: bool) {
-        let warm = if self.far_blocks < WARM_BLOCKS {
-            WARM_STEP * (1.0 - self.far_blocks as f32 / WARM_BLOCKS as f32)
-        } else {
-            0.0
-        };
+    /// The background's step per bin: the configured step over the far end's power in the
+    /// bin (normalised least mean squares, bin by bin).
+    fn update_step(&mut self) {
         // Regularisation: a far end at -80 dBov in every bin.
         let floor = 2.0 * self.n as f32 * 1e-8;
-        let scale = 1.0 / (2 * self.n) as f32;
+        let scale = self.config.max_step / (2 * self.n) as f32;
         for k in 0..self.bins {
-            let mu = if far_active {
-                let residual = self.eta * self.echo_power[k];
-                let optimal = residual / self.error_power[k].max(1e-12);
-                optimal.max(warm).min(self.config.max_step)
-            } else {
-                0.0
-            };
-            self.step[k] = mu * scale / (self.far_power[k] + floor);
+            self.step[k] = scale / (self.far_power[k] + floor);
         }
+    }
+
+    /// The echo estimate of the foreground (or background) filter into `time[n..]`,
+    /// unscaled.
+    fn estimate(&mut self, foreground: bool) -> Result<(), VoiceError> {
+        let (bins, m) = (self.bins, self.m);
+        let w = if foreground { &self.wf } else { &self.w };
+        self.spectrum.fill(Complex::new(0.0, 0.0));
+        for p in 0..m {
+            let (xp, wp) = (((self.x_head + p) % m) * bins, p * bins);
+            for k in 0..bins {
+                self.spectrum[k] += w[wp + k] * self.x[xp + k];
+            }
+        }
+        self.spectrum[0].im = 0.0;
+        self.spectrum[bins - 1].im = 0.0;
+        self.inverse
+            .process_with_scratch(&mut self.spectrum, &mut self.time, &mut self.scratch)
+            .map_err(|_| VoiceError::Engine("the MDF inverse FFT refused its buffers"))
+    }
+
+    /// Whether the background has shown itself better than the foreground (copy it), or
+    /// much worse (start it again from the foreground), from the two errors' energies
+    /// averaged over about 50 ms and 500 ms. The background must be 3 dB better over the
+    /// short average, or 0.7 dB over the long one: in double talk the near end dominates
+    /// both errors, so their energies differ by little, and a background led astray by the
+    /// near end is worse, not better.
+    fn compare_filters(&mut self) {
+        let (mut sff, mut sbb) = (0.0f32, 0.0f32);
+        for i in 0..self.n {
+            sff += self.e[i] * self.e[i];
+            sbb += self.eb[i] * self.eb[i];
+        }
+        let (fast, slow) = (0.8, 0.98);
+        self.fore_fast = fast * self.fore_fast + (1.0 - fast) * sff;
+        self.back_fast = fast * self.back_fast + (1.0 - fast) * sbb;
+        self.fore_slow = slow * self.fore_slow + (1.0 - slow) * sff;
+        self.back_slow = slow * self.back_slow + (1.0 - slow) * sbb;
+        let background_better = self.back_fast < COPY_FAST * self.fore_fast;
+        if background_better {
+            self.wf.copy_from_slice(&self.w);
+            self.copies += 1;
+        } else if self.back_fast > RESET_RATIO * self.fore_fast {
+            // The background has gone astray (the near end talking): back to the foreground.
+            self.w.copy_from_slice(&self.wf);
+        } else {
+            return;
+        }
+        self.fore_fast = 0.0;
+        self.back_fast = 0.0;
+        self.fore_slow = 0.0;
+        self.back_slow = 0.0;
     }
 
     /// The constrained gradient step on every partition.
@@ -411,9 +496,15 @@ impl MdfEchoCanceller {
     /// Least-squares slope of the error's power on the echo estimate's, averaged with a
     /// weight that falls as the error outgrows the echo estimate.
     fn update_leakage(&mut self) {
-        let (mut ey, mut yy, mut e_sum, mut y_sum) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+        let (mut ey, mut yy, mut e_sum, mut y_sum) = (
+            [0.0f32; BANDS],
+            [0.0f32; BANDS],
+            [0.0f32; BANDS],
+            [0.0f32; BANDS],
+        );
         let a = MEAN_SMOOTHING;
         for k in 0..self.bins {
+            let b = self.band(k);
             let pe = self.e_spec[k].norm_sqr();
             let py = self.y_spec[k].norm_sqr();
             // Deviations from the running means: a steady near end or noise in the error
@@ -421,19 +512,21 @@ impl MdfEchoCanceller {
             let (de, dy) = (pe - self.mean_error[k], py - self.mean_echo[k]);
             self.mean_error[k] = a * self.mean_error[k] + (1.0 - a) * pe;
             self.mean_echo[k] = a * self.mean_echo[k] + (1.0 - a) * py;
-            ey += de * dy;
-            yy += dy * dy;
-            e_sum += pe;
-            y_sum += py;
+            ey[b] += de * dy;
+            yy[b] += dy * dy;
+            e_sum[b] += pe;
+            y_sum[b] += py;
         }
-        if y_sum <= 0.0 || e_sum <= 0.0 {
-            return;
-        }
-        let beta = ETA_RATE * (y_sum / e_sum).min(1.0);
-        self.r_ey = (1.0 - beta) * self.r_ey + beta * ey;
-        self.r_yy = (1.0 - beta) * self.r_yy + beta * yy;
-        if self.r_yy > 0.0 && self.far_blocks >= WARM_BLOCKS / 4 {
-            self.eta = (self.r_ey / self.r_yy).clamp(ETA_MIN, ETA_MAX);
+        for b in 0..BANDS {
+            if y_sum[b] <= 0.0 || e_sum[b] <= 0.0 {
+                continue;
+            }
+            let beta = ETA_RATE * (y_sum[b] / e_sum[b]).min(1.0);
+            self.r_ey[b] = (1.0 - beta) * self.r_ey[b] + beta * ey[b];
+            self.r_yy[b] = (1.0 - beta) * self.r_yy[b] + beta * yy[b];
+            if self.r_yy[b] > 0.0 && self.far_blocks >= LEAKAGE_WARMUP {
+                self.eta[b] = (self.r_ey[b] / self.r_yy[b]).clamp(ETA_MIN, ETA_MAX);
+            }
         }
     }
 
@@ -457,7 +550,7 @@ impl MdfEchoCanceller {
         for k in 0..bins {
             self.pf_error[k] = a * self.pf_error[k] + (1.0 - a) * self.e_spec[k].norm_sqr();
             self.pf_echo[k] = a * self.pf_echo[k] + (1.0 - a) * self.y_spec[k].norm_sqr();
-            let residual = self.config.overestimate * self.eta * self.pf_echo[k];
+            let residual = self.config.overestimate * self.eta[self.band(k)] * self.pf_echo[k];
             let gain = if self.pf_error[k] > 0.0 {
                 (1.0 - residual / self.pf_error[k]).max(floor)
             } else {
@@ -500,45 +593,36 @@ impl MdfEchoCanceller {
                 self.far_power[k] += g * self.x[xp + k].norm_sqr();
             }
         }
-        // The echo estimate.
-        self.spectrum.fill(Complex::new(0.0, 0.0));
-        for p in 0..m {
-            let (xp, wp) = (((self.x_head + p) % m) * bins, p * bins);
-            for k in 0..bins {
-                self.spectrum[k] += self.w[wp + k] * self.x[xp + k];
-            }
-        }
-        self.spectrum[0].im = 0.0;
-        self.spectrum[bins - 1].im = 0.0;
-        self.inverse
-            .process_with_scratch(&mut self.spectrum, &mut self.time, &mut self.scratch)
-            .map_err(|_| VoiceError::Engine("the MDF inverse FFT refused its buffers"))?;
         let scale = 1.0 / (2 * n) as f32;
+        // The background's echo estimate and error, and its adaptation.
+        self.estimate(false)?;
+        for (i, c) in capture.iter().enumerate() {
+            self.yb[i] = self.time[n + i] * scale;
+            self.eb[i] = c - self.yb[i];
+        }
+        if far_active {
+            self.time[..n].fill(0.0);
+            self.time[n..].copy_from_slice(&self.eb);
+            self.fft(true)?;
+            self.update_step();
+            self.adapt()?;
+            self.far_blocks = self.far_blocks.saturating_add(1);
+        }
+        // The foreground's echo estimate and error: what is heard.
+        self.estimate(true)?;
         for (i, c) in capture.iter().enumerate() {
             self.y[i] = self.time[n + i] * scale;
             self.e[i] = c - self.y[i];
         }
-        // Spectra of the zero-padded error and echo estimate.
-        self.time[..n].fill(0.0);
-        self.time[n..].copy_from_slice(&self.y);
-        self.fft(false)?;
-        self.time[..n].fill(0.0);
-        self.time[n..].copy_from_slice(&self.e);
-        self.fft(true)?;
-        let a = POWER_SMOOTHING;
-        for k in 0..bins {
-            let pe = self.e_spec[k].norm_sqr();
-            self.echo_power[k] = a * self.echo_power[k] + (1.0 - a) * self.y_spec[k].norm_sqr();
-            // Fast attack: the near end's onset lowers the step in the block it starts.
-            self.error_power[k] = (a * self.error_power[k] + (1.0 - a) * pe).max(pe);
-        }
         if far_active {
+            self.compare_filters();
+            self.time[..n].fill(0.0);
+            self.time[n..].copy_from_slice(&self.y);
+            self.fft(false)?;
+            self.time[..n].fill(0.0);
+            self.time[n..].copy_from_slice(&self.e);
+            self.fft(true)?;
             self.update_leakage();
-        }
-        self.update_step(far_active);
-        if far_active {
-            self.adapt()?;
-            self.far_blocks = self.far_blocks.saturating_add(1);
         }
         // Metrics before the suppressor's delay: capture in, linear output out.
         let cap_ms = capture.iter().map(|s| s * s).sum::<f32>() / n as f32;
@@ -564,7 +648,7 @@ impl MdfEchoCanceller {
 
     fn strongest_partition(&self) -> usize {
         let energy = |p: &usize| -> f32 {
-            self.w[p * self.bins..(p + 1) * self.bins]
+            self.wf[p * self.bins..(p + 1) * self.bins]
                 .iter()
                 .map(|c| c.norm_sqr())
                 .sum()
@@ -615,16 +699,22 @@ impl EchoCanceller for MdfEchoCanceller {
         self.x.fill(zero);
         self.x_head = 0;
         self.w.fill(zero);
+        self.wf.fill(zero);
         self.far_power.fill(0.0);
-        self.echo_power.fill(0.0);
-        self.error_power.fill(0.0);
         self.step.fill(0.0);
+        self.yb.fill(0.0);
+        self.eb.fill(0.0);
+        self.fore_fast = 0.0;
+        self.back_fast = 0.0;
+        self.fore_slow = 0.0;
+        self.back_slow = 0.0;
+        self.copies = 0;
         self.mean_error.fill(0.0);
         self.mean_echo.fill(0.0);
         self.gain.fill(1.0 / self.m as f32);
-        self.eta = ETA_START;
-        self.r_ey = 0.0;
-        self.r_yy = 0.0;
+        self.eta = [ETA_START; BANDS];
+        self.r_ey = [0.0; BANDS];
+        self.r_yy = [0.0; BANDS];
         self.far_blocks = 0;
         self.e_prev.fill(0.0);
         self.y_prev.fill(0.0);
