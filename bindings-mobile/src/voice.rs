@@ -38,6 +38,35 @@ impl From<CoreDirection> for VoiceDirection {
     }
 }
 
+/// Which echo canceller the capture's echo cancellation runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum EchoEngine {
+    /// WebRTC's AEC3 (through sonora), the default: removes more echo and relearns a
+    /// changed echo path fast, but cuts the near end while both talk.
+    Aec3,
+    /// Ours (a two-path adaptive filter): keeps the near end while both talk (full
+    /// duplex), but removes less echo and relearns a changed path slowly.
+    Mdf,
+}
+
+impl From<EchoEngine> for ::mediacore::voice::EchoEngine {
+    fn from(engine: EchoEngine) -> Self {
+        match engine {
+            EchoEngine::Aec3 => Self::Aec3,
+            EchoEngine::Mdf => Self::Mdf,
+        }
+    }
+}
+
+impl From<::mediacore::voice::EchoEngine> for EchoEngine {
+    fn from(engine: ::mediacore::voice::EchoEngine) -> Self {
+        match engine {
+            ::mediacore::voice::EchoEngine::Aec3 => Self::Aec3,
+            ::mediacore::voice::EchoEngine::Mdf => Self::Mdf,
+        }
+    }
+}
+
 /// One stage of a voice pipeline, in the order the stages run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum VoiceStage {
@@ -106,6 +135,9 @@ pub struct VoiceSettings {
     /// Whether the remote party's speech (the playout VAD) stops an interruptible prompt.
     #[uniffi(default = false)]
     pub barge_in_on_speech: bool,
+    /// The echo canceller; none means AEC3 (and AEC3 reads back as none).
+    #[uniffi(default)]
+    pub echo_engine: Option<EchoEngine>,
 }
 
 impl VoiceSettings {
@@ -125,6 +157,7 @@ impl VoiceSettings {
             vad_hangover: Duration::from_millis(u64::from(self.vad_hangover_ms)),
             sid_interval: Duration::from_millis(u64::from(self.sid_interval_ms)),
             barge_in_on_speech: self.barge_in_on_speech,
+            echo_engine: self.echo_engine.map(Into::into).unwrap_or_default(),
         }
     }
 
@@ -138,6 +171,9 @@ impl VoiceSettings {
             vad_hangover_ms: millis(settings.vad_hangover) as u32,
             sid_interval_ms: millis(settings.sid_interval) as u32,
             barge_in_on_speech: settings.barge_in_on_speech,
+            // The default reads back as none, as a record built without it holds.
+            echo_engine: (settings.echo_engine != ::mediacore::voice::EchoEngine::default())
+                .then(|| settings.echo_engine.into()),
         }
     }
 }

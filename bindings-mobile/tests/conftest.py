@@ -156,6 +156,8 @@ class MobileBinding(Binding):
     def voice_settings(self, **settings):
         for path in ("capture", "playout"):
             settings[path] = [mc.VoiceStage[name.upper()] for name in settings.get(path, [])]
+        if "echo_engine" in settings:
+            settings["echo_engine"] = mc.EchoEngine[settings["echo_engine"].upper()]
         record = mc.VoiceSettings(**settings)
         record.validate()  # the record checks itself on request, Python's class when built
         return record
@@ -163,7 +165,8 @@ class MobileBinding(Binding):
     def voice_settings_dict(self, session):
         fields = fields_dict(session.voice_settings())
         return {**fields, "capture": [s.name.lower() for s in fields["capture"]],
-                "playout": [s.name.lower() for s in fields["playout"]]}
+                "playout": [s.name.lower() for s in fields["playout"]],
+                "echo_engine": fields["echo_engine"] or "aec3"}
 
     def set_voice_stage(self, session, direction, stage, on):
         session.set_voice_stage(mc.VoiceDirection[direction.upper()],

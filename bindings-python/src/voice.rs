@@ -3,6 +3,7 @@
 
 use core::time::Duration;
 
+use ::mediacore::voice::EchoEngine;
 use ::mediacore::{VoiceDirection, VoiceSettings, VoiceStage, VoiceStages};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -23,11 +24,14 @@ impl PyVoiceSettings {
     /// "noise_suppression", "gain_control", "vad", "level_meter", "comfort_noise"; echo
     /// cancellation and comfort noise on capture only). Raises MediaError for an unknown
     /// stage, a stage on the wrong path, comfort noise or barge-in without their VAD, or a
-    /// value out of range.
+    /// value out of range. `echo_engine` is "aec3" (WebRTC AEC3, the default: removes more
+    /// echo, cuts the near end in double talk) or "mdf" (ours: keeps the near end in double
+    /// talk, removes less echo).
     #[new]
     #[pyo3(signature = (
         *, capture = Vec::new(), playout = Vec::new(), gain_target_dbov = -26.0,
-        vad_hangover_ms = 200, sid_interval_ms = 500, barge_in_on_speech = false
+        vad_hangover_ms = 200, sid_interval_ms = 500, barge_in_on_speech = false,
+        echo_engine = "aec3"
     ))]
     fn new(
         capture: Vec<String>,
@@ -36,6 +40,7 @@ impl PyVoiceSettings {
         vad_hangover_ms: u64,
         sid_interval_ms: u64,
         barge_in_on_speech: bool,
+        echo_engine: &str,
     ) -> PyResult<Self> {
         let inner = VoiceSettings {
             capture: stages(&capture)?,
@@ -44,6 +49,7 @@ impl PyVoiceSettings {
             vad_hangover: Duration::from_millis(vad_hangover_ms),
             sid_interval: Duration::from_millis(sid_interval_ms),
             barge_in_on_speech,
+            echo_engine: EchoEngine::from_name(echo_engine).map_err(|e| media_err(e.into()))?,
         };
         inner.validate().map_err(media_err)?;
         Ok(PyVoiceSettings { inner })
@@ -85,6 +91,12 @@ impl PyVoiceSettings {
         self.inner.barge_in_on_speech
     }
 
+    /// The echo canceller: "aec3" or "mdf".
+    #[getter]
+    fn echo_engine(&self) -> &'static str {
+        self.inner.echo_engine.name()
+    }
+
     fn __eq__(&self, other: &Self) -> bool {
         self.inner == other.inner
     }
@@ -92,7 +104,7 @@ impl PyVoiceSettings {
     fn __repr__(&self) -> String {
         format!(
             "VoiceSettings(capture={:?}, playout={:?}, gain_target_dbov={}, vad_hangover_ms={}, \
-             sid_interval_ms={}, barge_in_on_speech={})",
+             sid_interval_ms={}, barge_in_on_speech={}, echo_engine={:?})",
             self.capture(),
             self.playout(),
             self.inner.gain_target_dbov,
@@ -102,7 +114,8 @@ impl PyVoiceSettings {
                 "True"
             } else {
                 "False"
-            }
+            },
+            self.echo_engine()
         )
     }
 }

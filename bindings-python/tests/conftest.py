@@ -65,7 +65,7 @@ class PythonBinding(Binding):
         v = session.voice_settings()
         return {name: getattr(v, name) for name in (
             "capture", "playout", "gain_target_dbov", "vad_hangover_ms", "sid_interval_ms",
-            "barge_in_on_speech")}
+            "barge_in_on_speech", "echo_engine")}
 
     def set_voice_stage(self, session, direction, stage, on):
         session.set_voice_stage(direction, stage, on)

@@ -3,6 +3,7 @@
 //! (stages switched at runtime, levels, talk state). Directions and stages are the core's
 //! snake_case names.
 
+use mediacore::voice::EchoEngine;
 use mediacore::{Error, VoiceDirection, VoiceSettings, VoiceStage, VoiceStages};
 use wasm_bindgen::prelude::*;
 
@@ -41,6 +42,10 @@ export interface VoiceOptions {
   sidIntervalMs?: number;
   /** The remote party's speech (the playout "vad") stops an interruptible prompt. */
   bargeInOnSpeech?: boolean;
+  /** The echo canceller: "aec3" (WebRTC AEC3, the default: removes more echo, cuts the near
+   * end while both talk) or "mdf" (ours: keeps the near end while both talk, removes less
+   * echo). */
+  echoEngine?: "aec3" | "mdf";
 }
 
 /** A voice pipeline's level: RMS over about 300 ms and the peak held 1 s, in dBov. */
@@ -54,13 +59,14 @@ export interface VoiceLevel {
 const TS_SECTION: &'static str = TS_TYPES;
 
 /// The option names, in the order the TypeScript type lists them.
-const KNOWN: [&str; 6] = [
+const KNOWN: [&str; 7] = [
     "capture",
     "playout",
     "gainTargetDbov",
     "vadHangoverMs",
     "sidIntervalMs",
     "bargeInOnSpeech",
+    "echoEngine",
 ];
 
 /// The core's settings from a `VoiceOptions` object (`undefined` or `null`: all off).
@@ -73,7 +79,8 @@ pub(crate) fn settings(value: &JsValue) -> Result<VoiceSettings, Error> {
             "gainTargetDbov" => settings.gain_target_dbov = opt.number()? as f32,
             "vadHangoverMs" => settings.vad_hangover = opt.millis()?,
             "sidIntervalMs" => settings.sid_interval = opt.millis()?,
-            _ => settings.barge_in_on_speech = opt.boolean()?,
+            "bargeInOnSpeech" => settings.barge_in_on_speech = opt.boolean()?,
+            _ => settings.echo_engine = EchoEngine::from_name(&opt.string()?)?,
         }
     }
     Ok(settings)
@@ -117,6 +124,7 @@ impl MediaSession {
             ("vadHangoverMs", args::millis(v.vad_hangover).into()),
             ("sidIntervalMs", args::millis(v.sid_interval).into()),
             ("bargeInOnSpeech", v.barge_in_on_speech.into()),
+            ("echoEngine", JsValue::from_str(v.echo_engine.name())),
         ])
     }
 

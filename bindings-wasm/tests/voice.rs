@@ -206,6 +206,7 @@ fn voice_options_are_read_and_refusals_say_what_was_wrong() {
     assert_eq!(js_sys::Array::from(&get(&v, "capture")).length(), 0);
     assert_eq!(number(&v, "gainTargetDbov"), -26.0);
     assert_eq!(number(&v, "sidIntervalMs"), 500.0);
+    assert_eq!(get(&v, "echoEngine").as_string().unwrap(), "aec3");
     assert!(ok(s.voice_level("capture")).is_undefined());
     let voice = |fields: &[(&str, JsValue)]| {
         MediaSession::new(
@@ -227,6 +228,18 @@ fn voice_options_are_read_and_refusals_say_what_was_wrong() {
     assert!(e.contains("does not run on the playout path"), "{e}");
     let e = message(voice(&[("capture", stages(&["comfort_noise"]))]));
     assert!(e.contains("comfort noise needs the capture VAD"), "{e}");
+    let e = message(voice(&[("echoEngine", "nlms".into())]));
+    assert!(e.contains("unknown echo engine \"nlms\""), "{e}");
+    let mdf = ok(voice(&[
+        ("capture", stages(&["echo_cancellation"])),
+        ("echoEngine", "mdf".into()),
+    ]));
+    assert_eq!(
+        get(&mdf.voice_settings(), "echoEngine")
+            .as_string()
+            .unwrap(),
+        "mdf"
+    );
     let e = message(voice(&[("gainTargetDbov", (-80).into())]));
     assert!(e.contains("gain_target_dbov = -80 is out of range"), "{e}");
     let e = message(s.set_voice_stage("both", "vad", true));

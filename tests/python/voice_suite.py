@@ -77,7 +77,7 @@ def test_voice_is_off_by_default_and_bad_settings_are_refused(binding):
     plain = b.session("PCMU")
     assert b.voice_settings_dict(plain) == {
         "capture": [], "playout": [], "gain_target_dbov": -26.0, "vad_hangover_ms": 200,
-        "sid_interval_ms": 500, "barge_in_on_speech": False}
+        "sid_interval_ms": 500, "barge_in_on_speech": False, "echo_engine": "aec3"}
     assert b.voice_level(plain, "capture") is None and not b.is_talking(plain, "playout")
     with pytest.raises(b.MediaError, match="echo_cancellation does not run on the playout"):
         session(b, playout=["echo_cancellation"])
@@ -102,6 +102,26 @@ def test_voice_is_off_by_default_and_bad_settings_are_refused(binding):
     assert b.voice_settings_dict(s)["capture"] == ["vad", "comfort_noise"]
     assert b.voice_stage(s, "capture", "vad") and not b.voice_stage(s, "playout", "vad")
     assert capture(s, np.zeros(FRAME * 3, dtype=np.int16))
+
+
+def test_the_echo_canceller_is_chosen_by_name(binding):
+    b = binding
+    aec3 = session(b, capture=["echo_cancellation"])
+    mdf = session(b, capture=["echo_cancellation"], echo_engine="mdf")
+    assert b.voice_settings_dict(aec3)["echo_engine"] == "aec3"
+    assert b.voice_settings_dict(mdf)["echo_engine"] == "mdf"
+    # With nothing played out, ours passes the near end through untouched, 10 ms late
+    # (its suppressor's overlap); AEC3 high-passes it and is not 10 ms late.
+    pcm = speechlike(2000, 8000.0)
+    plain = sent_audio(b, capture(session(b), pcm))
+    lag = RATE // 100
+    ours = sent_audio(b, capture(mdf, pcm))
+    assert np.corrcoef(ours[lag:].astype(float), plain[:-lag].astype(float))[0, 1] > 0.999
+    theirs = sent_audio(b, capture(aec3, pcm))
+    assert np.corrcoef(theirs[lag:].astype(float), plain[:-lag].astype(float))[0, 1] < 0.99
+    # An unknown engine is refused (a typed binding cannot name one: its enum refuses it).
+    with pytest.raises((b.MediaError, KeyError), match="unknown echo engine|NLMS"):
+        session(b, echo_engine="nlms")
 
 
 def test_noise_suppression_lowers_noise_and_switches_at_runtime(binding):

@@ -862,12 +862,16 @@ class VoiceSettings:
         vad_hangover_ms: int = 200,
         sid_interval_ms: int = 500,
         barge_in_on_speech: bool = False,
+        echo_engine: Literal["aec3", "mdf"] = "aec3",
     ) -> None:
         """``capture``/``playout``: the stages to run (echo cancellation and comfort noise
         on capture only; comfort noise needs the capture "vad", ``barge_in_on_speech`` the
         playout "vad"). ``gain_target_dbov``: -60 to -3; ``vad_hangover_ms``: at most
         60000; ``sid_interval_ms``: 20 to 10000, how often a comfort-noise SID is repeated
-        (and at once when the background moves 3 dB). Raises MediaError otherwise."""
+        (and at once when the background moves 3 dB). ``echo_engine``: "aec3" (WebRTC AEC3:
+        removes more echo, but cuts the near end while both talk) or "mdf" (ours: keeps the
+        near end while both talk, removes less echo and relearns a changed path slowly).
+        Raises MediaError otherwise."""
     @property
     def capture(self) -> list[VoiceStage]:
         """The capture stages on, in pipeline order."""
@@ -882,6 +886,8 @@ class VoiceSettings:
     def sid_interval_ms(self) -> float: ...
     @property
     def barge_in_on_speech(self) -> bool: ...
+    @property
+    def echo_engine(self) -> Literal["aec3", "mdf"]: ...
 
 class Conference:
     """Participants that are sessions (each with its own codec, rate and packet time) mixed

@@ -17,8 +17,8 @@ use crate::error::Result;
 use crate::time::Instant;
 use crate::voice::vad::DEFAULT_HANGOVER;
 use crate::voice::{
-    BackgroundConfig, BackgroundNoise, EarshotVad, GainConfig, LevelMeter, MeterConfig, VadConfig,
-    VadEvent, VoiceConfig, VoiceDetector, VoiceError, VoiceProcessor,
+    BackgroundConfig, BackgroundNoise, EarshotVad, EchoEngine, GainConfig, LevelMeter, MeterConfig,
+    VadConfig, VadEvent, VoiceConfig, VoiceDetector, VoiceError, VoiceProcessor,
 };
 
 /// The shortest and longest [`VoiceSettings::sid_interval`].
@@ -211,6 +211,9 @@ pub struct VoiceSettings {
     /// Stop an interruptible prompt when the playout VAD hears the remote party start
     /// talking (needs the playout VAD). Default off.
     pub barge_in_on_speech: bool,
+    /// The echo canceller the capture's echo cancellation runs. Default
+    /// [`EchoEngine::Aec3`].
+    pub echo_engine: EchoEngine,
 }
 
 impl Default for VoiceSettings {
@@ -222,6 +225,7 @@ impl Default for VoiceSettings {
             vad_hangover: DEFAULT_HANGOVER,
             sid_interval: Duration::from_millis(500),
             barge_in_on_speech: false,
+            echo_engine: EchoEngine::default(),
         }
     }
 }
@@ -423,6 +427,7 @@ impl VoicePath {
                 config.noise_suppression = false;
                 config.gain_control = false;
                 config.gain.target_level_dbov = setup.gain_target_dbov;
+                config.echo_engine = setup.echo_engine;
                 self.processor = Some(VoiceProcessor::new(config)?);
             }
             VoiceStage::Vad if self.vad.is_none() => {
@@ -493,6 +498,7 @@ impl VoicePath {
 /// What the engines are built with.
 struct VoiceSetup {
     sample_rate: u32,
+    echo_engine: EchoEngine,
     seed: u64,
     gain_target_dbov: f32,
     vad_hangover: Duration,
@@ -528,6 +534,7 @@ impl SessionVoice {
                 sample_rate,
                 seed,
                 gain_target_dbov: settings.gain_target_dbov,
+                echo_engine: settings.echo_engine,
                 vad_hangover: settings.vad_hangover,
             },
             sid_interval: settings.sid_interval,
@@ -562,6 +569,7 @@ impl SessionVoice {
             vad_hangover: self.setup.vad_hangover,
             sid_interval: self.sid_interval,
             barge_in_on_speech: self.barge_in_on_speech,
+            echo_engine: self.setup.echo_engine,
         }
     }
 }

@@ -4,9 +4,10 @@
 use crate::dsp::Resampler;
 
 use super::echo::{EchoCanceller, EchoMetrics, SonoraEchoCanceller};
-use super::engine_config::VoiceConfig;
 pub use super::engine_config::VoiceError;
+use super::engine_config::{EchoEngine, VoiceConfig};
 use super::gain::{GainController, GainMetrics, SonoraGainController};
+use super::mdf::MdfEchoCanceller;
 use super::noise::{NoiseSuppressor, SonoraNoiseSuppressor};
 
 /// Runs AEC → NS → AGC over a session's microphone frames, with the far end's audio as the
@@ -69,13 +70,17 @@ impl core::fmt::Debug for VoiceProcessor {
 }
 
 impl VoiceProcessor {
-    /// A processor with the default engines (sonora's AEC3 and noise suppressor, and the
-    /// AGC2-based gain controller).
+    /// A processor with the echo canceller `config` names (sonora's AEC3 by default), sonora's
+    /// noise suppressor and the AGC2-based gain controller.
     pub fn new(config: VoiceConfig) -> Result<Self, VoiceError> {
         let rate = config.validate()?;
+        let echo: Box<dyn EchoCanceller> = match config.echo_engine {
+            EchoEngine::Aec3 => Box::new(SonoraEchoCanceller::new(rate)?),
+            EchoEngine::Mdf => Box::new(MdfEchoCanceller::new(rate)?),
+        };
         Self::with_engines(
             config.clone(),
-            Box::new(SonoraEchoCanceller::new(rate)?),
+            echo,
             Box::new(SonoraNoiseSuppressor::new(rate, config.noise_level)?),
             Box::new(SonoraGainController::new(rate, config.gain)?),
         )

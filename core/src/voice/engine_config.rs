@@ -65,6 +65,9 @@ pub enum VoiceError {
         /// Samples in 10 ms at the engine's rate.
         expected: usize,
     },
+    /// An echo canceller was asked for by a name that is none of [`EchoEngine::name`]'s.
+    #[error("unknown echo engine {0:?}; expected \"aec3\" or \"mdf\"")]
+    UnknownEchoEngine(String),
     /// A setting is out of its range.
     #[error("{name} = {value} is out of range; expected {expected}")]
     InvalidParameter {
@@ -78,6 +81,47 @@ pub enum VoiceError {
     /// An engine failed on input the checks here let through.
     #[error("voice engine failed: {0}")]
     Engine(&'static str),
+}
+
+/// Which echo canceller a [`VoiceProcessor`](super::VoiceProcessor) runs. Neither meets
+/// every floor of docs/BENCHMARKS.md ("Voice processing"); they fail in opposite ways.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum EchoEngine {
+    /// WebRTC's AEC3 through `sonora` ([`SonoraEchoCanceller`](super::SonoraEchoCanceller)):
+    /// removes 40 dB of echo and recovers from a path change within 0.25 s, but its
+    /// suppressor also cuts the near end while both talk. The default.
+    #[default]
+    Aec3,
+    /// Our two-path adaptive filter ([`MdfEchoCanceller`](super::MdfEchoCanceller)): keeps
+    /// the near end while both talk (full duplex), but leaves more echo (about 23 dB
+    /// removed) and takes seconds to relearn a changed echo path.
+    Mdf,
+}
+
+impl EchoEngine {
+    /// Every engine.
+    pub const ALL: [EchoEngine; 2] = [EchoEngine::Aec3, EchoEngine::Mdf];
+
+    /// The name the bindings use: `aec3` or `mdf`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            EchoEngine::Aec3 => "aec3",
+            EchoEngine::Mdf => "mdf",
+        }
+    }
+
+    /// The engine [`name`](Self::name) gives.
+    pub fn from_name(name: &str) -> Result<Self, VoiceError> {
+        EchoEngine::ALL
+            .into_iter()
+            .find(|e| e.name() == name)
+            .ok_or_else(|| VoiceError::UnknownEchoEngine(name.to_owned()))
+    }
 }
 
 /// How a [`VoiceProcessor`](super::VoiceProcessor) is set up. Each stage can also be turned
@@ -108,6 +152,8 @@ pub struct VoiceConfig {
     pub processing_rate: Option<u32>,
     /// Echo cancellation at the start. Default on.
     pub echo_cancellation: bool,
+    /// The echo canceller. Default [`EchoEngine::Aec3`].
+    pub echo_engine: EchoEngine,
     /// Noise suppression at the start. Default on.
     pub noise_suppression: bool,
     /// How hard noise is suppressed. Default [`NoiseLevel::High`].
@@ -125,6 +171,7 @@ impl VoiceConfig {
             sample_rate,
             processing_rate: None,
             echo_cancellation: true,
+            echo_engine: EchoEngine::default(),
             noise_suppression: true,
             noise_level: NoiseLevel::default(),
             gain_control: true,

@@ -35,7 +35,7 @@ pub use aec3::Aec3EchoCanceller;
 pub use comfort::{BackgroundConfig, BackgroundNoise};
 pub use echo::{EchoCanceller, EchoMetrics, SonoraEchoCanceller};
 pub use engine::VoiceProcessor;
-pub use engine_config::{VOICE_RATES, VoiceConfig, VoiceError};
+pub use engine_config::{EchoEngine, VOICE_RATES, VoiceConfig, VoiceError};
 pub use gain::{GainConfig, GainController, GainMetrics, SonoraGainController};
 pub use level::{FrameLevel, LevelMeter, MeterConfig, NoiseFloor};
 pub use mdf::{MDF_RATES, MdfConfig, MdfEchoCanceller};

@@ -350,3 +350,34 @@ fn aec3_removes_a_simple_echo_of_noise() {
         "{metrics:?}"
     );
 }
+
+#[test]
+fn the_echo_engine_is_chosen_by_config_and_named() {
+    for engine in EchoEngine::ALL {
+        assert_eq!(EchoEngine::from_name(engine.name()).unwrap(), engine);
+    }
+    let err = EchoEngine::from_name("nlms").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unknown echo engine \"nlms\"; expected \"aec3\" or \"mdf\""
+    );
+    // Nothing played: our MDF passes the near end through 10 ms late and otherwise untouched
+    // (AEC3 high-passes it), so the engine asked for is the one that runs.
+    let mut config = VoiceConfig::new(16_000);
+    config.noise_suppression = false;
+    config.gain_control = false;
+    config.echo_engine = EchoEngine::Mdf;
+    let mut voice = VoiceProcessor::new(config).unwrap();
+    let near = noise(16_000, 3);
+    let mut out = near.clone();
+    for frame in out.chunks_mut(160) {
+        voice.process_capture(frame).unwrap();
+    }
+    let worst = out[160..]
+        .iter()
+        .zip(&near)
+        .map(|(o, n)| (i32::from(*o) - i32::from(*n)).abs())
+        .max()
+        .unwrap();
+    assert!(worst <= 1, "the near end altered by {worst}");
+}
