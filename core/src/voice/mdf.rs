@@ -150,12 +150,9 @@ pub struct MdfEchoCanceller {
     /// The background's echo estimate and error of this block, time domain.
     yb: Vec<f32>,
     eb: Vec<f32>,
-    /// The foreground-versus-background test: the error energies' difference averaged
-    /// fast and slowly, and the matching spreads.
-    fore_fast: f32,
-    back_fast: f32,
-    fore_slow: f32,
-    back_slow: f32,
+    /// The foreground's and the background's error energies, averaged over about 50 ms.
+    fore_energy: f32,
+    back_energy: f32,
     /// Times the foreground has taken the background's coefficients.
     copies: u64,
     /// Running means of the error's and the echo estimate's power per bin.
@@ -280,10 +277,8 @@ impl MdfEchoCanceller {
             step: vec![0.0; bins],
             yb: vec![0.0; n],
             eb: vec![0.0; n],
-            fore_fast: 0.0,
-            back_fast: 0.0,
-            fore_slow: 0.0,
-            back_slow: 0.0,
+            fore_energy: 0.0,
+            back_energy: 0.0,
             copies: 0,
             mean_error: vec![0.0; bins],
             mean_echo: vec![0.0; bins],
@@ -410,35 +405,30 @@ impl MdfEchoCanceller {
 
     /// Whether the background has shown itself better than the foreground (copy it), or
     /// much worse (start it again from the foreground), from the two errors' energies
-    /// averaged over about 50 ms and 500 ms. The background must be 3 dB better over the
-    /// short average, or 0.7 dB over the long one: in double talk the near end dominates
-    /// both errors, so their energies differ by little, and a background led astray by the
-    /// near end is worse, not better.
+    /// averaged over about 50 ms. The background must be 3 dB better: in double talk the
+    /// near end dominates both errors, so their energies differ by little, and a background
+    /// led astray by the near end is worse, not better.
     fn compare_filters(&mut self) {
         let (mut sff, mut sbb) = (0.0f32, 0.0f32);
         for i in 0..self.n {
             sff += self.e[i] * self.e[i];
             sbb += self.eb[i] * self.eb[i];
         }
-        let (fast, slow) = (0.8, 0.98);
-        self.fore_fast = fast * self.fore_fast + (1.0 - fast) * sff;
-        self.back_fast = fast * self.back_fast + (1.0 - fast) * sbb;
-        self.fore_slow = slow * self.fore_slow + (1.0 - slow) * sff;
-        self.back_slow = slow * self.back_slow + (1.0 - slow) * sbb;
-        let background_better = self.back_fast < COPY_FAST * self.fore_fast;
+        let a = 0.8;
+        self.fore_energy = a * self.fore_energy + (1.0 - a) * sff;
+        self.back_energy = a * self.back_energy + (1.0 - a) * sbb;
+        let background_better = self.back_energy < COPY_FAST * self.fore_energy;
         if background_better {
             self.wf.copy_from_slice(&self.w);
             self.copies += 1;
-        } else if self.back_fast > RESET_RATIO * self.fore_fast {
+        } else if self.back_energy > RESET_RATIO * self.fore_energy {
             // The background has gone astray (the near end talking): back to the foreground.
             self.w.copy_from_slice(&self.wf);
         } else {
             return;
         }
-        self.fore_fast = 0.0;
-        self.back_fast = 0.0;
-        self.fore_slow = 0.0;
-        self.back_slow = 0.0;
+        self.fore_energy = 0.0;
+        self.back_energy = 0.0;
     }
 
     /// The constrained gradient step on every partition.
@@ -704,10 +694,8 @@ impl EchoCanceller for MdfEchoCanceller {
         self.step.fill(0.0);
         self.yb.fill(0.0);
         self.eb.fill(0.0);
-        self.fore_fast = 0.0;
-        self.back_fast = 0.0;
-        self.fore_slow = 0.0;
-        self.back_slow = 0.0;
+        self.fore_energy = 0.0;
+        self.back_energy = 0.0;
         self.copies = 0;
         self.mean_error.fill(0.0);
         self.mean_echo.fill(0.0);
