@@ -41,11 +41,11 @@ impl From<CoreDirection> for VoiceDirection {
 /// Which echo canceller the capture's echo cancellation runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum EchoEngine {
-    /// WebRTC's AEC3 (through sonora), the default: removes more echo and relearns a
-    /// changed echo path fast, but cuts the near end while both talk.
+    /// WebRTC's AEC3 (through sonora), the default: relearns a changed echo path within
+    /// 0.25 s, but cuts the near end while both talk.
     Aec3,
     /// Ours (a two-path adaptive filter): keeps the near end while both talk (full
-    /// duplex), but removes less echo and relearns a changed path slowly.
+    /// duplex), removes about as much echo, but relearns a changed path in 1 to 3 s.
     Mdf,
 }
 

@@ -24,9 +24,9 @@ impl PyVoiceSettings {
     /// "noise_suppression", "gain_control", "vad", "level_meter", "comfort_noise"; echo
     /// cancellation and comfort noise on capture only). Raises MediaError for an unknown
     /// stage, a stage on the wrong path, comfort noise or barge-in without their VAD, or a
-    /// value out of range. `echo_engine` is "aec3" (WebRTC AEC3, the default: removes more
-    /// echo, cuts the near end in double talk) or "mdf" (ours: keeps the near end in double
-    /// talk, removes less echo).
+    /// value out of range. `echo_engine` is "aec3" (WebRTC AEC3, the default: relearns a
+    /// changed echo path fastest, cuts the near end in double talk) or "mdf" (ours: keeps
+    /// the near end in double talk, relearns a changed path more slowly).
     #[new]
     #[pyo3(signature = (
         *, capture = Vec::new(), playout = Vec::new(), gain_target_dbov = -26.0,

@@ -30,8 +30,9 @@
 //!   over the far end and PESQ compares what leaves with the clean near-end speech. That
 //!   floor (3.0) is not met by sonora 0.2's AEC3 in any room measured, with its defaults or
 //!   with any tuning of it tried (ignored tests print those); its test is ignored; see it
-//!   for the figures. Our own two-path [`MdfEchoCanceller`] keeps the near end above 3.0 at
-//!   8 kHz (asserted) but falls short of the ERLE and recovery floors.
+//!   for the figures. Our own [`MdfEchoCanceller`] (two-path filter, double-talk detector,
+//!   residual suppressor) meets all three floors in the office at 8 and 16 kHz, asserted by
+//!   `our_echo_canceller_meets_the_echo_floors_in_the_office`.
 //! - **Noise.** Speech with 0.6 s pauses between sentences, mixed with stationary noise
 //!   (white, and a low-passed "fan") at 5 dB SNR. SNR, as ITU-T P.56 measures speech
 //!   level, is taken in two ways. *Pauses and segments*: the noise is the mean power in the
@@ -521,9 +522,11 @@ fn echo_is_cancelled_in_single_talk_and_after_an_echo_path_change() {
 /// linear filter, disturbed by the near end, leaves too much echo, where the near end needs
 /// the echo about 20 dB (8 kHz) and 25 dB (16 kHz) down to score 3.0.
 /// `aec3_tunings_trade_double_talk_against_erle_and_recovery` measures the tunings tried.
-/// Run with `--ignored` to measure.
+/// Our own canceller meets this floor with the other two
+/// (`our_echo_canceller_meets_the_echo_floors_in_the_office`). Run with `--ignored` to
+/// measure the default.
 #[test]
-#[ignore = "AEC3 keeps double-talk PESQ at 1.1-1.6 in the office room (1.1-1.8 in every room measured), under the 3.0 floor"]
+#[ignore = "the default engine, AEC3, keeps double-talk PESQ at 1.1-1.6 in the office room (1.1-1.8 in every room measured); EchoEngine::Mdf meets the floor (asserted in our_echo_canceller_meets_the_echo_floors_in_the_office)"]
 fn double_talk_keeps_the_near_end_at_pesq_3() {
     let mut failures = Vec::new();
     for rate in [8000, 16_000] {
@@ -678,9 +681,9 @@ fn aec3_tunings_trade_double_talk_against_erle_and_recovery() {
 
 /// [`MdfEchoCanceller`] in the office room and the hall at 8 and 16 kHz, with its
 /// defaults and with its suppressor off (the adaptive filter's own output); printed, not
-/// asserted: it keeps the near end in double talk far better than AEC3 (PESQ above 3.0 at
-/// 8 kHz in the office) but meets neither the single-talk ERLE nor the recovery floor
-/// (docs/BENCHMARKS.md, "Voice processing"). Run with `--ignored`.
+/// asserted (the office's floors are asserted by
+/// `our_echo_canceller_meets_the_echo_floors_in_the_office`; docs/BENCHMARKS.md, "Voice
+/// processing"). Run with `--ignored`.
 #[test]
 #[ignore = "a measurement (about a minute); prints, asserts nothing"]
 fn mdf_echo_canceller_in_the_office_and_the_hall() {
@@ -704,21 +707,32 @@ fn mdf_echo_canceller_in_the_office_and_the_hall() {
     }
 }
 
-/// What [`MdfEchoCanceller`] does hold in the office room, kept from regressing: double
-/// talk at 8 kHz leaves the near end at PESQ 3.0 or better (3.15 measured) and at 16 kHz at
-/// 2.5 or better (2.76 measured), where the default AEC3 leaves 1.6 and 1.1. Its
-/// single-talk ERLE and its recovery after a path change are printed, not asserted: they
-/// fall short of issue 8's floors (docs/BENCHMARKS.md, "Voice processing").
+/// Issue 8's three echo floors through our own [`MdfEchoCanceller`] (`EchoEngine::Mdf`)
+/// in the office room at 8 and 16 kHz: steady-state ERLE of 25 dB or more in single talk,
+/// recovery to 20 dB within 1 s of an echo-path change, and the near end at PESQ 3.0 or
+/// better in double talk. (The default AEC3 meets the first two, not the third:
+/// `double_talk_keeps_the_near_end_at_pesq_3`.) Measured 42.0 / 39.7 dB, 1.00 / 1.00 s and
+/// 3.58 / 3.02; the hall's figures, where recovery and double talk fall short, are in
+/// docs/BENCHMARKS.md ("Voice processing").
 #[test]
-fn our_echo_canceller_keeps_the_near_end_in_double_talk() {
+fn our_echo_canceller_meets_the_echo_floors_in_the_office() {
     let mut failures = Vec::new();
-    for (rate, floor) in [(8000, 3.0), (16_000, 2.5)] {
+    for rate in [8000, 16_000] {
         let r = echo_scenario(rate, Room::OFFICE, mdf_voice(rate, MdfConfig::default()));
         print!("MDF, office: ");
         print_echo(rate, &r);
-        if r.double_talk_pesq.is_nan() || r.double_talk_pesq < floor {
+        if r.steady_erle < 25.0 {
             failures.push(format!(
-                "{rate} Hz: double-talk PESQ {:.3} < {floor}",
+                "{rate} Hz: steady ERLE {:.1} < 25 dB",
+                r.steady_erle
+            ));
+        }
+        if r.recovery_s > 1.0 {
+            failures.push(format!("{rate} Hz: recovery {:.2} s > 1 s", r.recovery_s));
+        }
+        if r.double_talk_pesq.is_nan() || r.double_talk_pesq < 3.0 {
+            failures.push(format!(
+                "{rate} Hz: double-talk PESQ {:.3} < 3.0",
                 r.double_talk_pesq
             ));
         }

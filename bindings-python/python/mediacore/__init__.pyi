@@ -869,8 +869,9 @@ class VoiceSettings:
         playout "vad"). ``gain_target_dbov``: -60 to -3; ``vad_hangover_ms``: at most
         60000; ``sid_interval_ms``: 20 to 10000, how often a comfort-noise SID is repeated
         (and at once when the background moves 3 dB). ``echo_engine``: "aec3" (WebRTC AEC3:
-        removes more echo, but cuts the near end while both talk) or "mdf" (ours: keeps the
-        near end while both talk, removes less echo and relearns a changed path slowly).
+        relearns a changed echo path within 0.25 s, but cuts the near end while both talk) or
+        "mdf" (ours: keeps the near end while both talk, about as much echo removed, relearns
+        a changed path in 1 to 3 s).
         Raises MediaError otherwise."""
     @property
     def capture(self) -> list[VoiceStage]:

@@ -13,23 +13,27 @@
 //!   active; it converges and tracks path changes as fast as a normalised filter can, and
 //!   in double talk it is led astray by the near end. The *foreground* filter, whose error
 //!   is what leaves, never adapts: it takes the background's coefficients when the
-//!   background's error energy, averaged over about 50 ms, is half the foreground's or
-//!   less, and the background is put back to the foreground when its error is four times
-//!   larger (the scheme of Speex's echo canceller, with a plainer test). In double talk the
-//!   near end dominates both errors, so the background is never twice as good, and the
-//!   foreground keeps the path learnt before (`double_talk_neither_stops_nor_disturbs_a_
-//!   converged_filter`). A test over longer averages with a smaller margin was measured and
-//!   dropped: a background adapting in double talk cancels part of the near end, which
-//!   lowers its error energy without being a better echo path.
-//! - **Leakage.** In eight bands, the least-squares slope of the foreground error's power
-//!   deviations on its echo estimate's (after J.-M. Valin, "On adjusting the learning rate
-//!   in frequency domain echo cancellation with double-talk", IEEE TASLP 15(3), 2007),
-//!   averaged with a weight that falls when the error holds more than the echo estimate
-//!   (the near end talking): the share of the echo estimate's power left in the output.
+//!   background's error energy, averaged over about 50 ms, is 0.8 of the foreground's or
+//!   less (half or less while double talk is detected), and the background is put back to
+//!   the foreground when its error is four times larger (the two-path scheme of Speex's
+//!   echo canceller, with a plainer test). A background adapting in double talk can lower
+//!   its error by cancelling part of the near end, so the margin is wide whenever the near
+//!   end may be talking (`double_talk_neither_stops_nor_disturbs_a_converged_filter`).
+//! - **Double talk.** The microphone's power against the foreground's echo estimate,
+//!   broadband: more than twice it, in this block or smoothed over about 30 ms, is the near
+//!   end talking, held for 300 ms. The echo estimate keeps its level through a change of
+//!   echo path (the room's response changes its detail, not its energy), so a misadjusted
+//!   filter alone does not look like double talk.
+//! - **Leakage.** Outside double talk, per band (eight of equal width) the share of the
+//!   echo estimate's power left in the error, tracked within about 50 ms; in double talk it
+//!   stays as it was.
 //! - **Suppressor.** A short-time spectral gain on the foreground's output (sine windows,
-//!   20 ms, half overlapped, so 10 ms of delay) removes `overestimate` times the residual
-//!   echo `eta(band) * |Y(k)|^2`; with a converged filter `eta` is small and the near end
-//!   passes almost untouched.
+//!   20 ms, half overlapped, so 10 ms of delay) removes a residual echo estimated as the
+//!   band's leakage times the echo estimate's power, that power held with a decay of about
+//!   1 dB per 10 ms (the reverberation, a moved delay). Outside double talk the residual
+//!   is taken `overestimate` times and from the largest of the two bins either side: what
+//!   is left of the echo goes (40 dB at most). In double talk it is taken once, bin by bin:
+//!   the near end passes almost untouched and only the residual's estimate is cut.
 
 use std::sync::Arc;
 
@@ -57,7 +61,7 @@ pub struct MdfConfig {
     /// 50 to 1000. Default 400: an office's direct path after up to 100 ms of device delay,
     /// and 300 ms of its reverberation (an RT60 of 400 ms down by 45 dB).
     pub filter_ms: u32,
-    /// The background filter's step (normalised), 0.05 to 1. Default 0.8.
+    /// The background filter's step (normalised), 0.05 to 1. Default 0.7.
     pub max_step: f32,
     /// Runs the residual-echo suppressor. Default on.
     pub suppressor: bool,
@@ -72,7 +76,7 @@ impl Default for MdfConfig {
     fn default() -> Self {
         MdfConfig {
             filter_ms: 400,
-            max_step: 0.8,
+            max_step: 0.7,
             suppressor: true,
             max_suppression_db: 40.0,
             overestimate: 4.0,
@@ -155,9 +159,6 @@ pub struct MdfEchoCanceller {
     back_energy: f32,
     /// Times the foreground has taken the background's coefficients.
     copies: u64,
-    /// Running means of the error's and the echo estimate's power per bin.
-    mean_error: Vec<f32>,
-    mean_echo: Vec<f32>,
     /// Proportionate share of the step per partition (sums to 1).
     gain: Vec<f32>,
     /// The echo estimate and the error of this block, time domain.
@@ -166,10 +167,14 @@ pub struct MdfEchoCanceller {
     /// Spectra of the zero-padded error and echo estimate.
     e_spec: Vec<Complex<f32>>,
     y_spec: Vec<Complex<f32>>,
-    /// Leakage estimate and its running correlations.
+    /// Per band: the leakage (the share of the echo estimate's power left in the error),
+    /// and the smoothed powers of the microphone, the echo estimate and the error.
     eta: [f32; BANDS],
-    r_ey: [f32; BANDS],
-    r_yy: [f32; BANDS],
+    band_mic: [f32; BANDS],
+    band_echo: [f32; BANDS],
+    band_error: [f32; BANDS],
+    /// Blocks left of double talk (the near end heard).
+    near_hold: u32,
     /// Blocks of far-end activity seen (for the first convergence).
     far_blocks: u32,
 
@@ -204,20 +209,35 @@ impl core::fmt::Debug for MdfEchoCanceller {
 
 /// Leakage at construction: the filter knows nothing yet.
 const ETA_START: f32 = 1.0;
-/// Bounds of the leakage estimate.
+/// Bounds of the leakage estimate (a misadjusted filter leaves at most a few times the
+/// echo estimate's power in its error).
 const ETA_MIN: f32 = 1e-4;
-const ETA_MAX: f32 = 1000.0;
-/// The leakage's averaging weight per block when the echo estimate dominates the error.
-const ETA_RATE: f32 = 0.05;
-/// Smoothing of the running means the leakage's power deviations are taken from (about
-/// 100 ms).
-const MEAN_SMOOTHING: f32 = 0.9;
+const ETA_MAX: f32 = 4.0;
+/// How far the leakage moves towards this block's error-to-echo-estimate ratio, per block
+/// of single talk (about 50 ms to follow a path change).
+const ETA_RATE: f32 = 0.2;
+/// Smoothing of the band powers the leakage and the double-talk detector use (about 30 ms).
+const BAND_SMOOTHING: f32 = 0.7;
+/// Double talk: the microphone holds more than this many times the echo estimate's power.
+const NEAR_RATIO: f32 = 2.0;
+/// Blocks double talk is held after the microphone last showed it (300 ms).
+const NEAR_HOLD: u32 = 30;
+/// Per-block decay of the echo estimate's power the suppressor takes the residual from
+/// (about 1 dB per 10 ms), so that the residual covers the reverberation and a delay that
+/// has moved.
+const ECHO_RELEASE: f32 = 0.8;
+/// Bins either side whose echo estimate a bin's residual takes the largest of, in single
+/// talk.
+const SPREAD: usize = 2;
+/// How many times the estimated residual the suppressor removes in double talk.
+const DT_OVERESTIMATE: f32 = 1.0;
 /// Blocks of far-end activity before the leakage estimate is taken (until then it stays
-/// at `ETA_START`: the filter knows nothing yet).
+/// at `ETA_START`).
 const LEAKAGE_WARMUP: u32 = 25;
 /// The foreground takes the background when the background's averaged error energy is at
-/// most this share of the foreground's.
-const COPY_FAST: f32 = 0.5;
+/// most this share of the foreground's: in single talk, and in double talk.
+const COPY_SINGLE_TALK: f32 = 0.8;
+const COPY_DOUBLE_TALK: f32 = 0.5;
 /// The background is put back to the foreground when its averaged error energy is this
 /// many times the foreground's.
 const RESET_RATIO: f32 = 4.0;
@@ -280,16 +300,16 @@ impl MdfEchoCanceller {
             fore_energy: 0.0,
             back_energy: 0.0,
             copies: 0,
-            mean_error: vec![0.0; bins],
-            mean_echo: vec![0.0; bins],
             gain: vec![1.0 / m as f32; m],
             y: vec![0.0; n],
             e: vec![0.0; n],
             e_spec: vec![zero; bins],
             y_spec: vec![zero; bins],
             eta: [ETA_START; BANDS],
-            r_ey: [0.0; BANDS],
-            r_yy: [0.0; BANDS],
+            band_mic: [0.0; BANDS],
+            band_echo: [0.0; BANDS],
+            band_error: [0.0; BANDS],
+            near_hold: 0,
             far_blocks: 0,
             window,
             e_prev: vec![0.0; n],
@@ -417,7 +437,12 @@ impl MdfEchoCanceller {
         let a = 0.8;
         self.fore_energy = a * self.fore_energy + (1.0 - a) * sff;
         self.back_energy = a * self.back_energy + (1.0 - a) * sbb;
-        let background_better = self.back_energy < COPY_FAST * self.fore_energy;
+        let margin = if self.near_hold > 0 {
+            COPY_DOUBLE_TALK
+        } else {
+            COPY_SINGLE_TALK
+        };
+        let background_better = self.back_energy < margin * self.fore_energy;
         if background_better {
             self.wf.copy_from_slice(&self.w);
             self.copies += 1;
@@ -483,40 +508,44 @@ impl MdfEchoCanceller {
         }
     }
 
-    /// Least-squares slope of the error's power on the echo estimate's, averaged with a
-    /// weight that falls as the error outgrows the echo estimate.
-    fn update_leakage(&mut self) {
-        let (mut ey, mut yy, mut e_sum, mut y_sum) = (
-            [0.0f32; BANDS],
-            [0.0f32; BANDS],
-            [0.0f32; BANDS],
-            [0.0f32; BANDS],
-        );
-        let a = MEAN_SMOOTHING;
+    /// The double-talk detector and the leakage, from this block's band powers of the
+    /// microphone (`d_sum`), the foreground's echo estimate and its error. Double talk is
+    /// the microphone holding more than `NEAR_RATIO` times the echo estimate, now or
+    /// smoothed, held `NEAR_HOLD` blocks; outside it, each band's leakage follows the
+    /// ratio of the error's smoothed power to the echo estimate's (skipping a band whose
+    /// microphone alone shows the near end). In double talk the leakage stays as it was.
+    fn update_leakage(&mut self, d_sum: &[f32; BANDS]) {
+        let (mut e_sum, mut y_sum) = ([0.0f32; BANDS], [0.0f32; BANDS]);
         for k in 0..self.bins {
             let b = self.band(k);
-            let pe = self.e_spec[k].norm_sqr();
-            let py = self.y_spec[k].norm_sqr();
-            // Deviations from the running means: a steady near end or noise in the error
-            // does not vary with the echo estimate and adds nothing to the slope.
-            let (de, dy) = (pe - self.mean_error[k], py - self.mean_echo[k]);
-            self.mean_error[k] = a * self.mean_error[k] + (1.0 - a) * pe;
-            self.mean_echo[k] = a * self.mean_echo[k] + (1.0 - a) * py;
-            ey[b] += de * dy;
-            yy[b] += dy * dy;
-            e_sum[b] += pe;
-            y_sum[b] += py;
+            e_sum[b] += self.e_spec[k].norm_sqr();
+            y_sum[b] += self.y_spec[k].norm_sqr();
+        }
+        let a = BAND_SMOOTHING;
+        for b in 0..BANDS {
+            self.band_mic[b] = a * self.band_mic[b] + (1.0 - a) * d_sum[b];
+            self.band_echo[b] = a * self.band_echo[b] + (1.0 - a) * y_sum[b];
+            self.band_error[b] = a * self.band_error[b] + (1.0 - a) * e_sum[b];
+        }
+        // Double talk: the microphone holds clearly more than the echo estimate, broadband,
+        // now or in the last `NEAR_HOLD` blocks.
+        let (mic, echo): (f32, f32) = (d_sum.iter().sum(), y_sum.iter().sum());
+        let (mic_s, echo_s): (f32, f32) = (self.band_mic.iter().sum(), self.band_echo.iter().sum());
+        if mic > NEAR_RATIO * echo.max(echo_s) || mic_s > NEAR_RATIO * echo_s {
+            self.near_hold = NEAR_HOLD;
+        } else {
+            self.near_hold = self.near_hold.saturating_sub(1);
+        }
+        if self.near_hold > 0 || self.far_blocks < LEAKAGE_WARMUP {
+            return;
         }
         for b in 0..BANDS {
-            if y_sum[b] <= 0.0 || e_sum[b] <= 0.0 {
+            let echo = self.band_echo[b];
+            if echo <= 1e-9 || d_sum[b] > NEAR_RATIO * y_sum[b].max(echo) {
                 continue;
             }
-            let beta = ETA_RATE * (y_sum[b] / e_sum[b]).min(1.0);
-            self.r_ey[b] = (1.0 - beta) * self.r_ey[b] + beta * ey[b];
-            self.r_yy[b] = (1.0 - beta) * self.r_yy[b] + beta * yy[b];
-            if self.r_yy[b] > 0.0 && self.far_blocks >= LEAKAGE_WARMUP {
-                self.eta[b] = (self.r_ey[b] / self.r_yy[b]).clamp(ETA_MIN, ETA_MAX);
-            }
+            let ratio = (self.band_error[b] / echo).clamp(ETA_MIN, ETA_MAX);
+            self.eta[b] += ETA_RATE * (ratio - self.eta[b]);
         }
     }
 
@@ -539,8 +568,19 @@ impl MdfEchoCanceller {
         let a = 0.5;
         for k in 0..bins {
             self.pf_error[k] = a * self.pf_error[k] + (1.0 - a) * self.e_spec[k].norm_sqr();
-            self.pf_echo[k] = a * self.pf_echo[k] + (1.0 - a) * self.y_spec[k].norm_sqr();
-            let residual = self.config.overestimate * self.eta[self.band(k)] * self.pf_echo[k];
+            self.pf_echo[k] = (ECHO_RELEASE * self.pf_echo[k]).max(self.y_spec[k].norm_sqr());
+        }
+        let double_talk = self.near_hold > 0;
+        let (reach, over) = if double_talk {
+            (0, DT_OVERESTIMATE)
+        } else {
+            (SPREAD, self.config.overestimate)
+        };
+        for k in 0..bins {
+            let spread = self.pf_echo[k.saturating_sub(reach)..(k + reach + 1).min(bins)]
+                .iter()
+                .fold(0.0f32, |m, &v| m.max(v));
+            let residual = over * self.eta[self.band(k)] * spread;
             let gain = if self.pf_error[k] > 0.0 {
                 (1.0 - residual / self.pf_error[k]).max(floor)
             } else {
@@ -607,12 +647,21 @@ impl MdfEchoCanceller {
         if far_active {
             self.compare_filters();
             self.time[..n].fill(0.0);
+            self.time[n..].copy_from_slice(capture);
+            self.forward
+                .process_with_scratch(&mut self.time, &mut self.spectrum, &mut self.scratch)
+                .map_err(|_| VoiceError::Engine("the MDF forward FFT refused its buffers"))?;
+            let mut d_sum = [0.0f32; BANDS];
+            for k in 0..bins {
+                d_sum[self.band(k)] += self.spectrum[k].norm_sqr();
+            }
+            self.time[..n].fill(0.0);
             self.time[n..].copy_from_slice(&self.y);
             self.fft(false)?;
             self.time[..n].fill(0.0);
             self.time[n..].copy_from_slice(&self.e);
             self.fft(true)?;
-            self.update_leakage();
+            self.update_leakage(&d_sum);
         }
         // Metrics before the suppressor's delay: capture in, linear output out.
         let cap_ms = capture.iter().map(|s| s * s).sum::<f32>() / n as f32;
@@ -697,12 +746,12 @@ impl EchoCanceller for MdfEchoCanceller {
         self.fore_energy = 0.0;
         self.back_energy = 0.0;
         self.copies = 0;
-        self.mean_error.fill(0.0);
-        self.mean_echo.fill(0.0);
         self.gain.fill(1.0 / self.m as f32);
         self.eta = [ETA_START; BANDS];
-        self.r_ey = [0.0; BANDS];
-        self.r_yy = [0.0; BANDS];
+        self.band_mic = [0.0; BANDS];
+        self.band_echo = [0.0; BANDS];
+        self.band_error = [0.0; BANDS];
+        self.near_hold = 0;
         self.far_blocks = 0;
         self.e_prev.fill(0.0);
         self.y_prev.fill(0.0);
