@@ -5,9 +5,9 @@
 //!
 //! The core's `sdp` module parses, negotiates and writes the audio section; this file picks
 //! what one endpoint uses: one audio codec both ways (a session decodes one codec), the
-//! telephone-event format on that codec's clock, and comfort noise on 8 kHz codecs. It also
-//! reads the two transport attributes the core does not, `a=rtcp-mux` (RFC 5761) and
-//! `a=rtcp` (RFC 3605).
+//! telephone-event format on that codec's clock, and comfort noise on 8 kHz codecs, and
+//! where RTCP goes from `a=rtcp-mux` (RFC 5761) and `a=rtcp` (RFC 3605), which the core
+//! reads and writes.
 
 use core::time::Duration;
 use std::net::{IpAddr, SocketAddr};
@@ -221,10 +221,11 @@ pub fn answer(
     local: &LocalSdp,
 ) -> Result<(Negotiated, String), ApiError> {
     let offer = parse(offer_text)?;
-    let extras = TransportAttributes::read(offer_text)?;
     let ours = capabilities(&wanted.codecs)?;
+    // RTCP multiplexed when the offer asks for it (the answer then says so too).
     let media = LocalMedia {
         direction: wanted.direction,
+        rtcp_mux: true,
         ..LocalMedia::new(local.port, Some(Connection::ip(local.address)))
     };
     let mut answer = answer_offer(&ours, &offer, &media).map_err(negotiation_error)?;
@@ -266,7 +267,7 @@ pub fn answer(
         coding(codec, theirs.as_ref(), offer.ptime, offer.maxptime, wanted)?;
     answer.description.ptime = Some(ms(ptime));
 
-    let (remote, rtcp_remote, held) = remote_addresses(&offer, &extras, local.address)?;
+    let (remote, rtcp_remote, held) = remote_addresses(&offer, local.address)?;
     let mut direction = answer.description.direction;
     if held {
         // RFC 3264 §8.4: c=0.0.0.0 is the old way to say "do not send to me".
@@ -282,14 +283,11 @@ pub fn answer(
         ptime,
         opus,
     };
-    let mut text = answer.description.to_sdp(local.session_id, local.version);
-    if extras.rtcp_mux {
-        text.push_str("a=rtcp-mux\r\n");
-    }
+    let text = answer.description.to_sdp(local.session_id, local.version);
     let transport = Transport {
         remote,
         rtcp_remote,
-        rtcp_mux: extras.rtcp_mux,
+        rtcp_mux: answer.description.rtcp_mux,
         direction,
     };
     Ok((Negotiated { plan, transport }, text))
@@ -329,14 +327,12 @@ pub fn offer(
     let media = LocalMedia {
         direction: wanted.direction,
         ptime: Some(ms(wanted.ptime)),
+        rtcp_mux,
         ..LocalMedia::new(local.port, Some(Connection::ip(local.address)))
     };
     let description =
         create_offer(&ours, &media).map_err(|e| ApiError::InvalidField(format!("offer: {e}")))?;
-    let mut text = description.to_sdp(local.session_id, local.version);
-    if rtcp_mux {
-        text.push_str("a=rtcp-mux\r\n");
-    }
+    let text = description.to_sdp(local.session_id, local.version);
     // Until the answer: the preferred codec, as if the remote took our numbers.
     let first = description
         .formats
@@ -358,17 +354,15 @@ pub fn offer(
     Ok((description, text, plan))
 }
 
-/// What the remote's answer to our `offer` settles. `mux_offered` says whether our offer
-/// carried `a=rtcp-mux`.
+/// What the remote's answer to our `offer` settles (RTCP multiplexed when both say
+/// `a=rtcp-mux`).
 pub fn accept(
     offer: &AudioDescription,
-    mux_offered: bool,
     answer_text: &str,
     wanted: &Preferences,
     bind: IpAddr,
 ) -> Result<Negotiated, ApiError> {
     let answer = parse(answer_text)?;
-    let extras = TransportAttributes::read(answer_text)?;
     let negotiation = accept_answer(offer, &answer).map_err(negotiation_error)?;
     let (theirs, send_pt) = negotiation
         .payloads
@@ -397,8 +391,8 @@ pub fn accept(
     };
     let (sample_rate, ptime, opus) =
         coding(codec, Some(&theirs), answer.ptime, answer.maxptime, wanted)?;
-    let (remote, rtcp_remote, held) = remote_addresses(&answer, &extras, bind)?;
-    let rtcp_mux = mux_offered && extras.rtcp_mux;
+    let (remote, rtcp_remote, held) = remote_addresses(&answer, bind)?;
+    let rtcp_mux = offer.rtcp_mux && answer.rtcp_mux;
     let mut direction = negotiation.direction;
     if held {
         direction = Direction::from_flags(false, direction.receives());
@@ -533,7 +527,6 @@ fn ms(d: Duration) -> u32 {
 /// hold the RFC 2543 way (`c=` 0.0.0.0). A disabled stream (port 0) has no address.
 fn remote_addresses(
     description: &AudioDescription,
-    extras: &TransportAttributes,
     bind: IpAddr,
 ) -> Result<(Option<SocketAddr>, Option<SocketAddr>, bool), ApiError> {
     if description.port == 0 {
@@ -547,14 +540,14 @@ fn remote_addresses(
         return Ok((None, None, true));
     }
     let remote = SocketAddr::new(ip, description.port);
-    let rtcp = if extras.rtcp_mux {
+    let rtcp = if description.rtcp_mux {
         Some(remote)
-    } else if let Some((port, address)) = &extras.rtcp {
-        let ip = match address {
+    } else if let Some(rtcp) = &description.rtcp {
+        let ip = match &rtcp.connection {
             Some(c) => sdp_address(c, bind)?,
             None => ip,
         };
-        Some(SocketAddr::new(ip, *port))
+        Some(SocketAddr::new(ip, rtcp.port))
     } else {
         // RFC 3550 §11: RTCP on the next port above RTP.
         description
@@ -587,69 +580,6 @@ fn sdp_address(connection: &Connection, bind: IpAddr) -> Result<IpAddr, ApiError
         )));
     }
     Ok(ip)
-}
-
-/// The audio section's `a=rtcp-mux` (RFC 5761) and `a=rtcp` (RFC 3605) attributes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct TransportAttributes {
-    rtcp_mux: bool,
-    rtcp: Option<(u16, Option<Connection>)>,
-}
-
-impl TransportAttributes {
-    /// Reads them from the first `m=audio` section; `AudioDescription::parse` has checked
-    /// the rest of the text.
-    fn read(sdp: &str) -> Result<TransportAttributes, ApiError> {
-        let mut found = TransportAttributes::default();
-        let mut in_audio = false;
-        let mut seen_audio = false;
-        for line in sdp.lines().map(|l| l.trim_end_matches('\r')) {
-            if let Some(m) = line.strip_prefix("m=") {
-                in_audio = !seen_audio && m.split_ascii_whitespace().next() == Some("audio");
-                seen_audio |= in_audio;
-                continue;
-            }
-            if !in_audio {
-                continue;
-            }
-            let Some(attribute) = line.strip_prefix("a=") else {
-                continue;
-            };
-            let (name, value) = attribute.split_once(':').unwrap_or((attribute, ""));
-            if name.trim().eq_ignore_ascii_case("rtcp-mux") {
-                found.rtcp_mux = true;
-            } else if name.trim().eq_ignore_ascii_case("rtcp") {
-                found.rtcp = Some(parse_rtcp_attribute(value)?);
-            }
-        }
-        Ok(found)
-    }
-}
-
-/// RFC 3605: `a=rtcp:<port> [IN <IP4|IP6> <address>]`.
-fn parse_rtcp_attribute(value: &str) -> Result<(u16, Option<Connection>), ApiError> {
-    let malformed = || {
-        ApiError::InvalidField(format!(
-            "sdp: a=rtcp value {value:?} is malformed; expected <port> [IN <IP4|IP6> <address>]"
-        ))
-    };
-    let fields: Vec<&str> = value.split_ascii_whitespace().collect();
-    let port: u16 = fields
-        .first()
-        .and_then(|p| p.parse().ok())
-        .filter(|&p| p != 0)
-        .ok_or_else(malformed)?;
-    match fields[1..] {
-        [] => Ok((port, None)),
-        ["IN", addr_type, address] => Ok((
-            port,
-            Some(Connection {
-                addr_type: addr_type.to_owned(),
-                address: address.to_owned(),
-            }),
-        )),
-        _ => Err(malformed()),
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The audio media description of an SDP: the first `m=audio` section with its `c=`,
-//! `a=rtpmap`, `a=fmtp`, `a=ptime`, `a=maxptime` and direction lines (RFC 4566), parsed
-//! from a whole SDP and written back as lines.
+//! `a=rtpmap`, `a=fmtp`, `a=ptime`, `a=maxptime` and direction lines (RFC 4566), and where
+//! its RTCP goes (`a=rtcp-mux`, RFC 5761; `a=rtcp`, RFC 3605), parsed from a whole SDP and
+//! written back as lines.
 
 use core::fmt::{self, Write as _};
 
@@ -101,6 +102,16 @@ impl Connection {
     }
 }
 
+/// `a=rtcp` (RFC 3605): where the writer receives RTCP when that is not the RTP port + 1
+/// at the RTP address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RtcpAddress {
+    /// The RTCP port (never 0).
+    pub port: u16,
+    /// The RTCP address, when the attribute names one; else the RTP connection's.
+    pub connection: Option<Connection>,
+}
+
 /// One entry of the `m=` line's format list, with what it means if that is known.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PayloadFormat {
@@ -128,6 +139,10 @@ pub struct AudioDescription {
     pub maxptime: Option<u32>,
     /// The media-level direction, else the session-level one, else sendrecv.
     pub direction: Direction,
+    /// `a=rtcp-mux` (RFC 5761): the writer sends and receives RTCP on the RTP port.
+    pub rtcp_mux: bool,
+    /// `a=rtcp` (RFC 3605): where the writer receives RTCP, if not at the RTP port + 1.
+    pub rtcp: Option<RtcpAddress>,
 }
 
 const EXPECTED_LINE: &str = "<type>=<value> with a one-letter type";
@@ -136,6 +151,7 @@ const EXPECTED_C: &str = "IN <IP4|IP6> <address>";
 const EXPECTED_MS: &str = "a whole number of milliseconds";
 const EXPECTED_FMTP: &str = "<payload type> <parameters>";
 const EXPECTED_EVENTS: &str = "an RFC 4733 event list such as 0-15,66";
+const EXPECTED_RTCP: &str = "<port 1-65535> [IN <IP4|IP6> <address>]";
 
 /// Per payload type, the line that described it and what it said.
 struct Described<T> {
@@ -266,6 +282,13 @@ impl AudioDescription {
                                     malformed(line, "a=maxptime", v, EXPECTED_MS)
                                 })?);
                         }
+                        n if n.eq_ignore_ascii_case("rtcp-mux") => a.rtcp_mux = true,
+                        n if n.eq_ignore_ascii_case("rtcp") => {
+                            a.rtcp = Some(
+                                parse_rtcp(v)
+                                    .ok_or_else(|| malformed(line, "a=rtcp", v, EXPECTED_RTCP))?,
+                            );
+                        }
                         _ => {}
                     }
                 }
@@ -303,7 +326,7 @@ impl AudioDescription {
 
     /// The media section as SDP lines with CRLF: `m=`, `c=`, one `a=rtpmap` per format
     /// (static ones too, for readers that want them), `a=fmtp` where there are parameters,
-    /// `a=ptime`, `a=maxptime` and the direction.
+    /// `a=ptime`, `a=maxptime`, `a=rtcp`, `a=rtcp-mux` and the direction.
     pub fn to_media_section(&self) -> String {
         let mut out = String::new();
         // Writing to a String cannot fail.
@@ -327,6 +350,16 @@ impl AudioDescription {
         }
         if let Some(maxptime) = self.maxptime {
             let _ = write!(out, "a=maxptime:{maxptime}\r\n");
+        }
+        if let Some(rtcp) = &self.rtcp {
+            let _ = write!(out, "a=rtcp:{}", rtcp.port);
+            if let Some(c) = &rtcp.connection {
+                let _ = write!(out, " IN {} {}", c.addr_type, c.address);
+            }
+            out.push_str("\r\n");
+        }
+        if self.rtcp_mux {
+            out.push_str("a=rtcp-mux\r\n");
         }
         let _ = write!(out, "a={}\r\n", self.direction.as_str());
         out
@@ -410,7 +443,26 @@ fn parse_m_line(line: usize, value: &str) -> Result<AudioDescription, SdpError> 
         ptime: None,
         maxptime: None,
         direction: Direction::SendRecv,
+        rtcp_mux: false,
+        rtcp: None,
     })
+}
+
+/// RFC 3605's value: `<port> [IN <IP4|IP6> <address>]`, the port not 0.
+fn parse_rtcp(value: &str) -> Option<RtcpAddress> {
+    let mut fields = value.split_ascii_whitespace();
+    let port = decimal::<u16>(fields.next()?).filter(|&p| p != 0)?;
+    let connection = match (fields.next(), fields.next(), fields.next(), fields.next()) {
+        (None, ..) => None,
+        (Some("IN"), Some(addr_type), Some(address), None) if is_token(addr_type) => {
+            Some(Connection {
+                addr_type: addr_type.to_owned(),
+                address: address.to_owned(),
+            })
+        }
+        _ => return None,
+    };
+    Some(RtcpAddress { port, connection })
 }
 
 fn parse_c_line(line: usize, value: &str) -> Result<Connection, SdpError> {
@@ -529,6 +581,18 @@ a=sendrecv\r\n";
             ("garbage", "line"),
             ("m=audio 4000 RTP/AVP 0\na=rtpmap", "a=rtpmap"),
             ("m=audio 4000 RTP/AVP 0\na=fmtp:", "a=fmtp"),
+            ("m=audio 4000 RTP/AVP 0\na=rtcp:", "a=rtcp"),
+            ("m=audio 4000 RTP/AVP 0\na=rtcp:0", "a=rtcp"),
+            ("m=audio 4000 RTP/AVP 0\na=rtcp:70000", "a=rtcp"),
+            ("m=audio 4000 RTP/AVP 0\na=rtcp:4001 IN IP4", "a=rtcp"),
+            (
+                "m=audio 4000 RTP/AVP 0\na=rtcp:4001 OUT IP4 192.0.2.1",
+                "a=rtcp",
+            ),
+            (
+                "m=audio 4000 RTP/AVP 0\na=rtcp:4001 IN IP4 192.0.2.1 x",
+                "a=rtcp",
+            ),
         ];
         for (sdp, attr) in cases {
             match AudioDescription::parse(sdp) {
@@ -547,6 +611,40 @@ a=sendrecv\r\n";
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn rtcp_mux_and_the_rtcp_address_are_read_from_the_audio_section() {
+        let sdp = "v=0\r\nc=IN IP4 192.0.2.1\r\nm=video 5000 RTP/AVP 96\r\na=rtcp-mux\r\n\
+                   a=rtcp:5009\r\nm=audio 4000 RTP/AVP 0\r\na=rtcp:4009 IN IP4 192.0.2.7\r\n\
+                   a=RTCP-MUX\r\n";
+        let audio = AudioDescription::parse(sdp).unwrap();
+        assert!(audio.rtcp_mux);
+        assert_eq!(
+            audio.rtcp,
+            Some(RtcpAddress {
+                port: 4009,
+                connection: Some(Connection {
+                    addr_type: "IP4".into(),
+                    address: "192.0.2.7".into()
+                }),
+            })
+        );
+        let text = audio.to_media_section();
+        assert!(text.contains("a=rtcp:4009 IN IP4 192.0.2.7\r\na=rtcp-mux\r\n"));
+        assert_eq!(AudioDescription::parse(&text).unwrap(), audio);
+        // Only the audio section's attributes count; a bare port keeps the RTP address.
+        let plain = AudioDescription::parse("m=audio 4000 RTP/AVP 0\na=rtcp:4001\n").unwrap();
+        assert!(!plain.rtcp_mux);
+        assert_eq!(
+            plain.rtcp,
+            Some(RtcpAddress {
+                port: 4001,
+                connection: None
+            })
+        );
+        let none = AudioDescription::parse("m=audio 4000 RTP/AVP 0\n").unwrap();
+        assert_eq!((none.rtcp_mux, none.rtcp), (false, None));
     }
 
     #[test]

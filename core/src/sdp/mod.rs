@@ -49,7 +49,7 @@ pub use fmtp::{
     FmtpParams, OPUS_CBR, OPUS_MAXAVERAGEBITRATE, OPUS_MAXPLAYBACKRATE, OPUS_MINPTIME,
     OPUS_SPROP_MAXCAPTURERATE, OPUS_SPROP_STEREO, OPUS_STEREO, OPUS_USEDTX, OPUS_USEINBANDFEC,
 };
-pub use media::{AudioDescription, Connection, Direction, PayloadFormat, RTP_AVP};
+pub use media::{AudioDescription, Connection, Direction, PayloadFormat, RTP_AVP, RtcpAddress};
 pub use negotiate::{
     Answer, LocalMedia, Negotiation, PayloadMap, accept_answer, answer_offer, create_offer,
 };

@@ -20,10 +20,14 @@ pub struct LocalMedia {
     pub ptime: Option<u32>,
     /// `a=maxptime` we can take, in ms.
     pub maxptime: Option<u32>,
+    /// We can multiplex RTCP on the RTP port (RFC 5761): an offer says `a=rtcp-mux`, and an
+    /// answer says it when the offer did.
+    pub rtcp_mux: bool,
 }
 
 impl LocalMedia {
-    /// Send and receive on `port` at `connection`, without packet time attributes.
+    /// Send and receive on `port` at `connection`, without packet time attributes or RTCP
+    /// multiplexing.
     pub fn new(port: u16, connection: Option<Connection>) -> LocalMedia {
         LocalMedia {
             port,
@@ -31,6 +35,7 @@ impl LocalMedia {
             direction: Direction::SendRecv,
             ptime: None,
             maxptime: None,
+            rtcp_mux: false,
         }
     }
 }
@@ -177,6 +182,8 @@ pub fn create_offer(
         ptime: local.ptime,
         maxptime: local.maxptime,
         direction: local.direction,
+        rtcp_mux: local.rtcp_mux,
+        rtcp: None,
     })
 }
 
@@ -191,7 +198,8 @@ pub fn create_offer(
 /// must be an audio codec rather than telephone-event or comfort noise.
 ///
 /// An offered port of 0 (a disabled stream) is answered with port 0 and an inactive,
-/// empty negotiation (RFC 3264 §6). The transport (`proto`) is echoed; checking that we
+/// empty negotiation (RFC 3264 §6). The answer says `a=rtcp-mux` when the offer did and
+/// `local` takes it (RFC 5761 §5.1.1); it gives no `a=rtcp`. The transport (`proto`) is echoed; checking that we
 /// can serve it is the caller's.
 pub fn answer_offer(
     ours: &[CodecCapability],
@@ -237,6 +245,8 @@ pub fn answer_offer(
         } else {
             offer.direction.answer_with(local.direction)
         },
+        rtcp_mux: !disabled && offer.rtcp_mux && local.rtcp_mux,
+        rtcp: None,
     };
     let negotiation = Negotiation {
         payloads: if disabled {

@@ -63,8 +63,9 @@ fn arb_local() -> impl Strategy<Value = LocalMedia> {
         any::<[u8; 4]>(),
         0..4u8,
         proptest::option::of(1u32..200),
+        any::<bool>(),
     )
-        .prop_map(|(port, ip, dir, ptime)| {
+        .prop_map(|(port, ip, dir, ptime, rtcp_mux)| {
             let mut local = LocalMedia::new(port, Some(Connection::ip(ip.into())));
             local.direction = [
                 Direction::SendRecv,
@@ -73,6 +74,7 @@ fn arb_local() -> impl Strategy<Value = LocalMedia> {
                 Direction::Inactive,
             ][usize::from(dir)];
             local.ptime = ptime;
+            local.rtcp_mux = rtcp_mux;
             local
         })
 }
@@ -80,7 +82,8 @@ fn arb_local() -> impl Strategy<Value = LocalMedia> {
 const SEED_SDP: &str = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n\
 m=audio 4000 RTP/AVP 111 9 0 8 101 13\r\na=rtpmap:111 opus/48000/2\r\n\
 a=fmtp:111 minptime=10;useinbandfec=1\r\na=rtpmap:101 telephone-event/8000\r\n\
-a=fmtp:101 0-16\r\na=ptime:20\r\na=maxptime:40\r\na=sendrecv\r\n";
+a=fmtp:101 0-16\r\na=ptime:20\r\na=maxptime:40\r\na=rtcp:4001 IN IP4 192.0.2.1\r\n\
+a=rtcp-mux\r\na=sendrecv\r\n";
 
 fn exercise(text: &str) {
     let Ok(offer) = AudioDescription::parse(text) else {
@@ -136,6 +139,34 @@ proptest! {
         let n = accept_answer(&offer, &answer.description).unwrap();
         prop_assert_eq!(n.payloads.recv().count(), offer.formats.len());
         prop_assert!(passthrough(&n.payloads, &answer.negotiation.payloads).is_some());
+    }
+
+    #[test]
+    fn the_rtcp_attributes_render_and_parse_back(
+        caps in proptest::collection::vec(arb_capability(), 1..4),
+        local in arb_local(),
+        port in 1u16..,
+        ip in proptest::option::of(any::<[u8; 16]>()),
+    ) {
+        let mut offer = create_offer(&caps, &local).unwrap();
+        prop_assert_eq!(offer.rtcp_mux, local.rtcp_mux);
+        offer.rtcp = Some(RtcpAddress {
+            port,
+            connection: ip.map(|ip| Connection::ip(core::net::IpAddr::from(ip))),
+        });
+        let parsed = AudioDescription::parse(&offer.to_sdp(3, 4)).unwrap();
+        prop_assert_eq!(&parsed, &offer);
+        // The answer carries rtcp-mux only when both sides want it (RFC 5761 §5.1.1).
+        let mut answering = local.clone();
+        answering.port = answering.port.max(1);
+        for theirs in [false, true] {
+            offer.rtcp_mux = theirs;
+            offer.port = offer.port.max(1);
+            if let Ok(answer) = answer_offer(&caps, &offer, &answering) {
+                prop_assert_eq!(answer.description.rtcp_mux, theirs && answering.rtcp_mux);
+                prop_assert_eq!(answer.description.rtcp, None);
+            }
+        }
     }
 
     #[test]

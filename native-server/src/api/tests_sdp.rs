@@ -210,7 +210,7 @@ async fn rtcp_mux_carries_rtcp_on_the_rtp_ports() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    assert!(created["sdp"].as_str().unwrap().ends_with("a=rtcp-mux\r\n"));
+    assert!(created["sdp"].as_str().unwrap().contains("a=rtcp-mux\r\n"));
     assert_eq!(created["rtcp_mux"], true);
     assert_eq!(created["remote_rtcp"], created["remote"]);
     // The report comes on the RTP port, among the RTP packets.
@@ -375,7 +375,7 @@ async fn our_offer_waits_for_the_answer_and_sends_with_its_numbers() {
         offer.contains(&format!("m=audio {port} RTP/AVP 96 0 97 98 13\r\n")),
         "{offer}"
     );
-    assert!(offer.contains("a=rtpmap:96 opus/48000/2\r\n") && offer.ends_with("a=rtcp-mux\r\n"));
+    assert!(offer.contains("a=rtpmap:96 opus/48000/2\r\n") && offer.contains("a=rtcp-mux\r\n"));
     assert_eq!(created["awaiting_answer"], true);
     assert_eq!(created["direction"], "recvonly");
     assert_eq!(created["remote"], Value::Null);

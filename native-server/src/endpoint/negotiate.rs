@@ -49,8 +49,8 @@ pub enum SdpUpdate {
 /// Our offer waiting for its answer.
 #[derive(Debug, Clone, PartialEq)]
 struct PendingOffer {
+    /// What we offered (its `rtcp_mux` says whether we offered RTCP multiplexing).
     description: AudioDescription,
-    rtcp_mux: bool,
     preferences: Preferences,
 }
 
@@ -196,7 +196,6 @@ pub(super) fn settle_new(
                     },
                     pending: Some(PendingOffer {
                         description,
-                        rtcp_mux: request.rtcp_mux,
                         preferences: request.preferences.clone(),
                     }),
                 },
@@ -236,13 +235,8 @@ pub(super) fn settle_update(
                                 .into(),
                         )
                     })?;
-                    let Negotiated { plan, transport } = sdp::accept(
-                        &pending.description,
-                        pending.rtcp_mux,
-                        &text,
-                        &pending.preferences,
-                        bind,
-                    )?;
+                    let Negotiated { plan, transport } =
+                        sdp::accept(&pending.description, &text, &pending.preferences, bind)?;
                     Ok(Outcome {
                         state: SdpState {
                             local: state.local,
@@ -299,7 +293,6 @@ pub(super) fn settle_update(
                     local,
                     pending: Some(PendingOffer {
                         description,
-                        rtcp_mux: request.rtcp_mux,
                         preferences: request.preferences,
                     }),
                     ..state.clone()

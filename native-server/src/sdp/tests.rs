@@ -66,7 +66,7 @@ fn a_phone_offer_gets_one_codec_its_events_comfort_noise_ptime_and_rtcp_mux() {
         "{text}"
     );
     assert!(text.contains("a=fmtp:101 0-15\r\n") && text.contains("a=ptime:30\r\n"));
-    assert!(text.ends_with("a=rtcp-mux\r\n"), "{text}");
+    assert!(text.contains("a=rtcp-mux\r\n"), "{text}");
     let t = negotiated.transport;
     assert!(t.rtcp_mux);
     assert_eq!(t.rtcp_remote, t.remote);
@@ -151,14 +151,14 @@ fn our_offer_and_an_answer_with_other_numbers_rewrite_what_we_send() {
         text.contains("m=audio 20000 RTP/AVP 96 0 97 98 13\r\n"),
         "{text}"
     );
-    assert!(text.ends_with("a=rtcp-mux\r\n"));
+    assert!(text.contains("a=rtcp-mux\r\n"));
     assert_eq!((waiting.codec, waiting.payload_type), (Codec::Opus, 96));
     assert_eq!(waiting.telephone_event, Some((97, 97)));
     // The answer takes opus as 111 and telephone-event/48000 as 110, and no rtcp-mux.
     let answer_sdp = "v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 7000 RTP/AVP 111 110\r\n\
         a=rtpmap:111 opus/48000/2\r\na=fmtp:111 maxplaybackrate=16000\r\n\
         a=rtpmap:110 telephone-event/48000\r\na=ptime:40\r\n";
-    let n = accept(&offer_sdp, true, answer_sdp, &wanted, BIND).unwrap();
+    let n = accept(&offer_sdp, answer_sdp, &wanted, BIND).unwrap();
     let plan = &n.plan;
     assert_eq!((plan.payload_type, plan.send_payload_type), (96, 111));
     assert_eq!(plan.telephone_event, Some((97, 110)));
@@ -173,12 +173,12 @@ fn our_offer_and_an_answer_with_other_numbers_rewrite_what_we_send() {
     );
     // An answer with rtcp-mux when we offered it muxes; a PCMU answer switches codec.
     let pcmu = "c=IN IP4 127.0.0.1\r\nm=audio 7000 RTP/AVP 0\r\na=rtcp-mux\r\n";
-    let n = accept(&offer_sdp, true, pcmu, &wanted, BIND).unwrap();
+    let n = accept(&offer_sdp, pcmu, &wanted, BIND).unwrap();
     assert_eq!((n.plan.codec, n.plan.payload_type), (Codec::Pcmu, 0));
     assert!(n.transport.rtcp_mux);
     assert!(!n.plan.same_session(&waiting));
     let rejected = "c=IN IP4 127.0.0.1\r\nm=audio 0 RTP/AVP 0\r\n";
-    let e = accept(&offer_sdp, true, rejected, &wanted, BIND).unwrap_err();
+    let e = accept(&offer_sdp, rejected, &wanted, BIND).unwrap_err();
     assert!(e.to_string().contains("rejected"), "{e}");
 }
 
@@ -236,6 +236,6 @@ fn odd_sdp_never_panics_and_ports_at_the_edge_have_no_rtcp_port() {
             Err(e) => assert!(!e.to_string().is_empty()),
         }
         let (offer_sdp, ..) = offer(&prefs(&[Codec::Pcmu]), true, false, &local()).unwrap();
-        let _ = accept(&offer_sdp, false, sdp, &prefs(&[Codec::Pcmu]), BIND);
+        let _ = accept(&offer_sdp, sdp, &prefs(&[Codec::Pcmu]), BIND);
     }
 }
