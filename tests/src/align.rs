@@ -51,12 +51,16 @@ pub fn best_alignment(sent: &[f64], received: &[f64], max_lag: usize) -> (isize,
         .unwrap_or((0, 0.0))
 }
 
+/// The correlation below which [`median_piece_correlation`] searches a piece anew.
+pub const RELOCK: f64 = 0.5;
+
 /// The median, over `sent`'s voiced pieces of `piece` samples, of each piece's best
 /// correlation with `received`, for audio that crossed a real-time path which may leave
 /// short gaps (a media shard that fell behind skips frames, and what follows arrives a little
 /// later). The first voiced piece searches every lag from 0 (found as in
 /// [`best_alignment`]); each later one searches within `drift` samples of where the piece
-/// before put the signal.
+/// before put the signal, and searches every lag again when that finds no match (below
+/// [`RELOCK`]): one piece locked onto the wrong place must not mislead all that follow.
 pub fn median_piece_correlation(sent: &[f64], received: &[f64], piece: usize, drift: usize) -> f64 {
     let loudest = sent.chunks_exact(piece).map(energy).fold(0.0, f64::max);
     let mut lag_so_far: Option<isize> = None;
@@ -67,22 +71,29 @@ pub fn median_piece_correlation(sent: &[f64], received: &[f64], piece: usize, dr
             continue;
         }
         let start = (k * piece) as isize;
+        let search_all = || {
+            let (lag, _) = best_alignment(
+                chunk,
+                &received[(k * piece).min(received.len())..],
+                received.len(),
+            );
+            let lag = lag + start;
+            (lag, correlation_at(chunk, received, lag))
+        };
         let (lag, best) = match lag_so_far {
-            None => {
-                let (lag, _) = best_alignment(
-                    chunk,
-                    &received[(k * piece).min(received.len())..],
-                    received.len(),
-                );
-                let lag = lag + start;
-                (lag, correlation_at(chunk, received, lag))
-            }
+            None => search_all(),
             Some(lag) => {
                 let at = start + lag;
-                (at - drift as isize..=at + drift as isize)
+                let near = (at - drift as isize..=at + drift as isize)
                     .map(|l| (l, correlation_at(chunk, received, l)))
                     .max_by(|a, b| a.1.total_cmp(&b.1))
-                    .unwrap_or((at, 0.0))
+                    .unwrap_or((at, 0.0));
+                if near.1 >= RELOCK {
+                    near
+                } else {
+                    let anywhere = search_all();
+                    if anywhere.1 > near.1 { anywhere } else { near }
+                }
             }
         };
         lag_so_far = Some(lag - start);
@@ -131,5 +142,22 @@ mod tests {
         assert!(best_alignment(&sent, &received, 1000).1 < 0.9);
         let unrelated: Vec<f64> = (0..16_500).map(|i| ((i * 31) % 53) as f64 - 26.0).collect();
         assert!(median_piece_correlation(&sent, &unrelated, 1600, 200) < 0.3);
+    }
+
+    #[test]
+    fn a_first_piece_locked_wrongly_does_not_mislead_the_rest() {
+        let mut state = 777u32;
+        let sent: Vec<f64> = (0..16_000)
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                f64::from((state >> 16) as u16 as i16)
+            })
+            .collect();
+        // The first piece's place holds something else; the rest is 300 samples late.
+        let mut received = vec![0.0; 300];
+        received.extend(sent[..1600].iter().rev().map(|v| v * 0.7));
+        received.extend_from_slice(&sent[1600..]);
+        let median = median_piece_correlation(&sent, &received, 1600, 200);
+        assert!(median > 0.99, "{median}");
     }
 }

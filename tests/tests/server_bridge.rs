@@ -22,118 +22,18 @@ use std::net::SocketAddr;
 
 use mediacore::rtp::RtpPacket;
 use mediacore::{AudioFrame, Codec, Event, MediaSession, SessionConfig};
-use mediacore_server::Config;
 use mediacore_tests::align::{best_alignment, median_piece_correlation};
 use mediacore_tests::oracle::{espeak_speech, pesq_scores, run, s16le_samples};
-use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::oneshot;
-use tokio::time::{Instant, timeout};
+use serde_json::json;
+use tokio::net::UdpSocket;
+use tokio::time::Instant;
 
-/// Longest wait for any one thing to happen.
-const WAIT: Duration = Duration::from_secs(10);
+mod server_common;
+use server_common::Server;
+
 const PTIME: Duration = Duration::from_millis(20);
 
 static REAL_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-struct Server {
-    addr: SocketAddr,
-    dir: tempfile::TempDir,
-    stop: Option<oneshot::Sender<()>>,
-}
-
-impl Server {
-    async fn start(shards: u16) -> Server {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind HTTP");
-        let addr = listener.local_addr().expect("HTTP address");
-        let mut config = Config::with_listen(addr);
-        config.rtp_ports = free_port_range(40);
-        config.media_dir = dir.path().join("media");
-        config.recordings_dir = dir.path().join("recordings");
-        config.shards = shards;
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(mediacore_server::serve(listener, config, async {
-            let _ = stopped.await;
-        }));
-        let server = Server {
-            addr,
-            dir,
-            stop: Some(stop),
-        };
-        let deadline = Instant::now() + WAIT;
-        while try_http(addr, "GET", "/healthz", None).await.is_none() {
-            assert!(Instant::now() < deadline, "the server did not start");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        server
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>, status: u16) -> Value {
-        let (got, bytes) = try_http(self.addr, method, path, body)
-            .await
-            .unwrap_or_else(|| panic!("{method} {path}: no HTTP answer"));
-        let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        assert_eq!(got, status, "{method} {path}: {value}");
-        value
-    }
-
-    /// An endpoint for `body` sending to `peer`; returns its id and RTP address.
-    async fn endpoint(&self, mut body: Value, peer: SocketAddr) -> (String, SocketAddr) {
-        body["remote"] = json!(peer.to_string());
-        let created = self.call("POST", "/v1/endpoints", Some(body), 201).await;
-        let port = created["local_port"].as_u64().expect("local_port") as u16;
-        (
-            created["id"].as_str().expect("id").to_owned(),
-            SocketAddr::from(([127, 0, 0, 1], port)),
-        )
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-fn free_port_range(count: u16) -> mediacore_server::config::PortRange {
-    loop {
-        let probe = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind UDP");
-        let port = probe.local_addr().expect("UDP address").port();
-        if port.is_multiple_of(2) && port.checked_add(count).is_some() {
-            return mediacore_server::config::PortRange::new(port, port + count - 1)
-                .expect("port range");
-        }
-    }
-}
-
-async fn try_http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> Option<(u16, Vec<u8>)> {
-    let mut stream = timeout(WAIT, TcpStream::connect(addr)).await.ok()?.ok()?;
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.ok()?;
-    let mut answer = Vec::new();
-    timeout(WAIT, stream.read_to_end(&mut answer))
-        .await
-        .ok()?
-        .ok()?;
-    let split = answer.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8(answer[..split].to_vec()).ok()?;
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    Some((status, answer[split + 4..].to_vec()))
-}
 
 /// A remote party: a core session on its own socket, sending `signal` (then silence).
 struct Peer {
@@ -283,7 +183,7 @@ const TEXT_B: &str =
 async fn pcmu_and_opus_bridged_hear_each_other_send_digits_and_record_in_stereo() {
     let _turn = REAL_TIME.lock().await;
     // Two shards: the bridge moves the second endpoint to the first one's shard.
-    let server = Server::start(2).await;
+    let server = Server::start_with(|c| c.shards = 2).await;
     let mut a = Peer::new(Codec::Pcmu, 8000, None, 1).await;
     let mut b = Peer::new(Codec::Opus, 16_000, Some(96), 2).await;
     let (ea, ra) = server.endpoint(json!({"codec": "PCMU"}), a.addr()).await;
@@ -383,7 +283,7 @@ async fn pcmu_and_opus_bridged_hear_each_other_send_digits_and_record_in_stereo(
     assert_eq!(a.digits, "#0", "digits B sent, as A heard them");
 
     // The recording: stereo at A's rate, A left, B right.
-    let path = server.dir.path().join("recordings/bridge.wav");
+    let path = server.dir().join("recordings/bridge.wav");
     let path = path.to_str().expect("utf-8 path");
     let soxi = |flag: &str| {
         String::from_utf8(run("soxi", &[flag, path], &[], "sox"))
@@ -448,7 +348,7 @@ async fn pcmu_and_opus_bridged_hear_each_other_send_digits_and_record_in_stereo(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pass_through_keeps_the_payload_bytes_with_the_other_legs_payload_type() {
     let _turn = REAL_TIME.lock().await;
-    let server = Server::start(2).await;
+    let server = Server::start_with(|c| c.shards = 2).await;
     let mut a = Peer::new(Codec::Pcmu, 8000, None, 3).await;
     let mut b = Peer::new(Codec::Pcmu, 8000, Some(100), 4).await;
     let (ea, ra) = server.endpoint(json!({"codec": "PCMU"}), a.addr()).await;
@@ -500,12 +400,39 @@ async fn pass_through_keeps_the_payload_bytes_with_the_other_legs_payload_type()
         state["legs"][0]["relayed"].as_u64().unwrap_or(0) >= 120,
         "{state}"
     );
+
+    // Deleting a leg mid-bridge ends the bridge; the other leg lives on and can be bridged
+    // again.
+    let mut events = server.events(None).await;
+    server
+        .call("DELETE", &format!("/v1/endpoints/{eb}"), None, 200)
+        .await;
+    let ended = events.wait("bridge_ended", |e| e["bridge"] == id).await;
+    assert_eq!(ended["reason"], "endpoint_deleted", "{ended}");
+    server
+        .call("GET", &format!("/v1/bridges/{id}"), None, 404)
+        .await;
+    let listed = server.call("GET", "/v1/bridges", None, 200).await;
+    assert_eq!(listed["bridges"], json!([]), "{listed}");
+    server
+        .call("GET", &format!("/v1/endpoints/{ea}"), None, 200)
+        .await;
+    // Free again: an endpoint in a bridge would be refused (409).
+    let (ec, _) = server.endpoint(json!({"codec": "PCMU"}), b.addr()).await;
+    server
+        .call(
+            "POST",
+            "/v1/bridges",
+            Some(json!({"endpoints": [ea, ec]})),
+            201,
+        )
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_parties_hear_the_others_not_themselves_and_mute_works() {
     let _turn = REAL_TIME.lock().await;
-    let server = Server::start(2).await;
+    let server = Server::start_with(|c| c.shards = 2).await;
     let conference = server
         .call(
             "POST",
@@ -606,7 +533,7 @@ async fn three_parties_hear_the_others_not_themselves_and_mute_works() {
         (Some(1), Some(16_000))
     );
     server.call("POST", &record("stop"), None, 409).await;
-    let path = server.dir.path().join("recordings/room.wav");
+    let path = server.dir().join("recordings/room.wav");
     let path = path.to_str().expect("utf-8 path");
     let soxi =
         |flag: &str| String::from_utf8(run("soxi", &[flag, path], &[], "sox")).expect("text");

@@ -16,225 +16,19 @@ use core::time::Duration;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use futures_util::StreamExt;
 use mediacore::dtmf::DigitSource;
 use mediacore::rtp::RtpPacket;
 use mediacore::{AudioFrame, Codec, Decoder, Event, MediaSession, SessionConfig, new_decoder};
-use mediacore_server::Config;
 use mediacore_tests::oracle::{espeak_speech, run};
-use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
-use tokio::time::{Instant, timeout};
+use serde_json::json;
+use tokio::net::UdpSocket;
+use tokio::time::Instant;
+
+mod server_common;
+use server_common::{Server, try_http};
 
 const RATE: u32 = 8000;
 const FRAME: usize = 160;
-/// Longest wait for any one thing to happen.
-const WAIT: Duration = Duration::from_secs(10);
-
-/// The server, in-process, with its folders in a temporary directory.
-struct Server {
-    addr: SocketAddr,
-    dir: tempfile::TempDir,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), mediacore_server::ServerError>>>,
-}
-
-impl Server {
-    async fn start() -> Server {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind HTTP");
-        let addr = listener.local_addr().expect("HTTP address");
-        let mut config = Config::with_listen(addr);
-        config.rtp_ports = free_port_range(20);
-        config.media_dir = dir.path().join("media");
-        config.recordings_dir = dir.path().join("recordings");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(mediacore_server::serve(listener, config, async {
-            let _ = stopped.await;
-        }));
-        let server = Server {
-            addr,
-            dir,
-            stop: Some(stop),
-            task: Some(task),
-        };
-        let deadline = Instant::now() + WAIT;
-        while server.media().symlink_metadata().is_err() || !server.healthy().await {
-            assert!(Instant::now() < deadline, "the server did not start");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        server
-    }
-
-    fn media(&self) -> std::path::PathBuf {
-        self.dir.path().join("media")
-    }
-
-    fn recordings(&self) -> std::path::PathBuf {
-        self.dir.path().join("recordings")
-    }
-
-    async fn healthy(&self) -> bool {
-        matches!(
-            try_http(self.addr, "GET", "/healthz", None).await,
-            Some((200, ..))
-        )
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let (status, _, bytes) = try_http(self.addr, method, path, body)
-            .await
-            .unwrap_or_else(|| panic!("{method} {path}: no HTTP answer"));
-        let value = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-            panic!(
-                "{method} {path}: not JSON ({e}): {}",
-                String::from_utf8_lossy(&bytes)
-            )
-        });
-        (status, value)
-    }
-
-    /// `POST path body`, asserting `status`; returns the JSON answer.
-    async fn post(&self, path: &str, body: Value, status: u16) -> Value {
-        let (got, answer) = self.call("POST", path, Some(body)).await;
-        assert_eq!(got, status, "POST {path}: {answer}");
-        answer
-    }
-
-    /// A PCMU endpoint sending to `remote`; returns its id and RTP address.
-    async fn endpoint(&self, remote: SocketAddr) -> (String, SocketAddr) {
-        let created = self
-            .post(
-                "/v1/endpoints",
-                json!({"codec": "PCMU", "remote": remote.to_string()}),
-                201,
-            )
-            .await;
-        let port = created["local_port"].as_u64().expect("local_port") as u16;
-        (
-            created["id"].as_str().expect("id").to_owned(),
-            SocketAddr::from(([127, 0, 0, 1], port)),
-        )
-    }
-
-    async fn events(&self, endpoint: Option<&str>) -> Events {
-        let query = endpoint.map_or(String::new(), |e| format!("?endpoint={e}"));
-        let url = format!("ws://{}/v1/events{query}", self.addr);
-        let (mut socket, _) = timeout(WAIT, tokio_tungstenite::connect_async(url))
-            .await
-            .expect("WebSocket connect timed out")
-            .expect("WebSocket connect");
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            while let Some(Ok(message)) = socket.next().await {
-                if let Ok(text) = message.to_text()
-                    && let Ok(value) = serde_json::from_str::<Value>(text)
-                {
-                    let _ = tx.send(value);
-                }
-            }
-        });
-        Events {
-            rx,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Stops the server as a signal would and waits for it to finish.
-    async fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let result = timeout(WAIT, task).await.expect("server stop timed out");
-            result.expect("server task").expect("server result");
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-/// Events from `GET /v1/events`.
-struct Events {
-    rx: mpsc::UnboundedReceiver<Value>,
-    seen: Vec<Value>,
-}
-
-impl Events {
-    /// The first event (seen before or arriving within the wait) of `kind` for which
-    /// `matches` holds.
-    async fn wait(&mut self, kind: &str, matches: impl Fn(&Value) -> bool) -> Value {
-        let wanted = |e: &Value| e["type"] == kind && matches(e);
-        if let Some(found) = self.seen.iter().find(|e| wanted(e)) {
-            return found.clone();
-        }
-        let deadline = Instant::now() + WAIT;
-        loop {
-            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
-                Ok(Some(event)) => {
-                    self.seen.push(event.clone());
-                    if wanted(&event) {
-                        return event;
-                    }
-                }
-                _ => panic!("no {kind} event came; events seen: {:?}", self.seen),
-            }
-        }
-    }
-}
-
-/// An even port of a free range of `count` UDP ports on loopback (another process may
-/// still take some; the server skips taken ports).
-fn free_port_range(count: u16) -> mediacore_server::config::PortRange {
-    loop {
-        let probe = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind UDP");
-        let port = probe.local_addr().expect("UDP address").port();
-        if port.is_multiple_of(2) && port.checked_add(count).is_some() {
-            return mediacore_server::config::PortRange::new(port, port + count - 1)
-                .expect("port range");
-        }
-    }
-}
-
-/// One HTTP/1.1 request with `Connection: close`: status, head and body.
-async fn try_http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> Option<(u16, String, Vec<u8>)> {
-    let mut stream = timeout(WAIT, TcpStream::connect(addr)).await.ok()?.ok()?;
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let content_type = if body.is_empty() {
-        ""
-    } else {
-        "Content-Type: application/json\r\n"
-    };
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{content_type}\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.ok()?;
-    let mut answer = Vec::new();
-    timeout(WAIT, stream.read_to_end(&mut answer))
-        .await
-        .ok()?
-        .ok()?;
-    let split = answer.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8(answer[..split].to_vec()).ok()?;
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    Some((status, head, answer[split + 4..].to_vec()))
-}
 
 /// The remote party: a core session on its own UDP socket, on its own 20 ms clock.
 struct Peer {
@@ -401,7 +195,7 @@ async fn a_prompt_reaches_the_peer_and_its_digits_come_back_as_events() {
     let server = Server::start().await;
     let prompt = write_prompt(&server.media(), "welcome.wav");
     let mut peer = Peer::new(11).await;
-    let (id, rtp) = server.endpoint(peer.addr()).await;
+    let (id, rtp) = server.endpoint(json!({"codec": "PCMU"}), peer.addr()).await;
     let mut events = server.events(Some(&id)).await;
 
     let play = format!("/v1/endpoints/{id}/play");
@@ -489,14 +283,14 @@ async fn a_prompt_reaches_the_peer_and_its_digits_come_back_as_events() {
         )
         .await;
     let (status, _) = server
-        .call("POST", &format!("/v1/endpoints/{id}/collect/stop"), None)
+        .answer("POST", &format!("/v1/endpoints/{id}/collect/stop"), None)
         .await;
     assert_eq!(status, 200);
     let collected = events.wait("digits_collected", |_| true).await;
     assert_eq!(collected["reason"], "cancelled", "{collected}");
 
     let (status, _) = server
-        .call("DELETE", &format!("/v1/endpoints/{id}"), None)
+        .answer("DELETE", &format!("/v1/endpoints/{id}"), None)
         .await;
     assert_eq!(status, 200);
     events
@@ -510,7 +304,7 @@ async fn a_call_is_recorded_in_stereo_and_downloaded() {
     let mut server = Server::start().await;
     let prompt = write_prompt(&server.media(), "welcome.wav");
     let mut peer = Peer::new(21).await;
-    let (id, rtp) = server.endpoint(peer.addr()).await;
+    let (id, rtp) = server.endpoint(json!({"codec": "PCMU"}), peer.addr()).await;
     let mut events = server.events(None).await;
 
     let start = format!("/v1/endpoints/{id}/record/start");
@@ -530,7 +324,7 @@ async fn a_call_is_recorded_in_stereo_and_downloaded() {
         "{twice}"
     );
     // Still being written: not listed, not downloadable.
-    let (_, list) = server.call("GET", "/v1/recordings", None).await;
+    let list = server.call("GET", "/v1/recordings", None, 200).await;
     assert_eq!(list["recordings"], json!([]));
     let (status, ..) = try_http(server.addr, "GET", "/v1/recordings/call-42.wav", None)
         .await
@@ -546,7 +340,7 @@ async fn a_call_is_recorded_in_stereo_and_downloaded() {
         .await;
     peer.talk(rtp, Duration::from_millis(2500), true).await;
     let (status, done) = server
-        .call("POST", &format!("/v1/endpoints/{id}/record/stop"), None)
+        .answer("POST", &format!("/v1/endpoints/{id}/record/stop"), None)
         .await;
     assert_eq!(status, 200, "{done}");
     let duration_ms = done["duration_ms"].as_u64().unwrap();
@@ -560,7 +354,7 @@ async fn a_call_is_recorded_in_stereo_and_downloaded() {
         (&json!("stopped"), &done["bytes"])
     );
     let again = server
-        .call("POST", &format!("/v1/endpoints/{id}/record/stop"), None)
+        .answer("POST", &format!("/v1/endpoints/{id}/record/stop"), None)
         .await;
     assert_eq!(again.0, 409, "{}", again.1);
     server.post(&start, body, 409).await;
@@ -580,7 +374,7 @@ async fn a_call_is_recorded_in_stereo_and_downloaded() {
     );
 
     // Downloaded over HTTP: the same bytes, as audio/wav.
-    let (_, list) = server.call("GET", "/v1/recordings", None).await;
+    let list = server.call("GET", "/v1/recordings", None, 200).await;
     assert_eq!(list["recordings"][0]["name"], "call-42.wav", "{list}");
     let (status, head, bytes) = try_http(server.addr, "GET", "/v1/recordings/call-42.wav", None)
         .await
@@ -621,7 +415,7 @@ async fn a_call_is_recorded_in_stereo_and_downloaded() {
     server.post(&start, ogg, 201).await;
     peer.talk(rtp, Duration::from_millis(600), true).await;
     server
-        .call("DELETE", &format!("/v1/endpoints/{id}"), None)
+        .answer("DELETE", &format!("/v1/endpoints/{id}"), None)
         .await;
     let deleted = events
         .wait("recording_done", |e| e["name"] == "deleted.ogg")
@@ -645,7 +439,7 @@ async fn a_call_is_recorded_in_stereo_and_downloaded() {
     assert_eq!(String::from_utf8_lossy(&probe).trim(), "opus,2");
 
     // A recording that reaches its limit completes by itself.
-    let (id2, rtp2) = server.endpoint(peer.addr()).await;
+    let (id2, rtp2) = server.endpoint(json!({"codec": "PCMU"}), peer.addr()).await;
     let limited = json!({"name": "limited.wav", "layout": "mono", "max_duration_ms": 300});
     server
         .post(&format!("/v1/endpoints/{id2}/record/start"), limited, 201)
@@ -684,12 +478,12 @@ async fn a_call_is_recorded_in_stereo_and_downloaded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_out_of_the_folders_and_unknown_endpoints_are_refused() {
     let server = Server::start().await;
-    let secret = server.dir.path().join("secret.wav");
+    let secret = server.dir().join("secret.wav");
     std::fs::write(&secret, b"RIFF").unwrap();
     std::os::unix::fs::symlink(&secret, server.media().join("link.wav")).unwrap();
     std::fs::write(server.media().join("notes.wav"), b"these are not samples").unwrap();
     let peer = Peer::new(31).await;
-    let (id, _) = server.endpoint(peer.addr()).await;
+    let (id, _) = server.endpoint(json!({"codec": "PCMU"}), peer.addr()).await;
     let play = format!("/v1/endpoints/{id}/play");
 
     let refused = [
@@ -735,7 +529,7 @@ async fn names_out_of_the_folders_and_unknown_endpoints_are_refused() {
 
     for path in ["play", "dtmf", "record/stop", "moh/stop"] {
         let (status, answer) = server
-            .call(
+            .answer(
                 "POST",
                 &format!("/v1/endpoints/ep-999/{path}"),
                 Some(json!({"file": "x.wav", "digits": "1"})),
@@ -745,7 +539,7 @@ async fn names_out_of_the_folders_and_unknown_endpoints_are_refused() {
         assert!(status == 404 || status == 422, "{path}: {status} {answer}");
     }
     let (status, answer) = server
-        .call(
+        .answer(
             "POST",
             "/v1/endpoints/ep-999/play",
             Some(json!({"file": "x.wav"})),
@@ -753,11 +547,11 @@ async fn names_out_of_the_folders_and_unknown_endpoints_are_refused() {
         .await;
     assert_eq!(status, 404, "{answer}");
     let (status, _) = server
-        .call("POST", "/v1/endpoints/ep-999/record/stop", None)
+        .answer("POST", "/v1/endpoints/ep-999/record/stop", None)
         .await;
     assert_eq!(status, 404);
     let moh = server
-        .call("POST", &format!("/v1/endpoints/{id}/moh/stop"), None)
+        .answer("POST", &format!("/v1/endpoints/{id}/moh/stop"), None)
         .await;
     assert_eq!(moh.0, 409, "{}", moh.1);
 }

@@ -14,20 +14,17 @@
 //! time and take turns (a static lock), like the other server tests.
 
 use core::time::Duration;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Stdio;
 
-use mediacore_server::Config;
 use mediacore_tests::align::{best_alignment, energy};
 use mediacore_tests::oracle::{espeak_speech, free_rtp_port_pair};
-use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use serde_json::json;
 use tokio::process::{Child, Command};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout};
+
+mod server_common;
+use server_common::Server;
 
 const SPEECH: &str = "Please hold the line while the media server checks this call.";
 /// Longest wait for an HTTP answer or for a child to start.
@@ -71,103 +68,6 @@ const OPUS: Coding = Coding {
     rate: 16_000,
     min_correlation: 0.85,
 };
-
-struct Server {
-    addr: SocketAddr,
-    dir: tempfile::TempDir,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), mediacore_server::ServerError>>>,
-}
-
-impl Server {
-    async fn start() -> Server {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind HTTP");
-        let addr = listener.local_addr().expect("HTTP address");
-        let mut config = Config::with_listen(addr);
-        let first = free_rtp_port_pair();
-        config.rtp_ports =
-            mediacore_server::config::PortRange::new(first, first + 19).expect("port range");
-        config.media_dir = dir.path().join("media");
-        config.recordings_dir = dir.path().join("recordings");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(mediacore_server::serve(listener, config, async {
-            let _ = stopped.await;
-        }));
-        let server = Server {
-            addr,
-            dir,
-            stop: Some(stop),
-            task: Some(task),
-        };
-        let deadline = Instant::now() + WAIT;
-        while server.dir.path().join("media").symlink_metadata().is_err()
-            || http(server.addr, "GET", "/healthz", None).await.is_none()
-        {
-            assert!(Instant::now() < deadline, "the server did not start");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        server
-    }
-
-    /// `method path body`, asserting `status`; returns the JSON answer.
-    async fn call(&self, method: &str, path: &str, body: Option<Value>, status: u16) -> Value {
-        let (got, answer) = http(self.addr, method, path, body)
-            .await
-            .unwrap_or_else(|| panic!("{method} {path}: no HTTP answer"));
-        assert_eq!(got, status, "{method} {path}: {answer}");
-        answer
-    }
-
-    async fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let result = timeout(WAIT, task).await.expect("server stop timed out");
-            result.expect("server task").expect("server result");
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-/// One HTTP/1.1 request with `Connection: close`: status and JSON body.
-async fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> Option<(u16, Value)> {
-    let mut stream = timeout(WAIT, TcpStream::connect(addr)).await.ok()?.ok()?;
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let content_type = if body.is_empty() {
-        ""
-    } else {
-        "Content-Type: application/json\r\n"
-    };
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{content_type}\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.ok()?;
-    let mut answer = Vec::new();
-    timeout(WAIT, stream.read_to_end(&mut answer))
-        .await
-        .ok()?
-        .ok()?;
-    let split = answer.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8(answer[..split].to_vec()).ok()?;
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    Some((status, serde_json::from_slice(&answer[split + 4..]).ok()?))
-}
 
 /// Starts ffmpeg with `args` (quiet, no stdin), its stderr to `log`; killed on drop.
 fn ffmpeg(args: &[&str], log: &Path) -> Child {
@@ -297,7 +197,7 @@ fn assert_same_speech(sent: &[i16], received: &[f64], rate: u32, min: f64, what:
 async fn echo_through_an_answer(coding: &Coding, name: &str) {
     let _turn = REAL_TIME.lock().await;
     let mut server = Server::start().await;
-    let dir = server.dir.path().to_owned();
+    let dir = server.dir().to_owned();
     let speech = espeak_speech(coding.rate, SPEECH);
     let speech_secs = speech.len() as f64 / f64::from(coding.rate);
     let sent_wav = dir.join("speech.wav");
@@ -440,7 +340,7 @@ async fn echo_through_an_answer(coding: &Coding, name: &str) {
 async fn prompt_through_an_offer(coding: &Coding, codec: &str, rtpmap: &str, answer_pt: u8) {
     let _turn = REAL_TIME.lock().await;
     let mut server = Server::start().await;
-    let dir = server.dir.path().to_owned();
+    let dir = server.dir().to_owned();
     let speech = espeak_speech(coding.rate, SPEECH);
     let speech_secs = speech.len() as f64 / f64::from(coding.rate);
     write_wav(&dir.join("media").join("prompt.wav"), coding.rate, &speech);
