@@ -121,16 +121,24 @@ mod tests {
         assert!(correlation_at(&sent, &received, 0) < 0.5);
     }
 
+    /// Noise from a linear congruential generator.
+    fn noise(seed: u32, len: usize) -> Vec<f64> {
+        let mut state = seed;
+        (0..len)
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                f64::from((state >> 16) as u16 as i16)
+            })
+            .collect()
+    }
+
     #[test]
     fn pieces_follow_a_signal_with_a_gap() {
-        // Noise from a linear congruential generator, louder and quieter by turns.
-        let mut state = 12345u32;
-        let sent: Vec<f64> = (0..16_000)
-            .map(|i| {
-                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                let gain = if (i / 2000) % 2 == 0 { 1.0 } else { 0.5 };
-                f64::from((state >> 16) as u16 as i16) * gain
-            })
+        // Noise, louder and quieter by turns.
+        let sent: Vec<f64> = noise(12345, 16_000)
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| if (i / 2000) % 2 == 0 { v } else { v * 0.5 })
             .collect();
         // 300 samples late, then a 90-sample gap halfway.
         let mut received = vec![0.0; 300];
@@ -146,13 +154,7 @@ mod tests {
 
     #[test]
     fn a_first_piece_locked_wrongly_does_not_mislead_the_rest() {
-        let mut state = 777u32;
-        let sent: Vec<f64> = (0..16_000)
-            .map(|_| {
-                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                f64::from((state >> 16) as u16 as i16)
-            })
-            .collect();
+        let sent = noise(777, 16_000);
         // The first piece's place holds something else; the rest is 300 samples late.
         let mut received = vec![0.0; 300];
         received.extend(sent[..1600].iter().rev().map(|v| v * 0.7));

@@ -24,7 +24,7 @@ use mediacore::rtp::RtpPacket;
 use mediacore::{AudioFrame, Codec, Event, MediaSession, SessionConfig};
 use mediacore_tests::align::{best_alignment, median_piece_correlation};
 use mediacore_tests::oracle::{espeak_speech, pesq_scores, run, s16le_samples};
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
@@ -174,6 +174,18 @@ fn tone(rate: u32, freq: f32, seconds: f32) -> Vec<i16> {
         .collect()
 }
 
+/// Bridges endpoints `a` and `b`; the bridge as created.
+async fn create_bridge(server: &Server, a: &str, b: &str) -> Value {
+    server
+        .call(
+            "POST",
+            "/v1/bridges",
+            Some(json!({"endpoints": [a, b]})),
+            201,
+        )
+        .await
+}
+
 const TEXT_A: &str =
     "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background.";
 const TEXT_B: &str =
@@ -191,14 +203,7 @@ async fn pcmu_and_opus_bridged_hear_each_other_send_digits_and_record_in_stereo(
     a.to = Some(ra);
     b.to = Some(rb);
 
-    let bridge = server
-        .call(
-            "POST",
-            "/v1/bridges",
-            Some(json!({"endpoints": [ea, eb]})),
-            201,
-        )
-        .await;
+    let bridge = create_bridge(&server, &ea, &eb).await;
     assert_eq!(bridge["mode"], "transcode", "{bridge}");
     let id = bridge["id"].as_str().expect("bridge id").to_owned();
     let again = json!({"endpoints": [ea, eb]});
@@ -357,14 +362,7 @@ async fn pass_through_keeps_the_payload_bytes_with_the_other_legs_payload_type()
         .await;
     a.to = Some(ra);
     b.to = Some(rb);
-    let bridge = server
-        .call(
-            "POST",
-            "/v1/bridges",
-            Some(json!({"endpoints": [ea, eb]})),
-            201,
-        )
-        .await;
+    let bridge = create_bridge(&server, &ea, &eb).await;
     assert_eq!(bridge["mode"], "passthrough", "{bridge}");
     let id = bridge["id"].as_str().expect("id").to_owned();
     a.signal = tone(8000, 700.0, 2.0);
@@ -419,14 +417,7 @@ async fn pass_through_keeps_the_payload_bytes_with_the_other_legs_payload_type()
         .await;
     // Free again: an endpoint in a bridge would be refused (409).
     let (ec, _) = server.endpoint(json!({"codec": "PCMU"}), b.addr()).await;
-    server
-        .call(
-            "POST",
-            "/v1/bridges",
-            Some(json!({"endpoints": [ea, ec]})),
-            201,
-        )
-        .await;
+    create_bridge(&server, &ea, &ec).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
