@@ -362,7 +362,10 @@ pub fn accept(
     wanted: &Preferences,
     bind: IpAddr,
 ) -> Result<Negotiated, ApiError> {
-    let answer = parse(answer_text)?;
+    let mut answer = parse(answer_text)?;
+    // RFC 5761 §5.1.1: an answer muxes only what was offered muxed; otherwise its
+    // a=rtcp-mux is ignored and RTCP goes where it would without it.
+    answer.rtcp_mux &= offer.rtcp_mux;
     let negotiation = accept_answer(offer, &answer).map_err(negotiation_error)?;
     let (theirs, send_pt) = negotiation
         .payloads
@@ -392,7 +395,7 @@ pub fn accept(
     let (sample_rate, ptime, opus) =
         coding(codec, Some(&theirs), answer.ptime, answer.maxptime, wanted)?;
     let (remote, rtcp_remote, held) = remote_addresses(&answer, bind)?;
-    let rtcp_mux = offer.rtcp_mux && answer.rtcp_mux;
+    let rtcp_mux = answer.rtcp_mux;
     let mut direction = negotiation.direction;
     if held {
         direction = Direction::from_flags(false, direction.receives());

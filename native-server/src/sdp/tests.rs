@@ -239,3 +239,23 @@ fn odd_sdp_never_panics_and_ports_at_the_edge_have_no_rtcp_port() {
         let _ = accept(&offer_sdp, sdp, &prefs(&[Codec::Pcmu]), BIND);
     }
 }
+
+#[test]
+fn an_answer_muxing_what_was_not_offered_muxed_keeps_rtcp_on_the_next_port() {
+    // RFC 5761 §5.1.1: our offer had no a=rtcp-mux, so the answer's is ignored.
+    let (offer_sdp, text, _) = offer(&prefs(&[Codec::Pcmu]), true, false, &local()).unwrap();
+    assert!(
+        !text.contains("a=rtcp-mux") && !offer_sdp.rtcp_mux,
+        "{text}"
+    );
+    let answer_sdp = "c=IN IP4 127.0.0.1\r\nm=audio 7000 RTP/AVP 0\r\na=rtcp-mux\r\n";
+    let n = accept(&offer_sdp, answer_sdp, &prefs(&[Codec::Pcmu]), BIND).unwrap();
+    assert!(!n.transport.rtcp_mux);
+    assert_eq!(
+        (n.transport.remote, n.transport.rtcp_remote),
+        (
+            Some("127.0.0.1:7000".parse().unwrap()),
+            Some("127.0.0.1:7001".parse().unwrap())
+        )
+    );
+}
