@@ -624,13 +624,14 @@ impl MdfEchoCanceller {
             }
         }
         let scale = 1.0 / (2 * n) as f32;
-        // The background's echo estimate and error, and its adaptation.
-        self.estimate(false)?;
-        for (i, c) in capture.iter().enumerate() {
-            self.yb[i] = self.time[n + i] * scale;
-            self.eb[i] = c - self.yb[i];
-        }
+        // The background's echo estimate, error and adaptation: only while the far end
+        // plays (nothing else reads them).
         if far_active {
+            self.estimate(false)?;
+            for (i, c) in capture.iter().enumerate() {
+                self.yb[i] = self.time[n + i] * scale;
+                self.eb[i] = c - self.yb[i];
+            }
             self.time[..n].fill(0.0);
             self.time[n..].copy_from_slice(&self.eb);
             self.fft(true)?;

@@ -165,6 +165,12 @@ fn can_pass(a: &MediaPlan, b: &MediaPlan) -> bool {
 }
 
 impl Endpoints {
+    /// The session keys of a bridge's two endpoints.
+    fn leg_keys(&self, entry: &BridgeEntry) -> Result<[EndpointKey; 2], ApiError> {
+        let [a, b] = &entry.endpoints;
+        Ok([self.key_and_shard(a)?.0, self.key_and_shard(b)?.0])
+    }
+
     pub(super) fn key_and_shard(&self, id: &str) -> Result<(EndpointKey, usize), ApiError> {
         self.table()
             .get(id)
@@ -336,9 +342,7 @@ impl Endpoints {
             .get(id)
             .cloned()
             .ok_or_else(|| no_bridge(id))?;
-        let [a, b] = &entry.endpoints;
-        let (ka, _) = self.key_and_shard(a)?;
-        let (kb, _) = self.key_and_shard(b)?;
+        let [ka, kb] = self.leg_keys(&entry)?;
         let reply = self.shards[entry.shard]
             .link(LinkOp::BridgeStats { a: ka, b: kb })
             .await?;
@@ -352,11 +356,11 @@ impl Endpoints {
             shard: entry.shard,
             legs: vec![
                 BridgeLegSnapshot {
-                    endpoint: a.clone(),
+                    endpoint: entry.endpoints[0].clone(),
                     stats: sa,
                 },
                 BridgeLegSnapshot {
-                    endpoint: b.clone(),
+                    endpoint: entry.endpoints[1].clone(),
                     stats: sb,
                 },
             ],
@@ -408,9 +412,7 @@ impl Endpoints {
             .get(id)
             .cloned()
             .ok_or_else(|| no_bridge(id))?;
-        let [a, b] = &entry.endpoints;
-        let (ka, _) = self.key_and_shard(a)?;
-        let (kb, _) = self.key_and_shard(b)?;
+        let [ka, kb] = self.leg_keys(&entry)?;
         let starts = matches!(op, MediaOp::RecordStart(_));
         let reply = self.shards[entry.shard]
             .link(LinkOp::BridgeRecord { a: ka, b: kb, op })
